@@ -1,0 +1,105 @@
+//! Batched matrix products on strided operands: the gemm crate for f32/f64/f16, a plain loop
+//! for the other dtypes.
+
+use super::iter::for_each_run;
+use crate::error::Result;
+use crate::tensor::{Element, Tensor, TensorData};
+use crate::with_dtype;
+
+/// Work (m*n*k) above which gemm may use the thread pool.
+const PARALLEL_WORK: usize = 128 * 128 * 128;
+
+/// out[b] = a[b] @ c[b] for 3-d operands of equal batch (strides may be 0 for broadcast batches).
+/// Shapes: a [B, m, k], c [B, k, n]; returns a contiguous [B, m, n] tensor of the same dtype.
+pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
+    let (bsz, m, k) = (a.layout.shape[0], a.layout.shape[1] as usize, a.layout.shape[2] as usize);
+    let n = c.layout.shape[2] as usize;
+    let out = Tensor::empty(&[bsz, m as i64, n as i64], a.dtype, a.device())?.data();
+    if out.numel() == 0 {
+        return Ok(out);
+    }
+    let (sa, sc) = (&a.layout.strides, &c.layout.strides);
+    let threads = if m * n * k >= PARALLEL_WORK { rayon::current_num_threads() } else { 1 };
+    let batch_stride = [(m * n) as i64];
+    let ob = out.base_ptr();
+    for_each_run(
+        &[bsz],
+        [&batch_stride[..], &sa[..1], &sc[..1]],
+        [0, 0, 0],
+        |o, len, s| {
+            for bi in 0..len as isize {
+                let (oo, oa, oc) = (o[0] + bi * s[0], o[1] + bi * s[1], o[2] + bi * s[2]);
+                with_dtype!(a.dtype, T, {
+                    unsafe {
+                        gemm_one::<T>(
+                            (ob as *mut T).offset(oo),
+                            (a.base_ptr() as *const T).offset(oa),
+                            (c.base_ptr() as *const T).offset(oc),
+                            (m, n, k),
+                            (sa[1] as isize, sa[2] as isize),
+                            (sc[1] as isize, sc[2] as isize),
+                            threads,
+                        )
+                    }
+                })
+            }
+        },
+    );
+    Ok(out)
+}
+
+/// One product dst (m x n, row-major contiguous) = a (m x k) @ c (k x n) with element strides.
+unsafe fn gemm_one<T: Element>(
+    dst: *mut T,
+    a: *const T,
+    c: *const T,
+    (m, n, k): (usize, usize, usize),
+    (a_rs, a_cs): (isize, isize),
+    (c_rs, c_cs): (isize, isize),
+    threads: usize,
+) {
+    let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    macro_rules! call_gemm {
+        ($t:ty, $zero:expr, $one:expr) => {
+            gemm::gemm::<$t>(
+                m, n, k,
+                dst as *mut $t, 1, n as isize, false,
+                a as *const $t, a_cs, a_rs,
+                c as *const $t, c_cs, c_rs,
+                $zero, $one, false, false, false, par,
+            )
+        };
+    }
+    match T::DTYPE {
+        crate::tensor::DType::F32 => call_gemm!(f32, 0.0f32, 1.0f32),
+        crate::tensor::DType::F64 => call_gemm!(f64, 0.0f64, 1.0f64),
+        crate::tensor::DType::F16 => call_gemm!(gemm::f16, gemm::f16::ZERO, gemm::f16::ONE),
+        _ => naive(dst, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs)),
+    }
+}
+
+unsafe fn naive<T: Element>(
+    dst: *mut T,
+    a: *const T,
+    c: *const T,
+    (m, n, k): (usize, usize, usize),
+    (a_rs, a_cs): (isize, isize),
+    (c_rs, c_cs): (isize, isize),
+) {
+    let float = T::DTYPE.is_float();
+    for i in 0..m {
+        for j in 0..n {
+            let (mut sf, mut si) = (0f64, 0i64);
+            for p in 0..k {
+                let x = *a.offset(i as isize * a_rs + p as isize * a_cs);
+                let y = *c.offset(p as isize * c_rs + j as isize * c_cs);
+                if float {
+                    sf += x.to_f64() * y.to_f64();
+                } else {
+                    si = si.wrapping_add(x.to_i64().wrapping_mul(y.to_i64()));
+                }
+            }
+            *dst.add(i * n + j) = if float { T::from_f64(sf) } else { T::from_i64(si) };
+        }
+    }
+}

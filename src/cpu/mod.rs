@@ -1,0 +1,8 @@
+//! CPU kernels: strided iteration, copies and casts, elementwise maps, reductions and matmul.
+
+pub mod iter;
+pub mod copy;
+pub mod elementwise;
+pub mod reduce;
+pub mod matmul;
+pub mod threads;

@@ -1,0 +1,43 @@
+//! The thread pool kernels run on: rayon's, sized by `at_set_num_threads`.
+
+use crate::error::Result;
+use once_cell::sync::OnceCell;
+use parking_lot::RwLock;
+use std::sync::Arc;
+
+static POOL: OnceCell<RwLock<Arc<rayon::ThreadPool>>> = OnceCell::new();
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn build(n: usize) -> Result<Arc<rayon::ThreadPool>> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("torchrs-{i}"))
+        .build()
+        .map(Arc::new)
+        .map_err(|e| crate::error::Error(format!("torchrs: cannot start {n} threads: {e}")))
+}
+
+fn pool() -> &'static RwLock<Arc<rayon::ThreadPool>> {
+    POOL.get_or_init(|| RwLock::new(build(default_threads()).expect("the default thread pool starts")))
+}
+
+/// How many threads kernels use.
+pub fn num_threads() -> usize {
+    pool().read().current_num_threads()
+}
+
+/// Resizes the pool (`at_set_num_threads`).
+pub fn set_num_threads(n: usize) -> Result<()> {
+    let p = build(n)?;
+    *pool().write() = p;
+    Ok(())
+}
+
+/// Runs `f` inside our pool, so rayon calls within it use our thread count.
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let p = pool().read().clone();
+    p.install(f)
+}

@@ -1,0 +1,3 @@
+//! TorchScript values (IValue); TorchScript modules come later.
+
+pub mod ivalue;

@@ -1,0 +1,177 @@
+//! Arithmetic: add, sub, mul, div, neg with broadcasting, promotion, scalars, in-place and out=.
+
+use super::promote::{can_cast, result_type, result_type_scalar};
+use crate::cpu::copy::contiguous_as;
+use crate::cpu::elementwise::{binary_map, unary_map};
+use crate::error::Result;
+use crate::tensor::{DType, Element, Scalar, Tensor, TensorData};
+use crate::with_dtype;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    fn name(self) -> &'static str {
+        match self {
+            BinOp::Add => "add",
+            BinOp::Sub => "sub",
+            BinOp::Mul => "mul",
+            BinOp::Div => "div",
+        }
+    }
+}
+
+/// Converts a view to `dtype` only when it is not already of it (kernels take strided input).
+fn as_dtype(d: &TensorData, dtype: DType) -> Result<TensorData> {
+    if d.dtype == dtype {
+        Ok(d.clone())
+    } else {
+        contiguous_as(d, dtype)
+    }
+}
+
+fn kernel<T: Element + num_traits::NumOps>(op: BinOp, a: &TensorData, b: &TensorData) -> Result<TensorData> {
+    match op {
+        BinOp::Add => binary_map::<T, T>(a, b, |x, y| x + y),
+        BinOp::Sub => binary_map::<T, T>(a, b, |x, y| x - y),
+        BinOp::Mul => binary_map::<T, T>(a, b, |x, y| x * y),
+        BinOp::Div => binary_map::<T, T>(a, b, |x, y| x / y),
+    }
+}
+
+/// Integer add/sub/mul wrap around like PyTorch's, never a Rust overflow panic.
+macro_rules! int_kernel {
+    ($t:ty, $op:expr, $a:expr, $b:expr) => {
+        match $op {
+            BinOp::Add => binary_map::<$t, $t>(&$a, &$b, |x, y| x.wrapping_add(y))?,
+            BinOp::Sub => binary_map::<$t, $t>(&$a, &$b, |x, y| x.wrapping_sub(y))?,
+            BinOp::Mul => binary_map::<$t, $t>(&$a, &$b, |x, y| x.wrapping_mul(y))?,
+            BinOp::Div => unreachable!("true division never runs on integers"),
+        }
+    };
+}
+
+fn compute(op: BinOp, a: &Tensor, b: &TensorData, dtype: DType) -> Result<Tensor> {
+    let (a, b) = (as_dtype(&a.data(), dtype)?, as_dtype(b, dtype)?);
+    let out = match dtype {
+        DType::Bool => match op {
+            BinOp::Add => binary_map::<bool, bool>(&a, &b, |x, y| x | y)?,
+            BinOp::Mul => binary_map::<bool, bool>(&a, &b, |x, y| x & y)?,
+            _ => crate::bail!(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+            ),
+        },
+        DType::U8 => int_kernel!(u8, op, a, b),
+        DType::I8 => int_kernel!(i8, op, a, b),
+        DType::I16 => int_kernel!(i16, op, a, b),
+        DType::I32 => int_kernel!(i32, op, a, b),
+        DType::I64 => int_kernel!(i64, op, a, b),
+        DType::F16 => kernel::<half::f16>(op, &a, &b)?,
+        DType::BF16 => kernel::<half::bf16>(op, &a, &b)?,
+        DType::F32 => kernel::<f32>(op, &a, &b)?,
+        DType::F64 => kernel::<f64>(op, &a, &b)?,
+    };
+    Ok(Tensor::from_data(out))
+}
+
+fn div_dtype(d: DType) -> DType {
+    if d.is_float() {
+        d
+    } else {
+        DType::F32
+    }
+}
+
+/// `a op b` for two tensors.
+pub fn binary(op: BinOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let mut dtype = result_type(&[a, b]);
+    if op == BinOp::Div {
+        dtype = div_dtype(dtype);
+    }
+    check_same_device(op.name(), a, b)?;
+    compute(op, a, &b.data(), dtype)
+}
+
+/// `a op s` for a tensor and a number.
+pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
+    let mut dtype = result_type_scalar(a, s);
+    if op == BinOp::Div {
+        dtype = div_dtype(dtype);
+    }
+    let st = scalar_tensor(*s, dtype);
+    compute(op, a, &st.data(), dtype)
+}
+
+/// A 0-d CPU tensor holding `s` in `dtype`.
+pub fn scalar_tensor(s: Scalar, dtype: DType) -> Tensor {
+    with_dtype!(dtype, T, { Tensor::scalar_tensor::<T>(crate::tensor::create::scalar_as::<T>(s)) })
+}
+
+fn check_same_device(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
+    if a.device() != b.device() && a.dim() > 0 && b.dim() > 0 {
+        crate::bail!(
+            "{op}: Expected all tensors to be on the same device, but found at least two devices, {:?} and {:?}!",
+            a.device(),
+            b.device()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `result` into `dst` in place (in-place ops): same shape, castable dtype.
+pub fn assign_inplace(op: &str, dst: &Tensor, result: &Tensor) -> Result<Tensor> {
+    let (rd, dd) = (result.dtype(), dst.dtype());
+    if !can_cast(rd, dd) {
+        crate::bail!("result type {} can't be cast to the desired output type {}", rd.name(), dd.name());
+    }
+    let (rs, ds) = (result.shape(), dst.shape());
+    if rs != ds {
+        crate::bail!(
+            "{op}: output with shape {:?} doesn't match the broadcast shape {:?}",
+            &ds[..],
+            &rs[..]
+        );
+    }
+    crate::cpu::copy::copy_into(&dst.data(), &result.data())?;
+    dst.bump_version();
+    Ok(dst.clone())
+}
+
+/// Writes `result` into an `out=` tensor, resizing it when its shape differs.
+pub fn assign_out(out: &Tensor, result: &Tensor) -> Result<Tensor> {
+    let (rd, od) = (result.dtype(), out.dtype());
+    if !can_cast(rd, od) {
+        crate::bail!("result type {} can't be cast to the desired output type {}", rd.name(), od.name());
+    }
+    if out.shape() != result.shape() {
+        let fresh = Tensor::empty(&result.shape(), od, out.device())?;
+        out.set_data(&fresh);
+    }
+    crate::cpu::copy::copy_into(&out.data(), &result.data())?;
+    out.bump_version();
+    Ok(out.clone())
+}
+
+pub fn neg(a: &Tensor) -> Result<Tensor> {
+    let d = a.data();
+    let out = match d.dtype {
+        DType::Bool => crate::bail!(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        ),
+        DType::U8 => unary_map::<u8, u8>(&d, |x| x.wrapping_neg())?,
+        DType::I8 => unary_map::<i8, i8>(&d, |x| x.wrapping_neg())?,
+        DType::I16 => unary_map::<i16, i16>(&d, |x| x.wrapping_neg())?,
+        DType::I32 => unary_map::<i32, i32>(&d, |x| x.wrapping_neg())?,
+        DType::I64 => unary_map::<i64, i64>(&d, |x| x.wrapping_neg())?,
+        DType::F16 => unary_map::<half::f16, half::f16>(&d, |x| -x)?,
+        DType::BF16 => unary_map::<half::bf16, half::bf16>(&d, |x| -x)?,
+        DType::F32 => unary_map::<f32, f32>(&d, |x| -x)?,
+        DType::F64 => unary_map::<f64, f64>(&d, |x| -x)?,
+    };
+    Ok(Tensor::from_data(out))
+}

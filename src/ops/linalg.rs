@@ -1,0 +1,101 @@
+//! Matrix products: mm, bmm, and matmul with every broadcasting case.
+
+use crate::cpu::matmul;
+use crate::error::Result;
+use crate::tensor::{DType, Tensor};
+
+fn check_dtypes(op: &str, a: &Tensor, b: &Tensor) -> Result<DType> {
+    let (da, db) = (a.dtype(), b.dtype());
+    if da != db {
+        crate::bail!("{op}: expected m1 and m2 to have the same dtype, but got: {} != {}", da.torch_name().trim_start_matches("torch."), db.torch_name().trim_start_matches("torch."));
+    }
+    if da == DType::Bool {
+        crate::bail!("\"{op}\" not implemented for 'Bool'");
+    }
+    Ok(da)
+}
+
+pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    crate::ensure!(a.dim() == 2, "self must be a matrix");
+    crate::ensure!(b.dim() == 2, "mat2 must be a matrix");
+    check_dtypes("mm", a, b)?;
+    let (sa, sb) = (a.shape(), b.shape());
+    crate::ensure!(
+        sa[1] == sb[0],
+        "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+        sa[0],
+        sa[1],
+        sb[0],
+        sb[1]
+    );
+    let r = matmul::bmm(&a.unsqueeze(0)?.data(), &b.unsqueeze(0)?.data())?;
+    Tensor::from_data(r).squeeze(Some(&[0]))
+}
+
+pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    crate::ensure!(a.dim() == 3, "batch1 must be a 3D tensor");
+    crate::ensure!(b.dim() == 3, "batch2 must be a 3D tensor");
+    check_dtypes("bmm", a, b)?;
+    let (sa, sb) = (a.shape(), b.shape());
+    crate::ensure!(sa[0] == sb[0], "batch1 and batch2 must have same number of batches, got {} and {}", sa[0], sb[0]);
+    crate::ensure!(
+        sa[2] == sb[1],
+        "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+        sa[0],
+        sa[2],
+        sb[0],
+        sb[1]
+    );
+    Ok(Tensor::from_data(matmul::bmm(&a.data(), &b.data())?))
+}
+
+/// `torch.matmul`: dot, mv, mm, and batched products with broadcast batch dims.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (na, nb) = (a.dim(), b.dim());
+    crate::ensure!(
+        na > 0 && nb > 0,
+        "both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
+    );
+    check_dtypes("matmul", a, b)?;
+    let (sa, sb) = (a.shape(), b.shape());
+    // Promote vectors to matrices, remembering which dims to drop at the end.
+    let a2 = if na == 1 { a.unsqueeze(0)? } else { a.clone() };
+    let b2 = if nb == 1 { b.unsqueeze(1)? } else { b.clone() };
+    let (s2a, s2b) = (a2.shape(), b2.shape());
+    let (m, k) = (s2a[s2a.len() - 2], s2a[s2a.len() - 1]);
+    let (k2, n) = (s2b[s2b.len() - 2], s2b[s2b.len() - 1]);
+    if k != k2 {
+        if na == 1 && nb == 1 {
+            crate::bail!(
+                "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
+                sa[0], sb[0], sa[0], sb[0]
+            );
+        }
+        crate::bail!(
+            "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+            s2a[..s2a.len() - 1].iter().product::<i64>(),
+            k,
+            k2,
+            n
+        );
+    }
+    let batch_a = &s2a[..s2a.len() - 2];
+    let batch_b = &s2b[..s2b.len() - 2];
+    let batch = crate::tensor::layout::broadcast_shapes(batch_a, batch_b)?;
+    let nbatch: i64 = batch.iter().product();
+    let mut ea: Vec<i64> = batch.to_vec();
+    ea.extend([m, k]);
+    let mut eb: Vec<i64> = batch.to_vec();
+    eb.extend([k, n]);
+    let a3 = a2.expand(&ea)?.reshape(&[nbatch, m, k])?;
+    let b3 = b2.expand(&eb)?.reshape(&[nbatch, k, n])?;
+    let r = Tensor::from_data(matmul::bmm(&a3.data(), &b3.data())?);
+    let mut out: Vec<i64> = batch.to_vec();
+    if na > 1 {
+        out.push(m);
+    }
+    if nb > 1 {
+        out.push(n);
+    }
+    r.view(&out)
+}

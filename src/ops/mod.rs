@@ -1,0 +1,12 @@
+//! Ops with PyTorch semantics, one file per family, and `Native`: the table the generated
+//! `atg_*` wrappers call. Every op not overridden here answers "torchrs: <op> is not implemented".
+
+pub mod promote;
+pub mod arith;
+pub mod reduce;
+pub mod linalg;
+pub mod convert;
+mod native;
+
+/// The op table behind the generated wrappers (see `native.rs`).
+pub struct Native;

@@ -1,0 +1,148 @@
+//! `impl AtgApi for Native`: one line per implemented `atg_*` op, delegating to its family.
+
+use super::arith::{assign_inplace, assign_out, binary, binary_scalar, BinOp};
+use super::{convert, linalg, reduce, Native};
+use crate::capi::generated::AtgApi;
+use crate::error::Result;
+use crate::tensor::random;
+use crate::tensor::{DType, Device, Scalar, Tensor};
+
+fn inplace(op: &str, t: &Tensor, r: Result<Tensor>) -> Result<Tensor> {
+    assign_inplace(op, t, &r?)
+}
+
+fn like(t: &Tensor) -> Result<Tensor> {
+    Tensor::empty(&t.shape(), t.dtype(), t.device())
+}
+
+fn randn_into(t: Tensor) -> Result<Tensor> {
+    random::normal_(&t.data(), 0.0, 1.0)?;
+    Ok(t)
+}
+
+fn rand_into(t: Tensor) -> Result<Tensor> {
+    random::uniform_(&t.data(), 0.0, 1.0)?;
+    Ok(t)
+}
+
+#[allow(clippy::too_many_arguments)]
+impl AtgApi for Native {
+    // ---- arithmetic
+    fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Add, a, b) }
+    fn add_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("add_", a, binary(BinOp::Add, a, b)) }
+    fn add_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Add, a, b)?) }
+    fn add_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Add, a, s) }
+    fn add_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("add_", a, binary_scalar(BinOp::Add, a, s)) }
+    fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Sub, a, b) }
+    fn sub_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("sub_", a, binary(BinOp::Sub, a, b)) }
+    fn sub_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Sub, a, b)?) }
+    fn sub_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Sub, a, s) }
+    fn sub_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("sub_", a, binary_scalar(BinOp::Sub, a, s)) }
+    fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Mul, a, b) }
+    fn mul_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("mul_", a, binary(BinOp::Mul, a, b)) }
+    fn mul_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Mul, a, b)?) }
+    fn mul_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Mul, a, s) }
+    fn mul_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("mul_", a, binary_scalar(BinOp::Mul, a, s)) }
+    fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Div, a, b) }
+    fn div_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("div_", a, binary(BinOp::Div, a, b)) }
+    fn div_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Div, a, b)?) }
+    fn div_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Div, a, s) }
+    fn div_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("div_", a, binary_scalar(BinOp::Div, a, s)) }
+    fn neg(a: &Tensor) -> Result<Tensor> { super::arith::neg(a) }
+    fn neg_(a: &Tensor) -> Result<Tensor> { inplace("neg_", a, super::arith::neg(a)) }
+
+    // ---- reductions
+    fn sum(a: &Tensor, dtype: Option<DType>) -> Result<Tensor> { reduce::sum(a, None, false, dtype) }
+    fn sum_dim_intlist(a: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> { reduce::sum(a, dims, keepdim, dtype) }
+    fn mean(a: &Tensor, dtype: Option<DType>) -> Result<Tensor> { reduce::mean(a, None, false, dtype) }
+    fn mean_dim(a: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> { reduce::mean(a, dims, keepdim, dtype) }
+
+    // ---- linear algebra
+    fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::matmul(a, b) }
+    fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::mm(a, b) }
+    fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::bmm(a, b) }
+
+    // ---- creation
+    fn empty(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { Tensor::empty(size, kind, device) }
+    fn zeros(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { Tensor::zeros(size, kind, device) }
+    fn ones(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { Tensor::ones(size, kind, device) }
+    fn full(size: &[i64], v: &Scalar, kind: DType, device: Device) -> Result<Tensor> { Tensor::full(size, *v, kind, device) }
+    fn empty_like(a: &Tensor) -> Result<Tensor> { like(a) }
+    fn zeros_like(a: &Tensor) -> Result<Tensor> { Tensor::zeros(&a.shape(), a.dtype(), a.device()) }
+    fn ones_like(a: &Tensor) -> Result<Tensor> { Tensor::ones(&a.shape(), a.dtype(), a.device()) }
+    fn full_like(a: &Tensor, v: &Scalar) -> Result<Tensor> { Tensor::full(&a.shape(), *v, a.dtype(), a.device()) }
+    fn arange(end: &Scalar, kind: DType, device: Device) -> Result<Tensor> { Tensor::arange(Scalar::Int(0), *end, Scalar::Int(1), Some(kind), device) }
+    fn arange_start(start: &Scalar, end: &Scalar, kind: DType, device: Device) -> Result<Tensor> { Tensor::arange(*start, *end, Scalar::Int(1), Some(kind), device) }
+    fn arange_start_step(start: &Scalar, end: &Scalar, step: &Scalar, kind: DType, device: Device) -> Result<Tensor> { Tensor::arange(*start, *end, *step, Some(kind), device) }
+    fn linspace(start: &Scalar, end: &Scalar, steps: i64, kind: DType, device: Device) -> Result<Tensor> { Tensor::linspace(start.to_f64(), end.to_f64(), steps, kind, device) }
+    fn eye(n: i64, kind: DType, device: Device) -> Result<Tensor> { Tensor::eye(n, n, kind, device) }
+    fn eye_m(n: i64, m: i64, kind: DType, device: Device) -> Result<Tensor> { Tensor::eye(n, m, kind, device) }
+    fn rand(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { rand_into(Tensor::empty(size, kind, device)?) }
+    fn randn(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { randn_into(Tensor::empty(size, kind, device)?) }
+    fn rand_like(a: &Tensor) -> Result<Tensor> { rand_into(like(a)?) }
+    fn randn_like(a: &Tensor) -> Result<Tensor> { randn_into(like(a)?) }
+    fn randint(high: i64, size: &[i64], kind: DType, device: Device) -> Result<Tensor> {
+        let t = Tensor::empty(size, kind, device)?;
+        random::randint_(&t.data(), 0, high)?;
+        Ok(t)
+    }
+    fn randint_low(low: i64, high: i64, size: &[i64], kind: DType, device: Device) -> Result<Tensor> {
+        let t = Tensor::empty(size, kind, device)?;
+        random::randint_(&t.data(), low, high)?;
+        Ok(t)
+    }
+    fn uniform_(a: &Tensor, from: f64, to: f64) -> Result<Tensor> { random::uniform_(&a.data(), from, to)?; a.bump_version(); Ok(a.clone()) }
+    fn normal_(a: &Tensor, mean: f64, std: f64) -> Result<Tensor> { random::normal_(&a.data(), mean, std)?; a.bump_version(); Ok(a.clone()) }
+    fn normal_functional(a: &Tensor, mean: f64, std: f64) -> Result<Tensor> { let t = like(a)?; random::normal_(&t.data(), mean, std)?; Ok(t) }
+    fn random_to_(a: &Tensor, to: i64) -> Result<Tensor> { random::randint_(&a.data(), 0, to)?; a.bump_version(); Ok(a.clone()) }
+    fn random_from_(a: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> {
+        let hi = to.unwrap_or(if a.dtype().is_float() { 1 << 24 } else { i64::MAX });
+        random::randint_(&a.data(), from, hi)?;
+        a.bump_version();
+        Ok(a.clone())
+    }
+
+    // ---- views
+    fn view(a: &Tensor, size: &[i64]) -> Result<Tensor> { a.view(size) }
+    fn view_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { a.view(&b.shape()) }
+    fn reshape(a: &Tensor, shape: &[i64]) -> Result<Tensor> { a.reshape(shape) }
+    fn reshape_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { a.reshape(&b.shape()) }
+    fn transpose(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> { a.transpose(d0, d1) }
+    fn transpose_(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> { let v = a.transpose(d0, d1)?; a.set_layout(v.layout()); Ok(a.clone()) }
+    fn t(a: &Tensor) -> Result<Tensor> { a.t() }
+    fn t_(a: &Tensor) -> Result<Tensor> { let v = a.t()?; a.set_layout(v.layout()); Ok(a.clone()) }
+    fn numpy_t(a: &Tensor) -> Result<Tensor> { let n = a.dim() as i64; a.permute(&(0..n).rev().collect::<Vec<_>>()) }
+    fn permute(a: &Tensor, dims: &[i64]) -> Result<Tensor> { a.permute(dims) }
+    fn narrow(a: &Tensor, dim: i64, start: i64, len: i64) -> Result<Tensor> { a.narrow(dim, start, len) }
+    fn slice(a: &Tensor, dim: i64, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Tensor> { a.slice(dim, start, end, step) }
+    fn select(a: &Tensor, dim: i64, index: i64) -> Result<Tensor> { a.select(dim, index) }
+    fn squeeze(a: &Tensor) -> Result<Tensor> { a.squeeze(None) }
+    fn squeeze_dim(a: &Tensor, dim: i64) -> Result<Tensor> { a.squeeze(Some(&[dim])) }
+    fn squeeze_dims(a: &Tensor, dims: &[i64]) -> Result<Tensor> { a.squeeze(Some(dims)) }
+    fn squeeze_(a: &Tensor) -> Result<Tensor> { a.set_layout(a.squeeze_layout(None)?); Ok(a.clone()) }
+    fn squeeze_dim_(a: &Tensor, dim: i64) -> Result<Tensor> { a.set_layout(a.squeeze_layout(Some(&[dim]))?); Ok(a.clone()) }
+    fn unsqueeze(a: &Tensor, dim: i64) -> Result<Tensor> { a.unsqueeze(dim) }
+    fn unsqueeze_(a: &Tensor, dim: i64) -> Result<Tensor> { a.set_layout(a.unsqueeze_layout(dim)?); Ok(a.clone()) }
+    fn expand(a: &Tensor, size: &[i64], _implicit: bool) -> Result<Tensor> { a.expand(size) }
+    fn expand_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { a.expand(&b.shape()) }
+    fn flatten(a: &Tensor, start: i64, end: i64) -> Result<Tensor> { a.flatten(start, end) }
+    fn unflatten(a: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> { a.unflatten(dim, sizes) }
+    fn contiguous(a: &Tensor) -> Result<Tensor> { a.contiguous() }
+    fn as_strided(a: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> { a.as_strided(size, stride, offset) }
+    fn as_strided_(a: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> { a.set_layout(a.as_strided_layout(size, stride, offset)?); Ok(a.clone()) }
+
+    // ---- conversion and copies
+    fn to(a: &Tensor, device: Device) -> Result<Tensor> { convert::to(a, Some(device), None, false) }
+    fn to_dtype(a: &Tensor, dtype: DType, _non_blocking: bool, copy: bool) -> Result<Tensor> { convert::to(a, None, Some(dtype), copy) }
+    fn to_device(a: &Tensor, device: Device, dtype: DType, _non_blocking: bool, copy: bool) -> Result<Tensor> { convert::to(a, Some(device), Some(dtype), copy) }
+    fn to_dtype_layout(a: &Tensor, kind: DType, device: Device, _non_blocking: bool, copy: bool) -> Result<Tensor> { convert::to(a, Some(device), Some(kind), copy) }
+    fn totype(a: &Tensor, dtype: DType) -> Result<Tensor> { convert::to(a, None, Some(dtype), false) }
+    fn clone(out: &Tensor, a: &Tensor) -> Result<Tensor> { assign_out(out, &convert::clone(a)?) }
+    fn detach(a: &Tensor) -> Result<Tensor> { Ok(convert::detach(a)) }
+    fn detach_(a: &Tensor) -> Result<Tensor> { Ok(a.clone()) }
+    fn zero_(a: &Tensor) -> Result<Tensor> { convert::fill_(a, Scalar::Int(0)) }
+    fn fill_(a: &Tensor, v: &Scalar) -> Result<Tensor> { convert::fill_(a, *v) }
+    fn fill_tensor_(a: &Tensor, v: &Tensor) -> Result<Tensor> { convert::fill_tensor_(a, v) }
+    fn set_requires_grad(a: &Tensor, r: bool) -> Result<Tensor> { a.set_requires_grad(r)?; Ok(a.clone()) }
+    fn requires_grad_(a: &Tensor, r: bool) -> Result<Tensor> { a.set_requires_grad(r)?; Ok(a.clone()) }
+}
