@@ -15,7 +15,7 @@ fn names(file: &str, pick: impl Fn(&str) -> Option<String>) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| pick(l))
+        .filter_map(pick)
         .collect()
 }
 

@@ -26,7 +26,7 @@ unsafe fn raw_slice<'a, T>(data: *const T, len: c_int, name: &str) -> Result<&'a
             "torchrs: argument '{name}' is NULL but its length is {len}"
         )));
     }
-    if (data as usize) % std::mem::align_of::<T>() != 0 {
+    if !data.is_aligned() {
         return Err(Error(format!(
             "torchrs: argument '{name}' is a misaligned pointer"
         )));

@@ -7,15 +7,15 @@ use crate::error::{Error, Result};
 use crate::tensor::{Scalar, Tensor};
 use std::ffi::c_void;
 
-/// `tensor` in the C header: an opaque pointer to a [`CTensor`].
+/// An opaque tensor handle; release it with `at_free`.
 pub type tensor = *mut c_void;
-/// `scalar`: an opaque pointer to a [`Scalar`].
+/// An opaque scalar handle; release it with `ats_free`.
 pub type scalar = *mut c_void;
-/// `optimizer`: an opaque pointer to an optimizer.
+/// An opaque optimizer handle; release it with `ato_free`.
 pub type optimizer = *mut c_void;
-/// `module`: an opaque pointer to a TorchScript module.
+/// An opaque TorchScript module handle; release it with `atm_free`.
 pub type module = *mut c_void;
-/// `ivalue`: an opaque pointer to an IValue.
+/// An opaque IValue handle; release it with `ati_free`.
 pub type ivalue = *mut c_void;
 
 /// What a `tensor` handle points to: a tensor, or the undefined tensor (`at_new_tensor`,

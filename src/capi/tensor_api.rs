@@ -254,26 +254,44 @@ pub extern "C" fn at_grad_set_enabled(b: c_int) -> c_int {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn at_backward(t: tensor, _keep_graph: c_int, _create_graph: c_int) {
+pub unsafe extern "C" fn at_backward(t: tensor, keep_graph: c_int, create_graph: c_int) {
     guard_void("at_backward", || {
-        tensor_arg(t, "tensor")?;
-        Err(crate::error::Error::not_implemented("backward"))
+        let t = tensor_arg(t, "tensor")?;
+        crate::autograd::engine::backward(t, None, keep_graph != 0, create_graph != 0)
     })
 }
 
+/// `torch.autograd.grad(tensors, inputs, ones, keep_graph, create_graph)`: writes one new handle
+/// per input into `outputs` (undefined when no gradient reaches that input).
 #[no_mangle]
 pub unsafe extern "C" fn at_run_backward(
     tensors: *const tensor,
     ntensors: c_int,
-    _inputs: *const tensor,
-    _ninputs: c_int,
-    _outputs: *mut tensor,
-    _keep_graph: c_int,
-    _create_graph: c_int,
+    inputs: *const tensor,
+    ninputs: c_int,
+    outputs: *mut tensor,
+    keep_graph: c_int,
+    create_graph: c_int,
 ) {
     guard_void("at_run_backward", || {
-        super::args::tensor_list(tensors, ntensors, "tensors")?;
-        Err(crate::error::Error::not_implemented("run_backward"))
+        let roots = super::args::tensor_list(tensors, ntensors, "tensors")?;
+        let ins = super::args::tensor_list(inputs, ninputs, "inputs")?;
+        for i in &ins {
+            crate::ensure!(i.requires_grad(), "one of the input tensor does not use set_requires_grad");
+        }
+        crate::ensure!(ins.is_empty() || !outputs.is_null(), "torchrs: at_run_backward: outputs is NULL");
+        let pairs: Vec<(Tensor, Tensor)> = roots
+            .iter()
+            .map(|t| Ok((t.clone(), Tensor::ones(&t.shape(), t.dtype(), t.device())?)))
+            .collect::<Result<_>>()?;
+        let grads = crate::autograd::engine::run(&pairs, Some(&ins), keep_graph != 0, create_graph != 0)?;
+        for (i, g) in grads.into_iter().enumerate() {
+            *outputs.add(i) = match g {
+                Some(g) => new_tensor_handle(g),
+                None => new_undefined_handle(),
+            };
+        }
+        Ok(())
     })
 }
 

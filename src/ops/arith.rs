@@ -3,8 +3,10 @@
 use super::promote::{can_cast, result_type, result_type_scalar};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::elementwise::{binary_map, unary_map};
+use super::shape::sum_to;
+use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::error::Result;
-use crate::tensor::{DType, Element, Scalar, Tensor, TensorData};
+use crate::tensor::{DType, Dims, Element, Scalar, Tensor, TensorData};
 use crate::with_dtype;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +96,57 @@ pub fn binary(op: BinOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         dtype = div_dtype(dtype);
     }
     check_same_device(op.name(), a, b)?;
-    compute(op, a, &b.data(), dtype)
+    let out = compute(op, a, &b.data(), dtype)?;
+    if needs_grad(&[a, b]) {
+        record_binary(op, a, b, &out);
+    }
+    Ok(out)
+}
+
+/// The gradient `g` of a result, reduced to the shape and dtype of input `x`.
+fn grad_for(g: Tensor, x: &(Dims, DType)) -> Result<Tensor> {
+    let g = sum_to(&g, &x.0)?;
+    if g.dtype() != x.1 && x.1.is_float() {
+        super::convert::to(&g, None, Some(x.1), false)
+    } else {
+        Ok(g)
+    }
+}
+
+fn record_binary(op: BinOp, a: &Tensor, b: &Tensor, out: &Tensor) {
+    let (ma, mb) = ((a.shape(), a.dtype()), (b.shape(), b.dtype()));
+    let (ra, rb) = (a.requires_grad(), b.requires_grad());
+    let (sa, sb) = (SavedTensor::input(a), SavedTensor::input(b));
+    let name = match op {
+        BinOp::Add => "AddBackward0",
+        BinOp::Sub => "SubBackward0",
+        BinOp::Mul => "MulBackward0",
+        BinOp::Div => "DivBackward0",
+    };
+    record(name, &[a, b], &[out], move |node, g| {
+        let Some(g) = &g[0] else { return Ok(vec![None, None]) };
+        let (ga, gb) = match op {
+            BinOp::Add => (ra.then(|| g.clone()), rb.then(|| g.clone())),
+            BinOp::Sub => (ra.then(|| g.clone()), if rb { Some(neg(g)?) } else { None }),
+            BinOp::Mul => (
+                if ra { Some(binary(BinOp::Mul, g, &sb.get(node)?)?) } else { None },
+                if rb { Some(binary(BinOp::Mul, g, &sa.get(node)?)?) } else { None },
+            ),
+            BinOp::Div => {
+                let bv = sb.get(node)?;
+                let ga = binary(BinOp::Div, g, &bv)?;
+                let gb = if rb {
+                    // -g * a / b^2 = -(g / b) * (a / b)
+                    let av = sa.get(node)?;
+                    Some(neg(&binary(BinOp::Mul, &ga, &binary(BinOp::Div, &av, &bv)?)?)?)
+                } else {
+                    None
+                };
+                (ra.then_some(ga), gb)
+            }
+        };
+        Ok(vec![ga.map(|g| grad_for(g, &ma)).transpose()?, gb.map(|g| grad_for(g, &mb)).transpose()?])
+    });
 }
 
 /// `a op s` for a tensor and a number.
@@ -104,7 +156,45 @@ pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
         dtype = div_dtype(dtype);
     }
     let st = scalar_tensor(*s, dtype);
-    compute(op, a, &st.data(), dtype)
+    let out = compute(op, a, &st.data(), dtype)?;
+    if needs_grad(&[a]) {
+        let (s, ma) = (*s, (a.shape(), a.dtype()));
+        record("ScalarOpBackward0", &[a], &[&out], move |_, g| {
+            let Some(g) = &g[0] else { return Ok(vec![None]) };
+            let ga = match op {
+                BinOp::Add | BinOp::Sub => g.clone(),
+                BinOp::Mul => binary_scalar(BinOp::Mul, g, &s)?,
+                BinOp::Div => binary_scalar(BinOp::Div, g, &s)?,
+            };
+            Ok(vec![Some(grad_for(ga, &ma)?)])
+        });
+    }
+    Ok(out)
+}
+
+/// Runs an in-place op with autograd: `f` computes the new value out of place from a snapshot
+/// of `t` that carries `t`'s history; the value is written into `t`, which takes over the
+/// result's history. Without grad recording it is just `f` then a copy.
+pub fn inplace(
+    op: &str,
+    t: &Tensor,
+    others: &[&Tensor],
+    f: impl FnOnce(&Tensor) -> Result<Tensor>,
+) -> Result<Tensor> {
+    if !crate::autograd::is_grad_enabled() {
+        return assign_inplace(op, t, &f(t)?);
+    }
+    if t.is_leaf() && t.requires_grad() {
+        crate::bail!("a leaf Variable that requires grad is being used in an in-place operation.");
+    }
+    let recorded = t.requires_grad() || others.iter().any(|o| o.requires_grad());
+    let snapshot = if recorded { super::convert::clone_with_history(t)? } else { t.clone() };
+    let r = f(&snapshot)?;
+    assign_inplace(op, t, &r)?;
+    if r.requires_grad() {
+        crate::autograd::graph::take_history(t, &r);
+    }
+    Ok(t.clone())
 }
 
 /// A 0-d CPU tensor holding `s` in `dtype`.
@@ -158,6 +248,14 @@ pub fn assign_out(out: &Tensor, result: &Tensor) -> Result<Tensor> {
 }
 
 pub fn neg(a: &Tensor) -> Result<Tensor> {
+    let out = neg_values(a)?;
+    if needs_grad(&[a]) {
+        record("NegBackward0", &[a], &[&out], |_, g| Ok(vec![g[0].as_ref().map(neg).transpose()?]));
+    }
+    Ok(out)
+}
+
+fn neg_values(a: &Tensor) -> Result<Tensor> {
     let d = a.data();
     let out = match d.dtype {
         DType::Bool => crate::bail!(

@@ -67,3 +67,11 @@ pub fn fill_tensor_(t: &Tensor, v: &Tensor) -> Result<Tensor> {
     let s = if v.dtype().is_float() { Scalar::Float(x) } else { Scalar::Int(v.to_vec::<i64>()?[0]) };
     fill_(t, s)
 }
+
+/// A copy of `t`'s values with its own storage that shares `t`'s place in the graph (the
+/// snapshot in-place ops compute from).
+pub fn clone_with_history(t: &Tensor) -> Result<Tensor> {
+    let c = clone(t)?;
+    crate::autograd::graph::take_history(&c, t);
+    Ok(c)
+}

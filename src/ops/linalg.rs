@@ -1,5 +1,7 @@
 //! Matrix products: mm, bmm, and matmul with every broadcasting case.
 
+use super::shape;
+use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::matmul;
 use crate::error::Result;
 use crate::tensor::{DType, Tensor};
@@ -28,8 +30,24 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         sb[0],
         sb[1]
     );
-    let r = matmul::bmm(&a.unsqueeze(0)?.data(), &b.unsqueeze(0)?.data())?;
-    Tensor::from_data(r).squeeze(Some(&[0]))
+    let r = Tensor::from_data(matmul::bmm(&a.unsqueeze(0)?.data(), &b.unsqueeze(0)?.data())?).squeeze(Some(&[0]))?;
+    record_product("MmBackward0", a, b, &r, mm);
+    Ok(r)
+}
+
+/// Records `out = a @ b` (mm or bmm): grad_a = g @ b^T, grad_b = a^T @ g.
+fn record_product(name: &'static str, a: &Tensor, b: &Tensor, out: &Tensor, prod: fn(&Tensor, &Tensor) -> Result<Tensor>) {
+    if !needs_grad(&[a, b]) {
+        return;
+    }
+    let (sa, sb) = (SavedTensor::input(a), SavedTensor::input(b));
+    let (ra, rb) = (a.requires_grad(), b.requires_grad());
+    record(name, &[a, b], &[out], move |node, g| {
+        let Some(g) = &g[0] else { return Ok(vec![None, None]) };
+        let ga = if ra { Some(prod(g, &shape::transpose(&sb.get(node)?, -1, -2)?)?) } else { None };
+        let gb = if rb { Some(prod(&shape::transpose(&sa.get(node)?, -1, -2)?, g)?) } else { None };
+        Ok(vec![ga, gb])
+    });
 }
 
 pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
@@ -46,7 +64,9 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         sb[0],
         sb[1]
     );
-    Ok(Tensor::from_data(matmul::bmm(&a.data(), &b.data())?))
+    let r = Tensor::from_data(matmul::bmm(&a.data(), &b.data())?);
+    record_product("BmmBackward0", a, b, &r, bmm);
+    Ok(r)
 }
 
 /// `torch.matmul`: dot, mv, mm, and batched products with broadcast batch dims.
@@ -59,8 +79,8 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     check_dtypes("matmul", a, b)?;
     let (sa, sb) = (a.shape(), b.shape());
     // Promote vectors to matrices, remembering which dims to drop at the end.
-    let a2 = if na == 1 { a.unsqueeze(0)? } else { a.clone() };
-    let b2 = if nb == 1 { b.unsqueeze(1)? } else { b.clone() };
+    let a2 = if na == 1 { shape::unsqueeze(a, 0)? } else { a.clone() };
+    let b2 = if nb == 1 { shape::unsqueeze(b, 1)? } else { b.clone() };
     let (s2a, s2b) = (a2.shape(), b2.shape());
     let (m, k) = (s2a[s2a.len() - 2], s2a[s2a.len() - 1]);
     let (k2, n) = (s2b[s2b.len() - 2], s2b[s2b.len() - 1]);
@@ -87,9 +107,21 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     ea.extend([m, k]);
     let mut eb: Vec<i64> = batch.to_vec();
     eb.extend([k, n]);
-    let a3 = a2.expand(&ea)?.reshape(&[nbatch, m, k])?;
-    let b3 = b2.expand(&eb)?.reshape(&[nbatch, k, n])?;
-    let r = Tensor::from_data(matmul::bmm(&a3.data(), &b3.data())?);
+    if batch.is_empty() {
+        // plain matrix product (vectors were lifted to matrices above)
+        let r = mm(&a2, &b2)?;
+        let mut out = vec![];
+        if na > 1 {
+            out.push(m);
+        }
+        if nb > 1 {
+            out.push(n);
+        }
+        return shape::reshape(&r, &out);
+    }
+    let a3 = shape::reshape(&shape::expand(&a2, &ea)?, &[nbatch, m, k])?;
+    let b3 = shape::reshape(&shape::expand(&b2, &eb)?, &[nbatch, k, n])?;
+    let r = bmm(&a3, &b3)?;
     let mut out: Vec<i64> = batch.to_vec();
     if na > 1 {
         out.push(m);
@@ -97,5 +129,5 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if nb > 1 {
         out.push(n);
     }
-    r.view(&out)
+    shape::reshape(&r, &out)
 }

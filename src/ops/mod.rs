@@ -6,6 +6,7 @@ pub mod arith;
 pub mod reduce;
 pub mod linalg;
 pub mod convert;
+pub mod shape;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

@@ -1,14 +1,20 @@
 //! `impl AtgApi for Native`: one line per implemented `atg_*` op, delegating to its family.
 
-use super::arith::{assign_inplace, assign_out, binary, binary_scalar, BinOp};
-use super::{convert, linalg, reduce, Native};
+use super::arith::{assign_out, binary, binary_scalar, inplace, BinOp};
+use super::{convert, linalg, reduce, shape, Native};
 use crate::capi::generated::AtgApi;
 use crate::error::Result;
 use crate::tensor::random;
 use crate::tensor::{DType, Device, Scalar, Tensor};
 
-fn inplace(op: &str, t: &Tensor, r: Result<Tensor>) -> Result<Tensor> {
-    assign_inplace(op, t, &r?)
+/// In-place view ops (`t_`, `squeeze_`...): `t` takes the view's layout and, when recorded, its history.
+fn inplace_view(t: &Tensor, v: Result<Tensor>) -> Result<Tensor> {
+    let v = v?;
+    t.set_layout(v.layout());
+    if v.requires_grad() {
+        crate::autograd::graph::take_history(t, &v);
+    }
+    Ok(t.clone())
 }
 
 fn like(t: &Tensor) -> Result<Tensor> {
@@ -29,27 +35,27 @@ fn rand_into(t: Tensor) -> Result<Tensor> {
 impl AtgApi for Native {
     // ---- arithmetic
     fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Add, a, b) }
-    fn add_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("add_", a, binary(BinOp::Add, a, b)) }
+    fn add_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("add_", a, &[b], |x| binary(BinOp::Add, x, b)) }
     fn add_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Add, a, b)?) }
     fn add_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Add, a, s) }
-    fn add_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("add_", a, binary_scalar(BinOp::Add, a, s)) }
+    fn add_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("add_", a, &[], |x| binary_scalar(BinOp::Add, x, s)) }
     fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Sub, a, b) }
-    fn sub_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("sub_", a, binary(BinOp::Sub, a, b)) }
+    fn sub_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("sub_", a, &[b], |x| binary(BinOp::Sub, x, b)) }
     fn sub_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Sub, a, b)?) }
     fn sub_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Sub, a, s) }
-    fn sub_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("sub_", a, binary_scalar(BinOp::Sub, a, s)) }
+    fn sub_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("sub_", a, &[], |x| binary_scalar(BinOp::Sub, x, s)) }
     fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Mul, a, b) }
-    fn mul_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("mul_", a, binary(BinOp::Mul, a, b)) }
+    fn mul_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("mul_", a, &[b], |x| binary(BinOp::Mul, x, b)) }
     fn mul_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Mul, a, b)?) }
     fn mul_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Mul, a, s) }
-    fn mul_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("mul_", a, binary_scalar(BinOp::Mul, a, s)) }
+    fn mul_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("mul_", a, &[], |x| binary_scalar(BinOp::Mul, x, s)) }
     fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Div, a, b) }
-    fn div_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("div_", a, binary(BinOp::Div, a, b)) }
+    fn div_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("div_", a, &[b], |x| binary(BinOp::Div, x, b)) }
     fn div_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { assign_out(out, &binary(BinOp::Div, a, b)?) }
     fn div_scalar(a: &Tensor, s: &Scalar) -> Result<Tensor> { binary_scalar(BinOp::Div, a, s) }
-    fn div_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("div_", a, binary_scalar(BinOp::Div, a, s)) }
+    fn div_scalar_(a: &Tensor, s: &Scalar) -> Result<Tensor> { inplace("div_", a, &[], |x| binary_scalar(BinOp::Div, x, s)) }
     fn neg(a: &Tensor) -> Result<Tensor> { super::arith::neg(a) }
-    fn neg_(a: &Tensor) -> Result<Tensor> { inplace("neg_", a, super::arith::neg(a)) }
+    fn neg_(a: &Tensor) -> Result<Tensor> { inplace("neg_", a, &[], super::arith::neg) }
 
     // ---- reductions
     fn sum(a: &Tensor, dtype: Option<DType>) -> Result<Tensor> { reduce::sum(a, None, false, dtype) }
@@ -103,33 +109,33 @@ impl AtgApi for Native {
     }
 
     // ---- views
-    fn view(a: &Tensor, size: &[i64]) -> Result<Tensor> { a.view(size) }
-    fn view_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { a.view(&b.shape()) }
-    fn reshape(a: &Tensor, shape: &[i64]) -> Result<Tensor> { a.reshape(shape) }
-    fn reshape_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { a.reshape(&b.shape()) }
-    fn transpose(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> { a.transpose(d0, d1) }
-    fn transpose_(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> { let v = a.transpose(d0, d1)?; a.set_layout(v.layout()); Ok(a.clone()) }
-    fn t(a: &Tensor) -> Result<Tensor> { a.t() }
-    fn t_(a: &Tensor) -> Result<Tensor> { let v = a.t()?; a.set_layout(v.layout()); Ok(a.clone()) }
-    fn numpy_t(a: &Tensor) -> Result<Tensor> { let n = a.dim() as i64; a.permute(&(0..n).rev().collect::<Vec<_>>()) }
-    fn permute(a: &Tensor, dims: &[i64]) -> Result<Tensor> { a.permute(dims) }
-    fn narrow(a: &Tensor, dim: i64, start: i64, len: i64) -> Result<Tensor> { a.narrow(dim, start, len) }
-    fn slice(a: &Tensor, dim: i64, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Tensor> { a.slice(dim, start, end, step) }
-    fn select(a: &Tensor, dim: i64, index: i64) -> Result<Tensor> { a.select(dim, index) }
-    fn squeeze(a: &Tensor) -> Result<Tensor> { a.squeeze(None) }
-    fn squeeze_dim(a: &Tensor, dim: i64) -> Result<Tensor> { a.squeeze(Some(&[dim])) }
-    fn squeeze_dims(a: &Tensor, dims: &[i64]) -> Result<Tensor> { a.squeeze(Some(dims)) }
-    fn squeeze_(a: &Tensor) -> Result<Tensor> { a.set_layout(a.squeeze_layout(None)?); Ok(a.clone()) }
-    fn squeeze_dim_(a: &Tensor, dim: i64) -> Result<Tensor> { a.set_layout(a.squeeze_layout(Some(&[dim]))?); Ok(a.clone()) }
-    fn unsqueeze(a: &Tensor, dim: i64) -> Result<Tensor> { a.unsqueeze(dim) }
-    fn unsqueeze_(a: &Tensor, dim: i64) -> Result<Tensor> { a.set_layout(a.unsqueeze_layout(dim)?); Ok(a.clone()) }
-    fn expand(a: &Tensor, size: &[i64], _implicit: bool) -> Result<Tensor> { a.expand(size) }
-    fn expand_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { a.expand(&b.shape()) }
-    fn flatten(a: &Tensor, start: i64, end: i64) -> Result<Tensor> { a.flatten(start, end) }
-    fn unflatten(a: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> { a.unflatten(dim, sizes) }
-    fn contiguous(a: &Tensor) -> Result<Tensor> { a.contiguous() }
-    fn as_strided(a: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> { a.as_strided(size, stride, offset) }
-    fn as_strided_(a: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> { a.set_layout(a.as_strided_layout(size, stride, offset)?); Ok(a.clone()) }
+    fn view(a: &Tensor, size: &[i64]) -> Result<Tensor> { shape::view(a, size) }
+    fn view_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { shape::view(a, &b.shape()) }
+    fn reshape(a: &Tensor, size: &[i64]) -> Result<Tensor> { shape::reshape(a, size) }
+    fn reshape_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { shape::reshape(a, &b.shape()) }
+    fn transpose(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> { shape::transpose(a, d0, d1) }
+    fn transpose_(a: &Tensor, d0: i64, d1: i64) -> Result<Tensor> { inplace_view(a, shape::transpose(a, d0, d1)) }
+    fn t(a: &Tensor) -> Result<Tensor> { shape::t(a) }
+    fn t_(a: &Tensor) -> Result<Tensor> { inplace_view(a, shape::t(a)) }
+    fn numpy_t(a: &Tensor) -> Result<Tensor> { let n = a.dim() as i64; shape::permute(a, &(0..n).rev().collect::<Vec<_>>()) }
+    fn permute(a: &Tensor, dims: &[i64]) -> Result<Tensor> { shape::permute(a, dims) }
+    fn narrow(a: &Tensor, dim: i64, start: i64, len: i64) -> Result<Tensor> { shape::narrow(a, dim, start, len) }
+    fn slice(a: &Tensor, dim: i64, start: Option<i64>, end: Option<i64>, step: i64) -> Result<Tensor> { shape::slice(a, dim, start, end, step) }
+    fn select(a: &Tensor, dim: i64, index: i64) -> Result<Tensor> { shape::select(a, dim, index) }
+    fn squeeze(a: &Tensor) -> Result<Tensor> { shape::squeeze(a, None) }
+    fn squeeze_dim(a: &Tensor, dim: i64) -> Result<Tensor> { shape::squeeze(a, Some(&[dim])) }
+    fn squeeze_dims(a: &Tensor, dims: &[i64]) -> Result<Tensor> { shape::squeeze(a, Some(dims)) }
+    fn squeeze_(a: &Tensor) -> Result<Tensor> { inplace_view(a, shape::squeeze(a, None)) }
+    fn squeeze_dim_(a: &Tensor, dim: i64) -> Result<Tensor> { inplace_view(a, shape::squeeze(a, Some(&[dim]))) }
+    fn unsqueeze(a: &Tensor, dim: i64) -> Result<Tensor> { shape::unsqueeze(a, dim) }
+    fn unsqueeze_(a: &Tensor, dim: i64) -> Result<Tensor> { inplace_view(a, shape::unsqueeze(a, dim)) }
+    fn expand(a: &Tensor, size: &[i64], _implicit: bool) -> Result<Tensor> { shape::expand(a, size) }
+    fn expand_as(a: &Tensor, b: &Tensor) -> Result<Tensor> { shape::expand(a, &b.shape()) }
+    fn flatten(a: &Tensor, start: i64, end: i64) -> Result<Tensor> { shape::flatten(a, start, end) }
+    fn unflatten(a: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> { shape::unflatten(a, dim, sizes) }
+    fn contiguous(a: &Tensor) -> Result<Tensor> { shape::contiguous(a) }
+    fn as_strided(a: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> { shape::as_strided(a, size, stride, offset) }
+    fn as_strided_(a: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> { inplace_view(a, shape::as_strided(a, size, stride, offset)) }
 
     // ---- conversion and copies
     fn to(a: &Tensor, device: Device) -> Result<Tensor> { convert::to(a, Some(device), None, false) }

@@ -160,15 +160,36 @@ impl Tensor {
         self.0.autograd.lock()
     }
 
+    /// True for leaves marked `requires_grad` and for every tensor with a `grad_fn`.
     pub fn requires_grad(&self) -> bool {
-        self.autograd().requires_grad
+        let m = self.autograd();
+        m.requires_grad || m.grad_fn.is_some()
+    }
+
+    /// A leaf is a tensor no recorded op produced.
+    pub fn is_leaf(&self) -> bool {
+        self.autograd().grad_fn.is_none()
+    }
+
+    /// The storage's in-place version counter.
+    pub fn version(&self) -> u64 {
+        self.0.data.read().storage.version()
     }
 
     pub fn set_requires_grad(&self, b: bool) -> Result<()> {
         if b && !self.dtype().is_float() {
-            crate::bail!("only Tensors of floating point dtype can require gradients");
+            crate::bail!("only Tensors of floating point and complex dtype can require gradients");
         }
-        self.autograd().requires_grad = b;
+        let mut m = self.autograd();
+        if m.grad_fn.is_some() {
+            if !b {
+                crate::bail!(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+                );
+            }
+            return Ok(());
+        }
+        m.requires_grad = b;
         Ok(())
     }
 

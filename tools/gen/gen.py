@@ -575,9 +575,10 @@ def gen_wrapper_file(part, nparts, chunk):
         uses.append("use std::ffi::%s;" % (ffi[0] if len(ffi) == 1 else "{%s}" % ", ".join(ffi)))
     head = [
         MARK,
-        "//! Exported `atg_*` functions, part %d of %d (`%s` .. `%s`): each unpacks its C arguments" % (
+        "//! Exported `atg_*` functions, part %d of %d: `%s` to `%s`." % (
             part + 1, nparts, chunk[0][0], chunk[-1][0]),
-        "//! and calls `AtgApi` on `crate::ops::Native` inside the error/panic boundary.",
+        "//! Each unpacks its C arguments and calls `AtgApi` on `crate::ops::Native` inside the",
+        "//! error/panic boundary.",
         "",
         "#![allow(non_snake_case, clippy::too_many_arguments)]",
         "",
@@ -588,7 +589,8 @@ def gen_wrapper_file(part, nparts, chunk):
 def gen_mod(nparts):
     out = [
         MARK,
-        "//! The generated `atg_*` entry points of the C ABI (from tools/gen/spec.txt) and the `AtgApi` trait they call.",
+        "//! The generated `atg_*` entry points of the C ABI (from tools/gen/spec.txt) and the `AtgApi`",
+        "//! trait they call.",
         "",
     ]
     for i in range(nparts):
