@@ -43,7 +43,7 @@ ctest:
 tch-suite:
 	MAKE_TEST_STEPS=tch bash scripts/make-test.sh
 
-install:
+install: lib
 	bash scripts/install.sh "$(PREFIX)" "$(LIB_DIR)"
 
 clean-c:

@@ -47,7 +47,7 @@ step() {  # name command...; runs the command, records PASS/FAIL with its time
 
 do_lib() { cargo build --release; }
 
-do_cargo() { cargo test; }
+do_cargo() { cargo test --no-fail-fast; }
 
 do_ctest() {
   local b=capi-tests/build rc=0

@@ -137,11 +137,11 @@ run_binary() {  # $1 binary path, $2 display name; appends to $results, sets pas
     rm -f "$logf"
     if [[ $round -eq 1 ]]; then
       # shellcheck disable=SC2086
-      (cd "$suite" && timeout -k 5 "$per_run" "$bin" --test-threads=1 --logfile "$logf" $filter \
-        >"$out" 2>&1)
+      { (cd "$suite" && timeout -k 5 "$per_run" "$bin" --test-threads=1 --logfile "$logf" $filter \
+        >"$out" 2>&1); } 2>/dev/null  # (no "Aborted" notice from bash: the note below says it)
     else
-      (cd "$suite" && timeout -k 5 "$per_run" "$bin" --test-threads=1 --logfile "$logf" --exact \
-        "${remaining[@]}" >"$out" 2>&1)
+      { (cd "$suite" && timeout -k 5 "$per_run" "$bin" --test-threads=1 --logfile "$logf" --exact \
+        "${remaining[@]}" >"$out" 2>&1); } 2>/dev/null
     fi
     code=$?
     # the log file has `ok NAME`, `failed NAME`, `failed: MSG NAME` or `ignored NAME` lines

@@ -110,6 +110,21 @@ pub unsafe fn write_outputs(out: *mut tensor, outs: Vec<Tensor>) -> Result<()> {
     Ok(())
 }
 
+/// Writes one output that may be the undefined tensor.
+///
+/// # Safety
+/// `out` is NULL or points to at least one writable slot.
+pub unsafe fn write_opt_output(out: *mut tensor, t: Option<Tensor>) -> Result<()> {
+    if out.is_null() {
+        return Err(Error::msg("torchrs: the output array is NULL"));
+    }
+    *out = match t {
+        Some(t) => new_tensor_handle(t),
+        None => new_undefined_handle(),
+    };
+    Ok(())
+}
+
 /// Sets the caller's first `n` output slots to NULL (done before an op runs, so a failed op
 /// leaves NULLs behind).
 ///

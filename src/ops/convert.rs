@@ -45,11 +45,6 @@ pub fn clone(t: &Tensor) -> Result<Tensor> {
     Ok(Tensor::from_data(to_contiguous_dtype(&d, d.dtype)?))
 }
 
-/// A new tensor sharing storage and layout, outside the autograd graph.
-pub fn detach(t: &Tensor) -> Tensor {
-    t.view_as_layout(t.layout())
-}
-
 pub fn fill_(t: &Tensor, v: Scalar) -> Result<Tensor> {
     crate::tensor::create::fill(&t.data(), v)?;
     t.bump_version();

@@ -7,6 +7,11 @@ pub mod reduce;
 pub mod linalg;
 pub mod convert;
 pub mod shape;
+pub mod unary;
+pub mod pointwise;
+pub mod index;
+pub mod join;
+pub mod autograd_ops;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

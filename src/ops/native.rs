@@ -33,6 +33,14 @@ fn rand_into(t: Tensor) -> Result<Tensor> {
 
 #[allow(clippy::too_many_arguments)]
 impl AtgApi for Native {
+    // ---- families that keep their overrides next to their code
+    super::unary::atg_unary!();
+    super::pointwise::atg_pointwise!();
+    super::index::atg_index!();
+    super::join::atg_join!();
+    super::reduce::atg_reduce!();
+    super::autograd_ops::atg_autograd!();
+
     // ---- arithmetic
     fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Add, a, b) }
     fn add_(a: &Tensor, b: &Tensor) -> Result<Tensor> { inplace("add_", a, &[b], |x| binary(BinOp::Add, x, b)) }
@@ -144,11 +152,7 @@ impl AtgApi for Native {
     fn to_dtype_layout(a: &Tensor, kind: DType, device: Device, _non_blocking: bool, copy: bool) -> Result<Tensor> { convert::to(a, Some(device), Some(kind), copy) }
     fn totype(a: &Tensor, dtype: DType) -> Result<Tensor> { convert::to(a, None, Some(dtype), false) }
     fn clone(out: &Tensor, a: &Tensor) -> Result<Tensor> { assign_out(out, &convert::clone(a)?) }
-    fn detach(a: &Tensor) -> Result<Tensor> { Ok(convert::detach(a)) }
-    fn detach_(a: &Tensor) -> Result<Tensor> { Ok(a.clone()) }
     fn zero_(a: &Tensor) -> Result<Tensor> { convert::fill_(a, Scalar::Int(0)) }
     fn fill_(a: &Tensor, v: &Scalar) -> Result<Tensor> { convert::fill_(a, *v) }
     fn fill_tensor_(a: &Tensor, v: &Tensor) -> Result<Tensor> { convert::fill_tensor_(a, v) }
-    fn set_requires_grad(a: &Tensor, r: bool) -> Result<Tensor> { a.set_requires_grad(r)?; Ok(a.clone()) }
-    fn requires_grad_(a: &Tensor, r: bool) -> Result<Tensor> { a.set_requires_grad(r)?; Ok(a.clone()) }
 }

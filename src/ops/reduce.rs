@@ -98,3 +98,9 @@ pub fn mean(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     record_reduction("MeanBackward1", t, &out, wdims, keepdim, 1.0 / count.max(1) as f64);
     Ok(out)
 }
+
+/// The `atg_*` overrides of this family beyond sum and mean, expanded inside `impl AtgApi for Native`.
+macro_rules! atg_reduce {
+    () => {};
+}
+pub(crate) use atg_reduce;

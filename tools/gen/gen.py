@@ -425,9 +425,14 @@ def trait_params(args):
     return out
 
 
-def trait_ret(ret):
+# Ops whose single output may be the undefined tensor (a missing gradient): the trait returns
+# an Option and the wrapper hands out an undefined-tensor handle for None.
+MAYBE_UNDEFINED = {"grad"}
+
+
+def trait_ret(ret, op=None):
     if ret == "tensor1":
-        return "Result<Tensor>"
+        return "Result<Option<Tensor>>" if op in MAYBE_UNDEFINED else "Result<Tensor>"
     if ret.startswith("tensor") and ret != "tensor_list":
         return "Result<(%s)>" % ", ".join(["Tensor"] * int(ret[6:]))
     return {"tensor_list": "Result<Vec<Tensor>>", "int64": "Result<i64>", "double": "Result<f64>",
@@ -503,7 +508,7 @@ def gen_api(entries):
     for name, ret, args in entries:
         op = name[len("atg_"):]
         ps = ["%s: %s" % p for p in trait_params(args)]
-        out += call_list("fn " + method_ident(op), ps, " -> %s {" % trait_ret(ret), "    ")
+        out += call_list("fn " + method_ident(op), ps, " -> %s {" % trait_ret(ret, op), "    ")
         out.append('        Err(Error::not_implemented("%s"))' % op)
         out.append("    }")
     out.append("}")
@@ -547,7 +552,9 @@ def gen_wrapper(name, ret, args):
         lines.append("    handles::clear_outputs(out__, %d);" % k)
         lines.append("    guard_void(%s, || {" % q)
         lines += call_list("let r__ = " + callee, vals, "?;", "        ")
-        if k == 1:
+        if k == 1 and op in MAYBE_UNDEFINED:
+            lines.append("        handles::write_opt_output(out__, r__)")
+        elif k == 1:
             lines.append("        handles::write_outputs(out__, vec![r__])")
         else:
             lines.append("        handles::write_outputs(out__, vec![%s])" % ", ".join("r__.%d" % i for i in range(k)))

@@ -7379,7 +7379,7 @@ pub trait AtgApi {
     fn glu_out(out: &Tensor, self_: &Tensor, dim: i64) -> Result<Tensor> {
         Err(Error::not_implemented("glu_out"))
     }
-    fn grad(self_: &Tensor) -> Result<Tensor> {
+    fn grad(self_: &Tensor) -> Result<Option<Tensor>> {
         Err(Error::not_implemented("grad"))
     }
     fn greater(self_: &Tensor, other: &Scalar) -> Result<Tensor> {

@@ -645,7 +645,7 @@ pub unsafe extern "C" fn atg_grad(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_grad", || {
         let r__ = <Native as AtgApi>::grad(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_opt_output(out__, r__)
     })
 }
 
