@@ -10,6 +10,7 @@ pub mod tensor;
 pub mod cpu;
 pub mod autograd;
 pub mod ops;
+pub mod optim;
 pub mod jit;
 pub mod capi;
 
