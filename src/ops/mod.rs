@@ -12,6 +12,8 @@ pub mod pointwise;
 pub mod index;
 pub mod join;
 pub mod autograd_ops;
+pub mod loss;
+pub mod nn;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

@@ -40,6 +40,8 @@ impl AtgApi for Native {
     super::join::atg_join!();
     super::reduce::atg_reduce!();
     super::autograd_ops::atg_autograd!();
+    super::loss::atg_loss!();
+    super::nn::atg_nn!();
 
     // ---- arithmetic
     fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Add, a, b) }

@@ -1,0 +1,230 @@
+//! Layers' ops: linear, addmm-family products, dropout, layer/batch/group norm — composed from
+//! primitives, so their gradients follow from the primitives'.
+
+use super::Native as N;
+use crate::capi::generated::AtgApi;
+use crate::error::Result;
+use crate::tensor::{Scalar, Tensor};
+
+fn f(v: f64) -> Scalar {
+    Scalar::Float(v)
+}
+
+/// `input @ weight^T + bias`.
+pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+    let y = super::linalg::matmul(x, &super::shape::t(w)?)?;
+    match b {
+        Some(b) => super::arith::binary(super::arith::BinOp::Add, &y, b),
+        None => Ok(y),
+    }
+}
+
+/// `beta * input + alpha * product`, with PyTorch's rule that beta = 0 ignores input (NaN too).
+fn scaled_sum(input: &Tensor, prod: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
+    let p = if alpha.to_f64() == 1.0 { prod.clone() } else { N::mul_scalar(prod, alpha)? };
+    if beta.to_f64() == 0.0 {
+        let z = N::zeros_like(input)?;
+        return N::add(&p, &z);
+    }
+    let i = if beta.to_f64() == 1.0 { input.clone() } else { N::mul_scalar(input, beta)? };
+    N::add(&i, &p)
+}
+
+pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
+    scaled_sum(input, &super::linalg::mm(m1, m2)?, beta, alpha)
+}
+
+pub fn mv(m: &Tensor, v: &Tensor) -> Result<Tensor> {
+    crate::ensure!(m.dim() == 2 && v.dim() == 1, "vector + matrix @ vector expected, got {}, {}", m.dim(), v.dim());
+    super::linalg::matmul(m, v)
+}
+
+pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    crate::ensure!(
+        a.dim() == 1 && b.dim() == 1,
+        "1D tensors expected, but got {}D and {}D tensors",
+        a.dim(),
+        b.dim()
+    );
+    crate::ensure!(
+        a.numel() == b.numel(),
+        "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
+        a.numel(),
+        b.numel(),
+        a.numel(),
+        b.numel()
+    );
+    super::linalg::matmul(a, b)
+}
+
+pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    crate::ensure!(a.dim() == 1 && b.dim() == 1, "outer: expected 1D tensors, got {}D and {}D", a.dim(), b.dim());
+    N::mul(&super::shape::unsqueeze(a, 1)?, b)
+}
+
+pub fn baddbmm(input: &Tensor, b1: &Tensor, b2: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
+    scaled_sum(input, &super::linalg::bmm(b1, b2)?, beta, alpha)
+}
+
+pub fn addbmm(input: &Tensor, b1: &Tensor, b2: &Tensor) -> Result<Tensor> {
+    let p = super::reduce::sum(&super::linalg::bmm(b1, b2)?, Some(&[0]), false, None)?;
+    N::add(input, &p)
+}
+
+/// Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1-p).
+pub fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
+    crate::ensure!((0.0..=1.0).contains(&p), "dropout probability has to be between 0 and 1, but got {p}");
+    if !train || p == 0.0 {
+        return Ok(x.clone());
+    }
+    if p == 1.0 {
+        return N::mul(x, &N::zeros_like(x)?);
+    }
+    let mask = Tensor::empty(&x.shape(), x.dtype(), x.device())?;
+    let keep = 1.0 - p;
+    crate::tensor::random::fill_with(&mask.data(), |r| if r.uniform() < keep { 1.0 / keep } else { 0.0 })?;
+    N::mul(x, &mask)
+}
+
+/// Normalizes over `dims` (biased variance), then applies an optional affine.
+fn normalize(x: &Tensor, dims: &[i64], eps: f64) -> Result<Tensor> {
+    let mean = super::reduce::mean(x, Some(dims), true, None)?;
+    let centered = N::sub(x, &mean)?;
+    let var = super::reduce::mean(&N::mul(&centered, &centered)?, Some(dims), true, None)?;
+    N::div(&centered, &N::sqrt(&N::add_scalar(&var, &f(eps))?)?)
+}
+
+pub fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> Result<Tensor> {
+    let xs = x.shape();
+    let k = shape.len();
+    crate::ensure!(
+        k >= 1 && k <= xs.len() && xs[xs.len() - k..] == shape[..],
+        "Given normalized_shape={shape:?}, expected input with shape [*, {}], but got input of size{:?}",
+        shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+        &xs[..]
+    );
+    let dims: Vec<i64> = (xs.len() - k..xs.len()).map(|d| d as i64).collect();
+    let mut y = normalize(x, &dims, eps)?;
+    if let Some(w) = w {
+        y = N::mul(&y, w)?;
+    }
+    if let Some(b) = b {
+        y = N::add(&y, b)?;
+    }
+    Ok(y)
+}
+
+/// Reshapes a per-channel vector to broadcast along dim 1 of an n-d input.
+fn per_channel(v: &Tensor, ndim: usize) -> Result<Tensor> {
+    let mut shape = vec![1i64; ndim];
+    shape[1] = -1;
+    super::shape::reshape(v, &shape)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm(
+    x: &Tensor,
+    w: Option<&Tensor>,
+    b: Option<&Tensor>,
+    running_mean: Option<&Tensor>,
+    running_var: Option<&Tensor>,
+    training: bool,
+    momentum: f64,
+    eps: f64,
+) -> Result<Tensor> {
+    let nd = x.dim();
+    crate::ensure!(nd >= 2, "batch_norm: expected 2D or more input (got {nd}D input)");
+    let dims: Vec<i64> = (0..nd as i64).filter(|&d| d != 1).collect();
+    let y = if training {
+        let count = x.numel() / x.shape()[1] as usize;
+        crate::ensure!(
+            count > 1,
+            "Expected more than 1 value per channel when training, got input size {:?}",
+            &x.shape()[..]
+        );
+        let y = normalize(x, &dims, eps)?;
+        if let (Some(rm), Some(rv)) = (running_mean, running_var) {
+            crate::autograd::with_grad_mode(false, || -> Result<()> {
+                let mean = super::reduce::mean(x, Some(&dims), false, None)?;
+                let centered = N::sub(x, &super::reduce::mean(x, Some(&dims), true, None)?)?;
+                let var_b = super::reduce::mean(&N::mul(&centered, &centered)?, Some(&dims), false, None)?;
+                let var_u = N::mul_scalar(&var_b, &f(count as f64 / (count as f64 - 1.0)))?;
+                let upd = |r: &Tensor, v: &Tensor| -> Result<()> {
+                    let nv = N::add(&N::mul_scalar(r, &f(1.0 - momentum))?, &N::mul_scalar(v, &f(momentum))?)?;
+                    super::convert::copy_(r, &nv).map(|_| ())
+                };
+                upd(rm, &mean)?;
+                upd(rv, &var_u)
+            })?;
+        }
+        y
+    } else {
+        let (rm, rv) = match (running_mean, running_var) {
+            (Some(m), Some(v)) => (m, v),
+            _ => crate::bail!("running_mean and running_var must be defined in evaluation mode"),
+        };
+        let denom = N::sqrt(&N::add_scalar(&per_channel(rv, nd)?, &f(eps))?)?;
+        N::div(&N::sub(x, &per_channel(rm, nd)?)?, &denom)?
+    };
+    let mut y = y;
+    if let Some(w) = w {
+        y = N::mul(&y, &per_channel(w, nd)?)?;
+    }
+    if let Some(b) = b {
+        y = N::add(&y, &per_channel(b, nd)?)?;
+    }
+    Ok(y)
+}
+
+pub fn group_norm(x: &Tensor, groups: i64, w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> Result<Tensor> {
+    let xs = x.shape();
+    crate::ensure!(xs.len() >= 2, "group_norm: expected at least 2D input, got {:?}", &xs[..]);
+    let (n, c) = (xs[0], xs[1]);
+    crate::ensure!(
+        groups > 0 && c % groups == 0,
+        "Expected number of channels in input to be divisible by num_groups, but got input of shape {:?} and num_groups={groups}",
+        &xs[..]
+    );
+    let g = super::shape::reshape(x, &[n, groups, -1])?;
+    let y = super::shape::reshape(&normalize(&g, &[2], eps)?, &xs)?;
+    let mut y = y;
+    if let Some(w) = w {
+        y = N::mul(&y, &per_channel(w, xs.len())?)?;
+    }
+    if let Some(b) = b {
+        y = N::add(&y, &per_channel(b, xs.len())?)?;
+    }
+    Ok(y)
+}
+
+macro_rules! atg_nn {
+    () => {
+        fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> { $crate::ops::nn::linear(x, w, b) }
+        fn addmm(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::addmm(i, a, b, &Scalar::Int(1), &Scalar::Int(1)) }
+        fn mv(m: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::nn::mv(m, v) }
+        fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::dot(a, b) }
+        fn vdot(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::dot(a, b) }
+        fn inner(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+            if a.dim() == 0 || b.dim() == 0 { return $crate::ops::arith::binary($crate::ops::arith::BinOp::Mul, a, b); }
+            $crate::ops::linalg::matmul(a, &$crate::ops::shape::transpose(b, -1, -2).or_else(|_| Ok::<_, $crate::error::Error>(b.clone()))?)
+        }
+        fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::outer(a, b) }
+        fn ger(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::outer(a, b) }
+        fn baddbmm(i: &Tensor, a: &Tensor, b: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> { $crate::ops::nn::baddbmm(i, a, b, beta, alpha) }
+        fn addbmm(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::addbmm(i, a, b) }
+        fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::nn::dropout(x, p, train) }
+        fn dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
+            $crate::ops::arith::inplace("dropout_", x, &[], |t| $crate::ops::nn::dropout(t, p, train))
+        }
+        fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64, _cudnn: bool) -> Result<Tensor> {
+            $crate::ops::nn::layer_norm(x, shape, w, b, eps)
+        }
+        fn batch_norm(x: &Tensor, w: Option<&Tensor>, b: Option<&Tensor>, rm: Option<&Tensor>, rv: Option<&Tensor>, training: bool, momentum: f64, eps: f64, _cudnn: bool) -> Result<Tensor> {
+            $crate::ops::nn::batch_norm(x, w, b, rm, rv, training, momentum, eps)
+        }
+        fn group_norm(x: &Tensor, groups: i64, w: Option<&Tensor>, b: Option<&Tensor>, eps: f64, _cudnn: bool) -> Result<Tensor> {
+            $crate::ops::nn::group_norm(x, groups, w, b, eps)
+        }
+    };
+}
+pub(crate) use atg_nn;
