@@ -64,7 +64,8 @@ do_ctest() {
 do_install() {
   local prefix=$root/target/install-check b=$root/target/install-check-build
   rm -rf "$prefix" "$b"
-  make --no-print-directory install PREFIX="$prefix" LIB_DIR="$root/target/release" || return 1
+  # (the install script, not `make install`: that would first rebuild the library)
+  bash scripts/install.sh "$prefix" "$root/target/release" || return 1
   # the CMake package: the same C tests against the installed copy (no valgrind: done above)
   cmake -S capi-tests -B "$b" -DTORCHRS_PREFIX="$prefix" -DTORCHRS_MEMCHECK=OFF >/dev/null || return 1
   cmake --build "$b" -j "$jobs" >/dev/null || { cmake --build "$b" -j 1; return 1; }

@@ -1,0 +1,129 @@
+//! One tch program, timed case by case. Built against libtorchrs through cargo's `links`
+//! override; `LD_LIBRARY_PATH` decides whether libtorchrs or real libtorch runs it.
+//! Usage: torchrs-compare [--list] [CASE...]  → prints `CASE <nanoseconds per iteration>`.
+
+use std::time::Instant;
+use tch::{nn, nn::Module, nn::OptimizerConfig, Device, Kind, Tensor};
+
+const F32: (Kind, Device) = (Kind::Float, Device::Cpu);
+
+/// Runs `f` until about `budget_ms` have passed (at least 3 times) and returns the median ns.
+fn time(budget_ms: u128, mut f: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        f();
+    }
+    let start = Instant::now();
+    let mut samples = vec![];
+    while samples.len() < 5 || (start.elapsed().as_millis() < budget_ms && samples.len() < 100_000) {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed().as_nanos() as f64);
+    }
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    samples[samples.len() / 2]
+}
+
+fn mlp_adam_step() -> Box<dyn FnMut()> {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = nn::seq()
+        .add(nn::linear(vs.root() / "l1", 784, 256, Default::default()))
+        .add_fn(|x| x.relu())
+        .add(nn::linear(vs.root() / "l2", 256, 10, Default::default()));
+    let mut opt = nn::Adam::default().build(&vs, 1e-3).unwrap();
+    let x = Tensor::randn([64, 784], F32);
+    let y = Tensor::randint(10, [64], (Kind::Int64, Device::Cpu));
+    Box::new(move || {
+        let _keep = &vs;
+        let loss = net.forward(&x).cross_entropy_for_logits(&y);
+        opt.backward_step(&loss);
+    })
+}
+
+fn small_mlp_sgd_step() -> Box<dyn FnMut()> {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = nn::seq()
+        .add(nn::linear(vs.root() / "l1", 16, 32, Default::default()))
+        .add_fn(|x| x.tanh())
+        .add(nn::linear(vs.root() / "l2", 32, 1, Default::default()));
+    let mut opt = nn::Sgd::default().build(&vs, 1e-2).unwrap();
+    let x = Tensor::randn([8, 16], F32);
+    let y = Tensor::randn([8, 1], F32);
+    Box::new(move || {
+        let _keep = &vs;
+        let loss = net.forward(&x).mse_loss(&y, tch::Reduction::Mean);
+        opt.backward_step(&loss);
+    })
+}
+
+fn tanh_chain() -> Box<dyn FnMut()> {
+    let x = Tensor::randn([64], F32).set_requires_grad(true);
+    Box::new(move || {
+        let mut y = x.shallow_clone();
+        for _ in 0..10 {
+            y = (&y * 1.01).tanh();
+        }
+        y.sum(Kind::Float).backward();
+        let _ = x.grad().zero_();
+    })
+}
+
+fn case(name: &str) -> Option<Box<dyn FnMut()>> {
+    let r = |s: &[i64]| Tensor::randn(s, F32);
+    Some(match name {
+        "add_100" => { let (a, b) = (r(&[100]), r(&[100])); Box::new(move || { let _ = &a + &b; }) }
+        "mul_1k" => { let (a, b) = (r(&[1000]), r(&[1000])); Box::new(move || { let _ = &a * &b; }) }
+        "relu_10k" => { let a = r(&[10_000]); Box::new(move || { let _ = a.relu(); }) }
+        "add_scalar_10k" => { let a = r(&[10_000]); Box::new(move || { let _ = &a + 1.5; }) }
+        "sum_10k" => { let a = r(&[10_000]); Box::new(move || { let _ = a.sum(Kind::Float); }) }
+        "add_1m" => { let (a, b) = (r(&[1 << 20]), r(&[1 << 20])); Box::new(move || { let _ = &a + &b; }) }
+        "mul_1m" => { let (a, b) = (r(&[1 << 20]), r(&[1 << 20])); Box::new(move || { let _ = &a * &b; }) }
+        "relu_1m" => { let a = r(&[1 << 20]); Box::new(move || { let _ = a.relu(); }) }
+        "exp_1m" => { let a = r(&[1 << 20]); Box::new(move || { let _ = a.exp(); }) }
+        "tanh_1m" => { let a = r(&[1 << 20]); Box::new(move || { let _ = a.tanh(); }) }
+        "sigmoid_1m" => { let a = r(&[1 << 20]); Box::new(move || { let _ = a.sigmoid(); }) }
+        "softmax_1000x1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.softmax(1, Kind::Float); }) }
+        "log_softmax_1000x1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.log_softmax(1, Kind::Float); }) }
+        "transpose_contiguous_1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.tr().contiguous(); }) }
+        "cat_2x1000x1000" => { let (a, b) = (r(&[1000, 1000]), r(&[1000, 1000])); Box::new(move || { let _ = Tensor::cat(&[&a, &b], 0); }) }
+        "matmul_16" => { let (a, b) = (r(&[16, 16]), r(&[16, 16])); Box::new(move || { let _ = a.matmul(&b); }) }
+        "matmul_64" => { let (a, b) = (r(&[64, 64]), r(&[64, 64])); Box::new(move || { let _ = a.matmul(&b); }) }
+        "matmul_256" => { let (a, b) = (r(&[256, 256]), r(&[256, 256])); Box::new(move || { let _ = a.matmul(&b); }) }
+        "matmul_512" => { let (a, b) = (r(&[512, 512]), r(&[512, 512])); Box::new(move || { let _ = a.matmul(&b); }) }
+        "matmul_1024" => { let (a, b) = (r(&[1024, 1024]), r(&[1024, 1024])); Box::new(move || { let _ = a.matmul(&b); }) }
+        "bmm_32x64x64" => { let (a, b) = (r(&[32, 64, 64]), r(&[32, 64, 64])); Box::new(move || { let _ = a.bmm(&b); }) }
+        "sum_1m" => { let a = r(&[1 << 20]); Box::new(move || { let _ = a.sum(Kind::Float); }) }
+        "mean_dim1_1000x1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.mean_dim(1, false, Kind::Float); }) }
+        "train_mlp_784_256_10_adam" => mlp_adam_step(),
+        "train_mlp_16_32_1_sgd" => small_mlp_sgd_step(),
+        "tanh_chain_backward_64" => tanh_chain(),
+        _ => return None,
+    })
+}
+
+const CASES: &[&str] = &[
+    "add_100", "mul_1k", "relu_10k", "add_scalar_10k", "sum_10k", "add_1m", "mul_1m", "relu_1m", "exp_1m", "tanh_1m",
+    "sigmoid_1m", "softmax_1000x1000", "log_softmax_1000x1000", "transpose_contiguous_1000", "cat_2x1000x1000",
+    "matmul_16", "matmul_64", "matmul_256", "matmul_512", "matmul_1024", "bmm_32x64x64", "sum_1m",
+    "mean_dim1_1000x1000", "train_mlp_784_256_10_adam", "train_mlp_16_32_1_sgd", "tanh_chain_backward_64",
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(|s| s.as_str()) == Some("--list") {
+        CASES.iter().for_each(|c| println!("{c}"));
+        return;
+    }
+    let budget: u128 = std::env::var("BENCH_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    tch::manual_seed(0);
+    let names: Vec<&str> = if args.is_empty() { CASES.to_vec() } else { args.iter().map(|s| s.as_str()).collect() };
+    for name in names {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut f = case(name).unwrap_or_else(|| panic!("unknown case {name}"));
+            time(budget, &mut *f)
+        }));
+        match result {
+            Ok(ns) => println!("{name} {ns:.0}"),
+            Err(_) => println!("{name} failed"),
+        }
+    }
+}
