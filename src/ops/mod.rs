@@ -14,6 +14,7 @@ pub mod join;
 pub mod autograd_ops;
 pub mod loss;
 pub mod nn;
+pub mod conv;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

@@ -42,6 +42,7 @@ impl AtgApi for Native {
     super::autograd_ops::atg_autograd!();
     super::loss::atg_loss!();
     super::nn::atg_nn!();
+    super::conv::atg_conv!();
 
     // ---- arithmetic
     fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Add, a, b) }
