@@ -71,10 +71,11 @@ do_install() {
   cmake --build "$b" -j "$jobs" >/dev/null || { cmake --build "$b" -j 1; return 1; }
   ctest --test-dir "$b" -L plain --output-on-failure -j "$jobs" || return 1
   # pkg-config, shared and static
-  export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-  local cflags libs slibs
-  cflags=$(pkg-config --cflags torchrs) && libs=$(pkg-config --libs torchrs) &&
-    slibs=$(pkg-config --static --libs torchrs | sed 's/-ltorchrs//') || return 1
+  # (PKG_CONFIG_PATH only for these calls: exported, it would make cargo rebuild tch's
+  # pkg-config-using dependencies in the tch step)
+  local pc="env PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config" cflags libs slibs
+  cflags=$($pc --cflags torchrs) && libs=$($pc --libs torchrs) &&
+    slibs=$($pc --static --libs torchrs | sed 's/-ltorchrs//') || return 1
   # shellcheck disable=SC2086
   cc -std=c11 -Wall -Wextra -Werror $cflags capi-tests/link_test.c $libs -Wl,-rpath,"$prefix/lib" \
     -o "$b/pc_shared" && "$b/pc_shared" || return 1

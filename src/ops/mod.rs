@@ -15,6 +15,8 @@ pub mod autograd_ops;
 pub mod loss;
 pub mod nn;
 pub mod conv;
+pub mod einsum;
+pub mod rnn;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

@@ -43,6 +43,7 @@ impl AtgApi for Native {
     super::loss::atg_loss!();
     super::nn::atg_nn!();
     super::conv::atg_conv!();
+    super::rnn::atg_rnn!();
 
     // ---- arithmetic
     fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinOp::Add, a, b) }
