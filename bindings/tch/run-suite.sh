@@ -4,7 +4,7 @@
 #
 #   usage: bindings/tch/run-suite.sh [--update] [--no-check] LIB_DIR
 #     LIB_DIR      folder holding libtorchrs.so (e.g. target/release)
-#     --update     append the tests that pass but are not on expected-pass.txt yet
+#     --update     add the tests that pass but are not on expected-pass.txt yet (kept sorted)
 #     --no-check   only run and report; do not compare with expected-pass.txt
 #   environment:
 #     TCH_SUITE_WORK     work folder (default: target/tch-suite under the repository root)
@@ -29,7 +29,7 @@ for a in "$@"; do
   case $a in
     --update) update=1 ;;
     --no-check) check=0 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run-suite: unknown option $a" >&2; exit 2 ;;
     *) lib_arg=$a ;;
   esac
@@ -234,8 +234,11 @@ else
 fi
 if [[ -n $new ]]; then
   if [[ $update -eq 1 ]]; then
-    printf '%s\n' "$new" >>"$expected"
-    echo "tch-suite: appended $(wc -l <<<"$new") newly passing tests to bindings/tch/expected-pass.txt"
+    # keep the comment lines on top and the names sorted
+    { grep -E '^[[:space:]]*#' "$expected" 2>/dev/null
+      { grep -vE '^[[:space:]]*(#|$)' "$expected" 2>/dev/null; printf '%s\n' "$new"; } | sort -u
+    } >"$expected.tmp" && mv "$expected.tmp" "$expected"
+    echo "tch-suite: added $(wc -l <<<"$new") newly passing tests to bindings/tch/expected-pass.txt"
   else
     echo "tch-suite: $(wc -l <<<"$new") tests pass but are not on expected-pass.txt yet (add them: run-suite.sh --update):"
     sed 's/^/  /' <<<"$new"

@@ -86,6 +86,7 @@ where
         m.grad_fn = Some(node.clone());
         m.output_nr = i;
         m.requires_grad = false;
+        o.sync_requires_grad(&m);
     }
 }
 
@@ -98,4 +99,5 @@ pub fn take_history(t: &Tensor, r: &Tensor) {
     let mut m = t.autograd();
     m.grad_fn = f;
     m.output_nr = nr;
+    t.sync_requires_grad(&m);
 }

@@ -44,6 +44,7 @@ impl SavedTensor {
                 let mut m = t.autograd();
                 m.grad_fn = Some(node.clone());
                 m.output_nr = nr;
+                t.sync_requires_grad(&m);
                 drop(m);
                 t
             }

@@ -1,6 +1,6 @@
 //! Arithmetic: add, sub, mul, div, neg with broadcasting, promotion, scalars, in-place and out=.
 
-use super::promote::{can_cast, result_type, result_type_scalar};
+use super::promote::{can_cast, result_type_of, result_type_scalar};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::elementwise::{binary_map, unary_map};
 use super::shape::sum_to;
@@ -58,8 +58,8 @@ macro_rules! int_kernel {
     };
 }
 
-fn compute(op: BinOp, a: &Tensor, b: &TensorData, dtype: DType) -> Result<Tensor> {
-    let (a, b) = (as_dtype(&a.data(), dtype)?, as_dtype(b, dtype)?);
+fn compute(op: BinOp, a: &TensorData, b: &TensorData, dtype: DType) -> Result<Tensor> {
+    let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
     let out = match dtype {
         DType::Bool => match op {
             BinOp::Add => binary_map::<bool, bool>(&a, &b, |x, y| x | y)?,
@@ -91,12 +91,13 @@ fn div_dtype(d: DType) -> DType {
 
 /// `a op b` for two tensors.
 pub fn binary(op: BinOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let mut dtype = result_type(&[a, b]);
+    let (da, db) = (a.data(), b.data());
+    let mut dtype = result_type_of(&[(da.layout.ndim(), da.dtype), (db.layout.ndim(), db.dtype)]);
     if op == BinOp::Div {
         dtype = div_dtype(dtype);
     }
-    check_same_device(op.name(), a, b)?;
-    let out = compute(op, a, &b.data(), dtype)?;
+    check_same_device(op.name(), &da, &db)?;
+    let out = compute(op, &da, &db, dtype)?;
     if needs_grad(&[a, b]) {
         record_binary(op, a, b, &out);
     }
@@ -156,7 +157,7 @@ pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
         dtype = div_dtype(dtype);
     }
     let st = scalar_tensor(*s, dtype);
-    let out = compute(op, a, &st.data(), dtype)?;
+    let out = compute(op, &a.data(), &st.data(), dtype)?;
     if needs_grad(&[a]) {
         let (s, ma) = (*s, (a.shape(), a.dtype()));
         record("ScalarOpBackward0", &[a], &[&out], move |_, g| {
@@ -202,8 +203,8 @@ pub fn scalar_tensor(s: Scalar, dtype: DType) -> Tensor {
     with_dtype!(dtype, T, { Tensor::scalar_tensor::<T>(crate::tensor::create::scalar_as::<T>(s)) })
 }
 
-fn check_same_device(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
-    if a.device() != b.device() && a.dim() > 0 && b.dim() > 0 {
+fn check_same_device(op: &str, a: &TensorData, b: &TensorData) -> Result<()> {
+    if a.device() != b.device() && a.layout.ndim() > 0 && b.layout.ndim() > 0 {
         crate::bail!(
             "{op}: Expected all tensors to be on the same device, but found at least two devices, {:?} and {:?}!",
             a.device(),

@@ -14,6 +14,7 @@ pub fn detach_(t: &Tensor) -> Result<Tensor> {
     m.grad_fn = None;
     m.output_nr = 0;
     m.requires_grad = false;
+    t.sync_requires_grad(&m);
     drop(m);
     Ok(t.clone())
 }

@@ -15,11 +15,16 @@ fn category(d: DType) -> u8 {
 
 /// Result dtype of an op on tensors: dimensioned tensors decide, 0-d tensors only lift the category.
 pub fn result_type(tensors: &[&Tensor]) -> DType {
+    let v: Vec<(usize, DType)> = tensors.iter().map(|t| (t.dim(), t.dtype())).collect();
+    result_type_of(&v)
+}
+
+/// [`result_type`] from (ndim, dtype) pairs.
+pub fn result_type_of(operands: &[(usize, DType)]) -> DType {
     let mut dim: Option<DType> = None;
     let mut zero: Option<DType> = None;
-    for t in tensors {
-        let slot = if t.dim() > 0 { &mut dim } else { &mut zero };
-        let d = t.dtype();
+    for &(ndim, d) in operands {
+        let slot = if ndim > 0 { &mut dim } else { &mut zero };
         *slot = Some(match *slot {
             Some(p) => DType::promote(p, d),
             None => d,

@@ -5,6 +5,7 @@ use super::{DType, Device, Element, Storage};
 use crate::autograd::AutogradMeta;
 use crate::error::Result;
 use parking_lot::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// What a tensor views: its storage, where in it, and as what type. Cloning it is cheap.
@@ -50,6 +51,8 @@ impl TensorData {
 pub struct TensorImpl {
     data: RwLock<TensorData>,
     pub(crate) autograd: Mutex<AutogradMeta>,
+    /// Mirrors "requires_grad or has a grad_fn", so ops check it without taking the lock.
+    pub(crate) requires_grad_flag: AtomicBool,
 }
 
 /// A tensor, like `torch::Tensor`: cloning gives another handle to the same tensor
@@ -59,7 +62,11 @@ pub struct Tensor(Arc<TensorImpl>);
 
 impl Tensor {
     pub fn from_data(data: TensorData) -> Tensor {
-        Tensor(Arc::new(TensorImpl { data: RwLock::new(data), autograd: Mutex::new(AutogradMeta::default()) }))
+        Tensor(Arc::new(TensorImpl {
+            data: RwLock::new(data),
+            autograd: Mutex::new(AutogradMeta::default()),
+            requires_grad_flag: AtomicBool::new(false),
+        }))
     }
 
     pub fn from_parts(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
@@ -161,9 +168,14 @@ impl Tensor {
     }
 
     /// True for leaves marked `requires_grad` and for every tensor with a `grad_fn`.
+    #[inline]
     pub fn requires_grad(&self) -> bool {
-        let m = self.autograd();
-        m.requires_grad || m.grad_fn.is_some()
+        self.0.requires_grad_flag.load(Ordering::Acquire)
+    }
+
+    /// Re-derives the lock-free `requires_grad` flag after the autograd state changed.
+    pub(crate) fn sync_requires_grad(&self, m: &AutogradMeta) {
+        self.0.requires_grad_flag.store(m.requires_grad || m.grad_fn.is_some(), Ordering::Release);
     }
 
     /// A leaf is a tensor no recorded op produced.
@@ -190,6 +202,7 @@ impl Tensor {
             return Ok(());
         }
         m.requires_grad = b;
+        self.sync_requires_grad(&m);
         Ok(())
     }
 
