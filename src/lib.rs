@@ -12,6 +12,7 @@ pub mod autograd;
 pub mod ops;
 pub mod jit;
 pub mod capi;
+pub mod io;
 
 pub use error::{Error, Result};
 pub use tensor::{DType, Device, Scalar, Tensor};
