@@ -116,8 +116,9 @@ pub extern "C" fn at_save_multi(ts: *mut tensor, nm: *mut *mut c_char, n: c_int,
     guard_void("at_save_multi", || unsafe { io::save_multi(&named(ts, nm, n)?, c_str(filename, "filename")?) })
 }
 
-/// Writes a checkpoint that Python's `torch.load(filename, weights_only=True)` reads as an
-/// `OrderedDict` mapping each name (kept as given, dots included) to its tensor.
+/// Writes a checkpoint that Python's `torch.load(filename, weights_only=True)` reads as a
+/// dict mapping each name (kept as given, dots included) to its tensor; libtorch's at_loadz_callback
+/// reads it too.
 #[no_mangle]
 pub extern "C" fn torchrs_save_state_dict(ts: *mut tensor, nm: *mut *mut c_char, n: c_int, filename: *mut c_char) {
     guard_void("torchrs_save_state_dict", || unsafe {

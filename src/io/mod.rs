@@ -98,7 +98,8 @@ pub fn save_multi(named: &[(&str, &Tensor)], path: &str) -> Result<()> {
     save_named(named, path, Format::TorchScript)
 }
 
-/// A Python checkpoint: `torch.load(path, weights_only=True)` gives an OrderedDict of the tensors.
+/// A Python checkpoint: `torch.load(path, weights_only=True)` gives a dict of the tensors (a state
+/// dict for `load_state_dict`); libtorch's `at_loadz_callback` reads it too.
 pub fn save_state_dict(named: &[(&str, &Tensor)], path: &str) -> Result<()> {
     save_named(named, path, Format::Python)
 }

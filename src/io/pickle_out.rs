@@ -116,15 +116,20 @@ impl PickleWriter {
     pub fn tensor(&mut self, t: &TensorRef) {
         self.global("torch._utils", "_rebuild_tensor_v2");
         self.op(b'(');
-        self.op(b'(');
-        self.str("storage");
-        self.global("torch", storage_name(t.dtype));
-        self.str(t.key);
-        self.str("cpu");
-        self.int(t.storage_numel as i64);
-        self.op(b't');
-        self.op(b'Q');
-        self.memoize();
+        // A storage is loaded once and then fetched from the memo, which is how TorchScript
+        // readers learn that tensors share it.
+        let storage_key = (b'Q', t.key.to_string());
+        if !self.get(&storage_key) {
+            self.op(b'(');
+            self.str("storage");
+            self.global("torch", storage_name(t.dtype));
+            self.str(t.key);
+            self.str("cpu");
+            self.int(t.storage_numel as i64);
+            self.op(b't');
+            self.op(b'Q');
+            self.put(storage_key);
+        }
         self.int(t.offset as i64);
         self.ints(t.shape);
         self.ints(t.strides);

@@ -1,6 +1,7 @@
 //! Writing named tensors in the two PyTorch formats: libtorch's TorchScript-style archive (what
 //! `torch::save` and `OutputArchive` write; read by libtorch, tch and `torch.jit.load`) and Python's
-//! `torch.save` checkpoint of an OrderedDict state dict (read by `torch.load(weights_only=True)`).
+//! `torch.save` checkpoint of a state dict (a dict; read by `torch.load(weights_only=True)` and by
+//! libtorch's `at_loadz_callback`).
 
 use super::pickle_out::{PickleWriter, TensorRef};
 use super::zip::ZipWriter;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 pub enum Format {
     /// libtorch's archive: a `__torch__.Module` whose parameters are the tensors.
     TorchScript,
-    /// Python's `torch.save` of an `OrderedDict` of tensors.
+    /// Python's `torch.save` of a dict of tensors (a state dict).
     Python,
 }
 
@@ -141,9 +142,9 @@ pub fn write_archive<W: Write>(named: &[(&str, &Tensor)], out: W, archive: &str,
         p.op(0x81);
         p.op(b'}');
     } else {
-        p.global("collections", "OrderedDict");
-        p.op(b')');
-        p.op(b'R');
+        // A plain dict: Python reads it like the OrderedDict of `state_dict()`, and libtorch's
+        // `_load_parameters` (at_loadz_callback) reads only a plain dict.
+        p.op(b'}');
     }
     p.op(b'(');
     for t in &tensors {

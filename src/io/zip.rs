@@ -338,7 +338,7 @@ impl<W: Write> ZipWriter<W> {
             cd.extend_from_slice(&s32.to_le_bytes());
             cd.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
             cd.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-            cd.extend_from_slice(&[0u8; 12]); // comment, disk, attributes
+            cd.extend_from_slice(&[0u8; 10]); // comment length, disk, attributes
             cd.extend_from_slice(&o32.to_le_bytes());
             cd.extend_from_slice(e.name.as_bytes());
             cd.extend_from_slice(&extra);
