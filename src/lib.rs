@@ -13,6 +13,7 @@ pub mod ops;
 pub mod optim;
 pub mod jit;
 pub mod capi;
+pub mod io;
 
 pub use error::{Error, Result};
 pub use tensor::{DType, Device, Scalar, Tensor};

@@ -1,0 +1,112 @@
+//! Images in the layout of torch_api.cpp (stb_image there, the `image` crate here): u8 tensors
+//! `[height, width, channels]`; tch's `vision::image` turns them into `[channels, height, width]`.
+//! Loading gives 3 channels (gray is replicated, alpha dropped, as stbi with `req_comp = 3`);
+//! saving picks the format from the file name (`.jpg` quality 90, `.bmp`, `.tga`, else PNG);
+//! resizing filters each channel separately (Catmull-Rom, scaled when shrinking, like stb).
+
+use crate::cpu::copy::contiguous_as;
+use crate::error::{Error, Result};
+use crate::tensor::{DType, Device, Tensor};
+use image::{imageops, ExtendedColorType, ImageBuffer, ImageEncoder, ImageFormat, Luma};
+use std::io::Cursor;
+
+fn img_err(e: impl std::fmt::Display) -> Error {
+    Error(format!("torchrs: {e}"))
+}
+
+fn from_rgb(img: image::DynamicImage) -> Result<Tensor> {
+    let rgb = img.to_rgb8();
+    let (w, h) = rgb.dimensions();
+    Tensor::from_vec(rgb.into_raw(), &[h as i64, w as i64, 3])
+}
+
+/// Decodes a PNG, JPEG, BMP or TGA file into `[h, w, 3]` u8.
+pub fn load_image(path: &str) -> Result<Tensor> {
+    let r = image::ImageReader::open(path).map_err(|e| img_err(format!("cannot open image '{path}': {e}")))?;
+    let r = r.with_guessed_format().map_err(img_err)?;
+    from_rgb(r.decode().map_err(|e| img_err(format!("cannot decode image '{path}': {e}")))?)
+}
+
+/// Decodes an encoded image held in memory into `[h, w, 3]` u8.
+pub fn load_image_from_memory(data: &[u8]) -> Result<Tensor> {
+    let r = image::ImageReader::new(Cursor::new(data)).with_guessed_format().map_err(img_err)?;
+    from_rgb(r.decode().map_err(|e| img_err(format!("cannot decode image: {e}")))?)
+}
+
+/// Checks an `[h, w, c]` image tensor and returns it as contiguous u8 bytes with its sizes.
+fn hwc_bytes(t: &Tensor, max_c: i64) -> Result<(Vec<u8>, u32, u32, usize)> {
+    crate::ensure!(t.device() == Device::Cpu, "the input tensor has to be on cpu");
+    let shape = t.shape();
+    crate::ensure!(shape.len() == 3, "invalid number of dimensions, should be 3");
+    let (h, w, c) = (shape[0], shape[1], shape[2]);
+    crate::ensure!(
+        h > 0 && w > 0 && h <= u32::MAX as i64 && w <= u32::MAX as i64 && (1..=max_c).contains(&c),
+        "torchrs: an image tensor must be [height, width, channels] with 1 to {max_c} channels, got {:?}",
+        &shape[..]
+    );
+    let d = contiguous_as(&t.data(), DType::U8)?;
+    let bytes = unsafe { d.as_slice::<u8>() }.to_vec();
+    Ok((bytes, w as u32, h as u32, c as usize))
+}
+
+/// Drops an alpha channel (JPEG has none).
+fn without_alpha(bytes: Vec<u8>, c: usize) -> (Vec<u8>, usize) {
+    if c == 2 || c == 4 {
+        let keep = c - 1;
+        (bytes.chunks_exact(c).flat_map(|p| p[..keep].iter().copied()).collect(), keep)
+    } else {
+        (bytes, c)
+    }
+}
+
+fn color(c: usize) -> ExtendedColorType {
+    match c {
+        1 => ExtendedColorType::L8,
+        2 => ExtendedColorType::La8,
+        3 => ExtendedColorType::Rgb8,
+        _ => ExtendedColorType::Rgba8,
+    }
+}
+
+/// Writes an `[h, w, c]` image; the format comes from the file name. Returns 1 like stbi_write.
+pub fn save_image(t: &Tensor, path: &str) -> Result<i32> {
+    let (bytes, w, h, c) = hwc_bytes(t, 4)?;
+    let lower = path.to_ascii_lowercase();
+    let fail = |e: image::ImageError| img_err(format!("cannot write image '{path}': {e}"));
+    if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        let (bytes, c) = without_alpha(bytes, c);
+        let f = std::fs::File::create(path).map_err(|e| img_err(format!("cannot create '{path}': {e}")))?;
+        let mut out = std::io::BufWriter::new(f);
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).write_image(&bytes, w, h, color(c)).map_err(fail)?;
+        std::io::Write::flush(&mut out).map_err(|e| img_err(format!("cannot write image '{path}': {e}")))?;
+    } else {
+        let format = if lower.ends_with(".bmp") {
+            ImageFormat::Bmp
+        } else if lower.ends_with(".tga") {
+            ImageFormat::Tga
+        } else {
+            ImageFormat::Png
+        };
+        image::save_buffer_with_format(path, &bytes, w, h, color(c), format).map_err(fail)?;
+    }
+    Ok(1)
+}
+
+/// Resizes an `[h, w, c]` image to `[out_h, out_w, c]`, each channel filtered on its own.
+pub fn resize_image(t: &Tensor, out_w: i64, out_h: i64) -> Result<Tensor> {
+    let (bytes, w, h, c) = hwc_bytes(t, 64)?;
+    crate::ensure!(
+        out_w > 0 && out_h > 0 && out_w <= 1 << 16 && out_h <= 1 << 16,
+        "torchrs: cannot resize an image to {out_w}x{out_h}"
+    );
+    let (ow, oh) = (out_w as u32, out_h as u32);
+    let mut out = vec![0u8; ow as usize * oh as usize * c];
+    for ch in 0..c {
+        let plane: ImageBuffer<Luma<u8>, Vec<u8>> = ImageBuffer::from_fn(w, h, |x, y| Luma([bytes[(y as usize * w as usize + x as usize) * c + ch]]));
+        let r = imageops::resize(&plane, ow, oh, imageops::FilterType::CatmullRom);
+        for (i, p) in r.into_raw().into_iter().enumerate() {
+            out[i * c + ch] = p;
+        }
+    }
+    Tensor::from_vec(out, &[out_h, out_w, c as i64])
+}
