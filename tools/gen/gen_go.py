@@ -37,6 +37,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # importing gen.py must not leave a __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402  (the spec reader and argument kinds are shared with the Rust generator)
 
