@@ -10,6 +10,7 @@ mod tensor_access;
 mod scalar_api;
 mod context_api;
 mod optim_api;
+mod gotch_api;
 mod module_api;
 mod ivalue_api;
 mod io_api;

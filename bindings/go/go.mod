@@ -1,0 +1,3 @@
+module github.com/torchrs/torchrs/bindings/go
+
+go 1.22

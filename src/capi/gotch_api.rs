@@ -1,0 +1,119 @@
+//! gotch's nine extra C functions (sugarme/gotch `libtch/torch_api.h`, beyond tch's ABI), with
+//! gotch's exact signatures, so gotch programs link this library too: optimizer parameter groups
+//! and learning rates, `ato_constant_pad_nd` (constant padding with a value), and the current
+//! CUDA device (`atc_get_device`, `atc_set_device`).
+
+use super::args;
+use super::boundary::{guard, guard_void};
+use super::handles::{self, optimizer, scalar, tensor};
+use crate::capi::generated::AtgApi;
+use crate::error::{Error, Result};
+use crate::ops::Native;
+use crate::tensor::{Device, Scalar, Tensor};
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Optimizers are not built yet (see optim_api.rs): a non-NULL handle cannot come from us, so
+/// every call on one answers "not implemented", like the other `ato_*` functions.
+fn check(o: optimizer) -> Result<()> {
+    crate::ensure!(!o.is_null(), "torchrs: the optimizer handle is NULL");
+    Err(Error::not_implemented("optimizer"))
+}
+
+/// `void ato_add_parameters_old(optimizer, tensor *, int ntensors);`
+#[no_mangle]
+pub extern "C" fn ato_add_parameters_old(o: optimizer, _tensors: *mut tensor, _ntensors: c_int) {
+    guard_void("ato_add_parameters_old", || check(o))
+}
+
+/// `void ato_add_parameter(optimizer, tensor, size_t group);`
+#[no_mangle]
+pub extern "C" fn ato_add_parameter(o: optimizer, _t: tensor, _group: usize) {
+    guard_void("ato_add_parameter", || check(o))
+}
+
+/// `void ato_set_learning_rates(optimizer, double *learning_rates, int lrs_num);`
+#[no_mangle]
+pub extern "C" fn ato_set_learning_rates(o: optimizer, _lrs: *mut f64, _lrs_num: c_int) {
+    guard_void("ato_set_learning_rates", || check(o))
+}
+
+/// `void ato_get_learning_rates(optimizer, double *lrs, int *ngroup);`
+#[no_mangle]
+pub extern "C" fn ato_get_learning_rates(o: optimizer, _lrs: *mut f64, _ngroup: *mut c_int) {
+    guard_void("ato_get_learning_rates", || check(o))
+}
+
+/// `int64_t ato_param_group_num(optimizer);` -1 on error, as in gotch.
+#[no_mangle]
+pub extern "C" fn ato_param_group_num(o: optimizer) -> i64 {
+    guard("ato_param_group_num", -1, || check(o).map(|()| 0))
+}
+
+/// `void ato_add_param_group(optimizer, tensor *params, int param_num);`
+#[no_mangle]
+pub extern "C" fn ato_add_param_group(o: optimizer, _params: *mut tensor, _param_num: c_int) {
+    guard_void("ato_add_param_group", || check(o))
+}
+
+/// `torch::constant_pad_nd(self, pad, value)`. The `AtgApi` op (`atg_constant_pad_nd`) pads with
+/// zero only, so a zero value goes there; any other value needs a pad kernel that takes the value.
+fn constant_pad(t: &Tensor, pad: &[i64], value: Scalar) -> Result<Tensor> {
+    let zero = match value {
+        Scalar::Int(v) => v == 0,
+        Scalar::Float(v) => v == 0.0 && v.is_sign_positive(),
+        Scalar::Bool(b) => !b,
+    };
+    if !zero {
+        return Err(Error::not_implemented("constant_pad_nd with a non-zero value"));
+    }
+    <Native as AtgApi>::constant_pad_nd(t, pad)
+}
+
+/// `void ato_constant_pad_nd(tensor *, tensor self, int64_t *pad_data, int pad_len, scalar value);`
+/// writes the padded tensor into `out__[0]`.
+///
+/// # Safety
+/// Handles are NULL or live; `pad_data` points to `pad_len` values; `out__` to one slot.
+#[no_mangle]
+pub unsafe extern "C" fn ato_constant_pad_nd(
+    out__: *mut tensor,
+    self_: tensor,
+    pad_data: *mut i64,
+    pad_len: c_int,
+    value: scalar,
+) {
+    handles::clear_outputs(out__, 1);
+    guard_void("ato_constant_pad_nd", || {
+        let t = handles::tensor_arg(self_, "self")?;
+        let pad = args::int_list(pad_data, pad_len, "pad")?;
+        let value = *handles::scalar_arg(value, "value")?;
+        let r = constant_pad(t, pad, value)?;
+        handles::write_outputs(out__, vec![r])
+    })
+}
+
+/// The CUDA device `atc_set_device` chose last (libtorch's current device starts at 0).
+static CURRENT_CUDA: AtomicI32 = AtomicI32::new(0);
+
+/// `int atc_get_device();` the current CUDA device index. Like libtorch built without CUDA, it
+/// fails (returning gotch's -99) when no CUDA device can be used.
+#[no_mangle]
+pub extern "C" fn atc_get_device() -> c_int {
+    guard("atc_get_device", -99, || {
+        Device::Gpu(0).check_available()?;
+        Ok(CURRENT_CUDA.load(Ordering::Relaxed))
+    })
+}
+
+/// `void atc_set_device(int device_index);` makes `device_index` (a tch device code) current: the
+/// CPU (-1) is accepted and changes nothing, as in libtorch; a device this build lacks is an error.
+#[no_mangle]
+pub extern "C" fn atc_set_device(device_index: c_int) {
+    guard_void("atc_set_device", || {
+        if let Device::Gpu(n) = Device::from_code(device_index)?.check_available()? {
+            CURRENT_CUDA.store(n as i32, Ordering::Relaxed);
+        }
+        Ok(())
+    })
+}
