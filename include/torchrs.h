@@ -8,33 +8,31 @@
 #include <stdint.h>
 
 /*
- `tensor` in the C header: an opaque pointer to a [`CTensor`].
+ An opaque tensor handle; release it with `at_free`.
  */
 typedef void *tensor;
 
 /*
- `scalar`: an opaque pointer to a [`Scalar`].
+ An opaque scalar handle; release it with `ats_free`.
  */
 typedef void *scalar;
 
 /*
- `optimizer`: an opaque pointer to an optimizer.
+ An opaque optimizer handle; release it with `ato_free`.
  */
 typedef void *optimizer;
 
 /*
- `module`: an opaque pointer to a TorchScript module.
+ An opaque TorchScript module handle; release it with `atm_free`.
  */
 typedef void *module;
 
 /*
- `ivalue`: an opaque pointer to an IValue.
+ An opaque IValue handle; release it with `ati_free`.
  */
 typedef void *ivalue;
 
 typedef void (*Callback)(void*, char*, tensor);
-
-#define DType_ALL { U8, I8, I16, I32, I64, F16, F32, F64, Bool, BF16, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -11483,15 +11481,19 @@ int at_requires_grad(tensor t);
 
 int at_grad_set_enabled(int b);
 
-void at_backward(tensor t, int _keep_graph, int _create_graph);
+void at_backward(tensor t, int keep_graph, int create_graph);
 
+/*
+ `torch.autograd.grad(tensors, inputs, ones, keep_graph, create_graph)`: writes one new handle
+ per input into `outputs` (undefined when no gradient reaches that input).
+ */
 void at_run_backward(const tensor *tensors,
                      int ntensors,
-                     const tensor *_inputs,
-                     int _ninputs,
-                     tensor *_outputs,
-                     int _keep_graph,
-                     int _create_graph);
+                     const tensor *inputs,
+                     int ninputs,
+                     tensor *outputs,
+                     int keep_graph,
+                     int create_graph);
 
 void at__amp_non_finite_check_and_unscale(tensor t, tensor found_inf, tensor inv_scale);
 
@@ -11562,36 +11564,91 @@ void at_set_qengine(int qengine);
 
 void at_set_graph_executor_optimize(bool b);
 
-optimizer ato_adam(double _lr, double _beta1, double _beta2, double _wd, double _eps, bool _amsgrad);
+optimizer ato_adam(double learning_rate, double beta1, double beta2, double weight_decay, double eps, bool amsgrad);
 
-optimizer ato_adamw(double _lr, double _beta1, double _beta2, double _wd, double _eps, bool _amsgrad);
+optimizer ato_adamw(double learning_rate, double beta1, double beta2, double weight_decay, double eps, bool amsgrad);
 
-optimizer ato_rms_prop(double _lr, double _alpha, double _eps, double _wd, double _momentum, int _centered);
+optimizer ato_rms_prop(double learning_rate,
+                       double alpha,
+                       double eps,
+                       double weight_decay,
+                       double momentum,
+                       int centered);
 
-optimizer ato_sgd(double _lr, double _momentum, double _dampening, double _wd, int _nesterov);
+optimizer ato_sgd(double learning_rate, double momentum, double dampening, double weight_decay, int nesterov);
 
-void ato_add_parameters(optimizer o, tensor _t, size_t _group);
+void ato_add_parameters(optimizer o, tensor t, size_t group);
 
-void ato_set_learning_rate(optimizer o, double _lr);
+void ato_set_learning_rate(optimizer o, double learning_rate);
 
-void ato_set_momentum(optimizer o, double _m);
+void ato_set_momentum(optimizer o, double momentum);
 
-void ato_set_learning_rate_group(optimizer o, size_t _group, double _lr);
+void ato_set_learning_rate_group(optimizer o, size_t group, double learning_rate);
 
-void ato_set_momentum_group(optimizer o, size_t _group, double _m);
+void ato_set_momentum_group(optimizer o, size_t group, double momentum);
 
-void ato_set_weight_decay(optimizer o, double _wd);
+void ato_set_weight_decay(optimizer o, double weight_decay);
 
-void ato_set_weight_decay_group(optimizer o, size_t _group, double _wd);
+void ato_set_weight_decay_group(optimizer o, size_t group, double weight_decay);
 
 void ato_zero_grad(optimizer o);
 
 void ato_step(optimizer o);
 
+void ato_free(optimizer o);
+
 /*
- No optimizer handle is ever handed out yet, so there is nothing to release.
+ `void ato_add_parameters_old(optimizer, tensor *, int ntensors);`: adds to group 0.
  */
-void ato_free(optimizer _o);
+void ato_add_parameters_old(optimizer o, tensor *tensors, int ntensors);
+
+/*
+ `void ato_add_parameter(optimizer, tensor, size_t group);`
+ */
+void ato_add_parameter(optimizer o, tensor t, size_t group);
+
+/*
+ `void ato_set_learning_rates(optimizer, double *learning_rates, int lrs_num);`: one per group.
+ */
+void ato_set_learning_rates(optimizer o, double *lrs, int lrs_num);
+
+/*
+ `void ato_get_learning_rates(optimizer, double *lrs, int *ngroup);`: the caller's array must
+ hold one value per group.
+ */
+void ato_get_learning_rates(optimizer o, double *lrs, int *ngroup);
+
+/*
+ `int64_t ato_param_group_num(optimizer);` -1 on error, as in gotch.
+ */
+int64_t ato_param_group_num(optimizer o);
+
+/*
+ `void ato_add_param_group(optimizer, tensor *params, int param_num);`: a new group with the
+ default options.
+ */
+void ato_add_param_group(optimizer o, tensor *params, int param_num);
+
+/*
+ `void ato_constant_pad_nd(tensor *, tensor self, int64_t *pad_data, int pad_len, scalar value);`
+ writes the padded tensor into `out__[0]`.
+
+ # Safety
+ Handles are NULL or live; `pad_data` points to `pad_len` values; `out__` to one slot.
+ */
+void ato_constant_pad_nd(tensor *out__, tensor self_, int64_t *pad_data, int pad_len, scalar value);
+
+/*
+ `int atc_get_device();` the current CUDA device index. Like libtorch built without CUDA, it
+ fails (returning gotch's -99) when no CUDA device can be used.
+ */
+int atc_get_device(void);
+
+/*
+ `void atc_set_device(int device_index);` makes `device_index` (a tch device code) current: the
+ CPU (-1) is accepted and changes nothing, as in libtorch; a device this build lacks is an error.
+ */
+void atc_set_device(int device_index);
 
 module atm_load(char *_filename);
 
@@ -11716,39 +11773,46 @@ ivalue ati_clone(ivalue i);
 
 void ati_free(ivalue i);
 
-void at_save(tensor _t, char *_filename);
+void at_save(tensor t, char *filename);
 
-void at_save_to_stream(tensor _t, void *_stream);
+void at_save_to_stream(tensor t, void *stream);
 
-tensor at_load(char *_filename);
+tensor at_load(char *filename);
 
-tensor at_load_from_stream(void *_stream);
+tensor at_load_from_stream(void *stream);
 
-tensor at_load_image(char *_filename);
+tensor at_load_image(char *filename);
 
-tensor at_load_image_from_memory(uint8_t *_data, size_t _size);
+tensor at_load_image_from_memory(uint8_t *data, size_t size);
 
-int at_save_image(tensor _t, char *_filename);
+int at_save_image(tensor t, char *filename);
 
-tensor at_resize_image(tensor _t, int _w, int _h);
+tensor at_resize_image(tensor t, int w, int h);
 
-void at_save_multi(tensor *_ts, char **_names, int _n, char *_filename);
+void at_save_multi(tensor *ts, char **nm, int n, char *filename);
 
-void at_save_multi_to_stream(tensor *_ts, char **_names, int _n, void *_stream);
+/*
+ Writes a checkpoint that Python's `torch.load(filename, weights_only=True)` reads as a
+ dict mapping each name (kept as given, dots included) to its tensor; libtorch's at_loadz_callback
+ reads it too.
+ */
+void torchrs_save_state_dict(tensor *ts, char **nm, int n, char *filename);
 
-void at_load_multi(tensor *_ts, char **_names, int _n, char *_filename);
+void at_save_multi_to_stream(tensor *ts, char **nm, int n, void *stream);
 
-void at_load_multi_(tensor *_ts, char **_names, int _n, char *_filename);
+void at_load_multi(tensor *ts, char **nm, int n, char *filename);
 
-void at_loadz_callback(char *_filename, void *_data, Callback _f);
+void at_load_multi_(tensor *ts, char **nm, int n, char *filename);
 
-void at_loadz_callback_with_device(char *_filename, void *_data, Callback _f, int _device);
+void at_loadz_callback(char *filename, void *data, Callback f);
 
-void at_load_callback(char *_filename, void *_data, Callback _f);
+void at_loadz_callback_with_device(char *filename, void *data, Callback f, int device);
 
-void at_load_callback_with_device(char *_filename, void *_data, Callback _f, int _device);
+void at_load_callback(char *filename, void *data, Callback f);
 
-void at_load_from_stream_callback(void *_stream, void *_data, Callback _f, bool _enable, int _device);
+void at_load_callback_with_device(char *filename, void *data, Callback f, int device);
+
+void at_load_from_stream_callback(void *stream, void *data, Callback f, bool enable_device_id, int device);
 
 extern int32_t torchrs_streams_available(void);
 

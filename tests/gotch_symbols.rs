@@ -20,6 +20,8 @@ extern "C" {
     fn ats_free(s: Scalar);
     fn atg_ones(out: *mut Tensor, size: *const i64, size_len: c_int, kind: c_int, device: c_int);
 
+    fn ato_sgd(lr: f64, momentum: f64, dampening: f64, wd: f64, nesterov: c_int) -> Optimizer;
+    fn ato_free(o: Optimizer);
     fn ato_add_parameters_old(o: Optimizer, ts: *mut Tensor, ntensors: c_int);
     fn ato_add_parameter(o: Optimizer, t: Tensor, group: usize);
     fn ato_set_learning_rates(o: Optimizer, lrs: *mut f64, lrs_num: c_int);
@@ -69,15 +71,32 @@ fn optimizer_extras_reject_a_null_handle() {
 }
 
 #[test]
-fn optimizer_extras_are_not_implemented_on_a_handle() {
-    // No optimizer handle can come from the library yet; a dangling non-NULL one must still
-    // only produce the not-implemented error (it is never dereferenced).
-    let fake = 8usize as Optimizer;
+fn optimizer_groups_and_learning_rates() {
     unsafe {
-        assert_eq!(ato_param_group_num(fake), -1);
-        assert_eq!(last_err().as_deref(), Some("torchrs: optimizer is not implemented"));
-        ato_add_param_group(fake, std::ptr::null_mut(), 0);
-        assert_eq!(last_err().as_deref(), Some("torchrs: optimizer is not implemented"));
+        let o = ato_sgd(0.1, 0.0, 0.0, 0.0, 0);
+        assert_eq!(last_err(), None);
+        assert_eq!(ato_param_group_num(o), 1, "libtorch starts with one empty group");
+        let (a, b) = (ones(&[2]), ones(&[3]));
+        let mut ts = [a];
+        ato_add_parameters_old(o, ts.as_mut_ptr(), 1);
+        ato_add_parameter(o, b, 2);
+        assert_eq!(last_err(), None);
+        assert_eq!(ato_param_group_num(o), 3);
+        let mut group = [b];
+        ato_add_param_group(o, group.as_mut_ptr(), 1);
+        assert_eq!(ato_param_group_num(o), 4);
+        let mut lrs = [0.5, 0.25, 0.125, 0.0625];
+        ato_set_learning_rates(o, lrs.as_mut_ptr(), 4);
+        assert_eq!(last_err(), None);
+        let mut got = [0.0f64; 4];
+        let mut n: c_int = 0;
+        ato_get_learning_rates(o, got.as_mut_ptr(), &mut n);
+        assert_eq!((n, got), (4, lrs));
+        ato_set_learning_rates(o, lrs.as_mut_ptr(), 2);
+        assert_eq!(last_err().as_deref(), Some("torchrs: 2 learning rates given for 4 parameter groups"));
+        ato_free(o);
+        at_free(a);
+        at_free(b);
     }
 }
 

@@ -13,47 +13,82 @@ use crate::tensor::{Device, Scalar, Tensor};
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// Optimizers are not built yet (see optim_api.rs): a non-NULL handle cannot come from us, so
-/// every call on one answers "not implemented", like the other `ato_*` functions.
-fn check(o: optimizer) -> Result<()> {
-    crate::ensure!(!o.is_null(), "torchrs: the optimizer handle is NULL");
-    Err(Error::not_implemented("optimizer"))
-}
-
-/// `void ato_add_parameters_old(optimizer, tensor *, int ntensors);`
+/// `void ato_add_parameters_old(optimizer, tensor *, int ntensors);`: adds to group 0.
 #[no_mangle]
-pub extern "C" fn ato_add_parameters_old(o: optimizer, _tensors: *mut tensor, _ntensors: c_int) {
-    guard_void("ato_add_parameters_old", || check(o))
+pub unsafe extern "C" fn ato_add_parameters_old(o: optimizer, tensors: *mut tensor, ntensors: c_int) {
+    guard_void("ato_add_parameters_old", || {
+        let op = super::optim_api::opt(o)?;
+        for t in args::tensor_list(tensors, ntensors, "tensors")? {
+            op.add_parameter(&t, 0)?;
+        }
+        Ok(())
+    })
 }
 
 /// `void ato_add_parameter(optimizer, tensor, size_t group);`
 #[no_mangle]
-pub extern "C" fn ato_add_parameter(o: optimizer, _t: tensor, _group: usize) {
-    guard_void("ato_add_parameter", || check(o))
+pub unsafe extern "C" fn ato_add_parameter(o: optimizer, t: tensor, group: usize) {
+    guard_void("ato_add_parameter", || super::optim_api::opt(o)?.add_parameter(handles::tensor_arg(t, "tensor")?, group))
 }
 
-/// `void ato_set_learning_rates(optimizer, double *learning_rates, int lrs_num);`
+/// `void ato_set_learning_rates(optimizer, double *learning_rates, int lrs_num);`: one per group.
 #[no_mangle]
-pub extern "C" fn ato_set_learning_rates(o: optimizer, _lrs: *mut f64, _lrs_num: c_int) {
-    guard_void("ato_set_learning_rates", || check(o))
+pub unsafe extern "C" fn ato_set_learning_rates(o: optimizer, lrs: *mut f64, lrs_num: c_int) {
+    guard_void("ato_set_learning_rates", || {
+        let op = super::optim_api::opt(o)?;
+        let lrs = args::double_list(lrs, lrs_num, "learning_rates")?;
+        crate::ensure!(
+            lrs.len() == op.groups.len(),
+            "torchrs: {} learning rates given for {} parameter groups",
+            lrs.len(),
+            op.groups.len()
+        );
+        for (g, &lr) in op.groups.iter_mut().zip(lrs) {
+            g.options.lr = lr;
+        }
+        Ok(())
+    })
 }
 
-/// `void ato_get_learning_rates(optimizer, double *lrs, int *ngroup);`
+/// `void ato_get_learning_rates(optimizer, double *lrs, int *ngroup);`: the caller's array must
+/// hold one value per group.
 #[no_mangle]
-pub extern "C" fn ato_get_learning_rates(o: optimizer, _lrs: *mut f64, _ngroup: *mut c_int) {
-    guard_void("ato_get_learning_rates", || check(o))
+pub unsafe extern "C" fn ato_get_learning_rates(o: optimizer, lrs: *mut f64, ngroup: *mut c_int) {
+    guard_void("ato_get_learning_rates", || {
+        let op = super::optim_api::opt(o)?;
+        crate::ensure!(!lrs.is_null() && !ngroup.is_null(), "torchrs: ato_get_learning_rates: NULL output");
+        for (i, g) in op.groups.iter().enumerate() {
+            *lrs.add(i) = g.options.lr;
+        }
+        *ngroup = op.groups.len() as c_int;
+        Ok(())
+    })
 }
 
 /// `int64_t ato_param_group_num(optimizer);` -1 on error, as in gotch.
 #[no_mangle]
-pub extern "C" fn ato_param_group_num(o: optimizer) -> i64 {
-    guard("ato_param_group_num", -1, || check(o).map(|()| 0))
+pub unsafe extern "C" fn ato_param_group_num(o: optimizer) -> i64 {
+    guard("ato_param_group_num", -1, || Ok(super::optim_api::opt(o)?.groups.len() as i64))
 }
 
-/// `void ato_add_param_group(optimizer, tensor *params, int param_num);`
+/// `void ato_add_param_group(optimizer, tensor *params, int param_num);`: a new group with the
+/// default options.
 #[no_mangle]
-pub extern "C" fn ato_add_param_group(o: optimizer, _params: *mut tensor, _param_num: c_int) {
-    guard_void("ato_add_param_group", || check(o))
+pub unsafe extern "C" fn ato_add_param_group(o: optimizer, params: *mut tensor, param_num: c_int) {
+    guard_void("ato_add_param_group", || {
+        let op = super::optim_api::opt(o)?;
+        let ts = args::tensor_list(params, param_num, "params")?;
+        let g = op.groups.len();
+        if ts.is_empty() {
+            // still creates the (empty) group
+            let d = op.defaults.clone();
+            op.groups.push(crate::optim::Group::new(d));
+        }
+        for t in ts {
+            op.add_parameter(&t, g)?;
+        }
+        Ok(())
+    })
 }
 
 /// `torch::constant_pad_nd(self, pad, value)`. The `AtgApi` op (`atg_constant_pad_nd`) pads with

@@ -64,6 +64,13 @@ pub struct Group {
     state: Vec<State>,
 }
 
+impl Group {
+    /// An empty group with these options.
+    pub fn new(options: Options) -> Group {
+        Group { params: vec![], options, state: vec![] }
+    }
+}
+
 pub struct Optimizer {
     pub algorithm: Algorithm,
     pub defaults: Options,
