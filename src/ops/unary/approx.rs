@@ -1,0 +1,156 @@
+//! Branch-free f32 approximations (exp, tanh, sigmoid, erf, log) that loops auto-vectorize, plus
+//! the C library's erf/erfc for the scalar paths. Each is within about 1-2 ulp of the true value.
+
+extern "C" {
+    fn erf(x: f64) -> f64;
+    fn erfc(x: f64) -> f64;
+    fn erfcf(x: f32) -> f32;
+}
+
+/// The C library's `erf` (f64).
+#[inline]
+pub fn erf_f64(x: f64) -> f64 {
+    unsafe { erf(x) }
+}
+
+/// The C library's `erfc` (f64).
+#[inline]
+pub fn erfc_f64(x: f64) -> f64 {
+    unsafe { erfc(x) }
+}
+
+/// The C library's `erfcf` (f32): accurate in the far tail, where `1 - erf` is not.
+#[inline]
+pub fn erfc_f32(x: f32) -> f32 {
+    unsafe { erfcf(x) }
+}
+
+/// `if c { a } else { b }` written so that it compiles to a blend.
+#[inline(always)]
+fn select(c: bool, a: f32, b: f32) -> f32 {
+    if c {
+        a
+    } else {
+        b
+    }
+}
+
+/// Clamps `x` to `[lo, hi]`, letting NaN through.
+#[inline(always)]
+fn clamp_nan(x: f32, lo: f32, hi: f32) -> f32 {
+    let x = select(x > hi, hi, x);
+    select(x < lo, lo, x)
+}
+
+/// `2^n` for an integer `n` in `[-126, 127]`, built from its exponent bits.
+#[inline(always)]
+fn pow2i(n: i32) -> f32 {
+    f32::from_bits(((n + 127) << 23) as u32)
+}
+
+/// e^x (Cephes expf): rounding to nearest `n = x/ln2`, a degree-5 polynomial on the remainder,
+/// and the scale `2^n` applied in two halves so that overflow gives inf and underflow gives
+/// subnormals and then 0. NaN stays NaN.
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const MAGIC: f32 = 12582912.0; // 1.5 * 2^23: adding it rounds to an integer
+    let x = clamp_nan(x, -104.0, 89.0);
+    let t = x * std::f32::consts::LOG2_E + MAGIC;
+    let n = t - MAGIC;
+    let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let z = r * r;
+    let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
+        + 1.666_666_5e-1)
+        * r
+        + 5.000_000_1e-1;
+    let y = p * z + r + 1.0;
+    let n1 = ni >> 1;
+    y * pow2i(n1) * pow2i(ni - n1)
+}
+
+/// tanh(x): an odd polynomial below |x| = 0.625 (Cephes tanhf), `1 - 2 / (e^{2|x|} + 1)` above.
+#[inline(always)]
+pub fn tanh(x: f32) -> f32 {
+    let ax = x.abs();
+    let z = x * x;
+    let p = ((((-5.704_988_7e-3 * z + 2.063_908_9e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z
+        - 3.333_328_2e-1)
+        * z;
+    let small = p * x + x;
+    let big = (1.0 - 2.0 / (exp(2.0 * ax) + 1.0)).copysign(x);
+    select(ax < 0.625, small, big)
+}
+
+/// The logistic function `1 / (1 + e^-x)`.
+#[inline(always)]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp(-x))
+}
+
+/// erf(x): `x + x*Q(x^2)` below |x| = 0.921875, `1 - e^{R(|x|)}` above (R fits log erfc);
+/// coefficients fitted for this evaluation order (about 1 ulp in each range).
+#[inline(always)]
+pub fn erf_approx(x: f32) -> f32 {
+    let s = x * x;
+    let q = (((((8.165_694_5e-5 * s - 8.088_196_6e-4) * s + 5.195_493_3e-3) * s - 2.685_673_5e-2) * s
+        + 1.128_363_5e-1)
+        * s
+        - 3.761_262_9e-1)
+        * s
+        + 1.283_791_7e-1;
+    let small = x + x * q;
+    let t = clamp_nan(x.abs(), 0.0, 4.0);
+    let r = (((((((1.648_892_6e-6 * t - 4.625_929e-5) * t + 5.982_232_4e-4) * t - 4.764_841e-3) * t
+        + 2.643_181_2e-2)
+        * t
+        - 1.100_910_1e-1)
+        * t
+        - 6.318_232_4e-1)
+        * t
+        - 1.130_229_7)
+        * t
+        + 3.178_781e-4;
+    let big = (1.0 - exp(r)).copysign(x);
+    select(x.abs() < 0.921_875, small, big)
+}
+
+/// ln(x) (Cephes logf): mantissa in [sqrt(1/2), sqrt(2)), a degree-8 polynomial, exponent
+/// added back. 0 gives -inf, negatives and NaN give NaN, +inf gives +inf; subnormals are scaled.
+#[inline(always)]
+pub fn ln(x: f32) -> f32 {
+    let tiny = x < f32::MIN_POSITIVE;
+    let xs = select(tiny, x * 16_777_216.0, x); // 2^24
+    let bits = xs.to_bits() as i32;
+    let mut e = ((bits >> 23) & 0xff) - 126;
+    let mut m = f32::from_bits(((bits & 0x007f_ffff) | 0x3f00_0000) as u32); // in [0.5, 1)
+    let low = m < std::f32::consts::FRAC_1_SQRT_2;
+    e -= low as i32;
+    m = select(low, m + m, m) - 1.0;
+    let z = m * m;
+    let p = (((((((7.037_683_6e-2 * m - 1.151_461e-1) * m + 1.167_699_9e-1) * m - 1.242_014_1e-1) * m
+        + 1.424_932_3e-1)
+        * m
+        - 1.666_805_8e-1)
+        * m
+        + 2.000_071_4e-1)
+        * m
+        - 2.499_999_4e-1)
+        * m
+        + 3.333_333e-1;
+    let ef = (e - 24 * tiny as i32) as f32;
+    let y = m * z * p + ef * -2.121_944_4e-4 - 0.5 * z;
+    let r = m + y + ef * 0.693_359_4;
+    let r = select(x == 0.0, f32::NEG_INFINITY, r);
+    let r = select(x == f32::INFINITY, f32::INFINITY, r);
+    select(x < 0.0 || x.is_nan(), f32::NAN, r)
+}
+
+/// ln(1 + u) without losing small `u`: `ln(w) * u / (w - 1)` with `w = 1 + u` corrects the
+/// rounding of `w` (Goldberg's trick); `u` itself when `w` rounds to 1.
+#[inline(always)]
+pub fn ln_1p(u: f32) -> f32 {
+    let w = 1.0 + u;
+    let r = select(w == 1.0, u, ln(w) * (u / (w - 1.0)));
+    select(u == f32::INFINITY, u, r)
+}

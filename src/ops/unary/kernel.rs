@@ -1,0 +1,330 @@
+//! The engine of this family's kernels: slice kernels run over dense inputs in memory order (on
+//! our thread pool above a grain size), over gathered runs of strided inputs, with AVX2/AVX-512
+//! builds of the f32 loops picked at run time and f16/bf16 computed in f32 chunks.
+
+use crate::cpu::copy::contiguous_as;
+use crate::cpu::iter::for_each_run;
+use crate::error::Result;
+use crate::tensor::layout::{broadcast_shapes, Layout};
+use crate::tensor::{DType, Element, Storage, Tensor, TensorData};
+use half::slice::HalfFloatSliceExt;
+use half::{bf16, f16};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Element count from which a kernel is split across threads.
+pub const GRAIN: usize = 32 * 1024;
+/// Elements per gathered run or f16/bf16 conversion buffer.
+const CHUNK: usize = 256;
+
+/// True when the view covers a block of consecutive elements exactly once (a permutation of a
+/// contiguous layout), so it can be processed as one slice in memory order.
+pub fn is_dense(l: &Layout) -> bool {
+    if l.is_contiguous() {
+        return true;
+    }
+    let mut dims: smallvec::SmallVec<[(i64, i64); 6]> =
+        l.shape.iter().zip(&l.strides).filter(|(&n, _)| n != 1).map(|(&n, &s)| (s, n)).collect();
+    dims.sort_unstable();
+    let mut expected = 1i64;
+    for (s, n) in dims {
+        if s != expected {
+            return false;
+        }
+        expected *= n;
+    }
+    true
+}
+
+/// A new tensor laid out like the dense view `l` (same strides), of dtype `dtype`.
+fn empty_dense_like(l: &Layout, dtype: DType, like: &TensorData) -> Result<TensorData> {
+    if l.is_contiguous() {
+        return Ok(Tensor::empty(&l.shape, dtype, like.device())?.data());
+    }
+    let storage = Arc::new(Storage::uninit(l.numel() * dtype.size())?);
+    Ok(TensorData { storage, layout: Layout { shape: l.shape.clone(), strides: l.strides.clone(), offset: 0 }, dtype })
+}
+
+/// The elements of a dense view in memory order.
+///
+/// # Safety
+/// `d` must be dense and of element type `T`.
+unsafe fn dense_slice<'a, T: Element>(d: &TensorData) -> &'a [T] {
+    std::slice::from_raw_parts(d.base_ptr() as *const T, d.numel())
+}
+
+/// # Safety
+/// As [`dense_slice`], for a tensor nobody else is using.
+unsafe fn dense_slice_mut<'a, T: Element>(d: &TensorData) -> &'a mut [T] {
+    std::slice::from_raw_parts_mut(d.base_ptr() as *mut T, d.numel())
+}
+
+/// Splits a length-`n` job across threads: the chunk size, or None to run it inline.
+fn split(n: usize) -> Option<usize> {
+    if n < GRAIN {
+        return None;
+    }
+    let t = crate::cpu::threads::num_threads();
+    if t <= 1 {
+        return None;
+    }
+    Some(n.div_ceil(t * 4).max(GRAIN / 4).next_multiple_of(64))
+}
+
+fn run1<S: Element, D: Element>(src: &[S], dst: &mut [D], k: &(impl Fn(&[S], &mut [D]) + Sync)) {
+    match split(dst.len()) {
+        None => k(src, dst),
+        Some(c) => crate::cpu::threads::install(|| {
+            src.par_chunks(c).zip(dst.par_chunks_mut(c)).for_each(|(s, d)| k(s, d));
+        }),
+    }
+}
+
+fn run2<S: Element, D: Element>(a: &[S], b: &[S], dst: &mut [D], k: &(impl Fn(&[S], &[S], &mut [D]) + Sync)) {
+    match split(dst.len()) {
+        None => k(a, b, dst),
+        Some(c) => crate::cpu::threads::install(|| {
+            a.par_chunks(c).zip(b.par_chunks(c)).zip(dst.par_chunks_mut(c)).for_each(|((x, y), d)| k(x, y, d));
+        }),
+    }
+}
+
+/// `out = k(a)` for a slice kernel `k` (which sees matching runs of input and output). The
+/// output keeps the input's memory order when the input is dense (as PyTorch's does), else it
+/// is contiguous.
+pub fn map<S: Element, D: Element>(a: &TensorData, k: impl Fn(&[S], &mut [D]) + Sync) -> Result<TensorData> {
+    debug_assert_eq!(a.dtype, S::DTYPE);
+    if is_dense(&a.layout) {
+        let out = empty_dense_like(&a.layout, D::DTYPE, a)?;
+        unsafe { run1(dense_slice::<S>(a), dense_slice_mut::<D>(&out), &k) };
+        return Ok(out);
+    }
+    if a.numel() >= GRAIN {
+        return map(&contiguous_as(a, S::DTYPE)?, k);
+    }
+    let out = Tensor::empty(&a.layout.shape, D::DTYPE, a.device())?.data();
+    let (pa, po) = (a.base_ptr() as *const S, out.base_ptr() as *mut D);
+    let mut buf = [S::zero(); CHUNK];
+    for_each_run(&a.layout.shape, [&out.layout.strides, &a.layout.strides], [0, 0], |o, n, s| unsafe {
+        debug_assert!(s[0] == 1 || n == 1, "a contiguous output's inner run has stride 1");
+        let dst = std::slice::from_raw_parts_mut(po.offset(o[0]), n);
+        if s[1] == 1 {
+            return k(std::slice::from_raw_parts(pa.offset(o[1]), n), dst);
+        }
+        for start in (0..n).step_by(CHUNK) {
+            let m = CHUNK.min(n - start);
+            for (i, b) in buf[..m].iter_mut().enumerate() {
+                *b = *pa.offset(o[1] + (start + i) as isize * s[1]);
+            }
+            k(&buf[..m], &mut dst[start..start + m]);
+        }
+    });
+    Ok(out)
+}
+
+/// `out = k(a, b)` with broadcasting; both operands of type `S`. Same-shaped dense operands
+/// with equal strides run in place; anything else is first made contiguous in the broadcast shape.
+pub fn map2<S: Element, D: Element>(
+    a: &TensorData,
+    b: &TensorData,
+    k: impl Fn(&[S], &[S], &mut [D]) + Sync,
+) -> Result<TensorData> {
+    debug_assert!(a.dtype == S::DTYPE && b.dtype == S::DTYPE);
+    let same = a.layout.shape == b.layout.shape;
+    if same && (a.layout.strides == b.layout.strides || a.numel() <= 1) && is_dense(&a.layout) {
+        let out = empty_dense_like(&a.layout, D::DTYPE, a)?;
+        unsafe { run2(dense_slice::<S>(a), dense_slice::<S>(b), dense_slice_mut::<D>(&out), &k) };
+        return Ok(out);
+    }
+    let shape = broadcast_shapes(&a.layout.shape, &b.layout.shape)?;
+    let flat = |d: &TensorData| -> Result<TensorData> {
+        if d.layout.shape == shape && d.layout.is_contiguous() {
+            return Ok(d.clone());
+        }
+        let view = TensorData { layout: d.layout.expand(&shape)?, ..d.clone() };
+        crate::cpu::copy::to_contiguous_dtype(&view, S::DTYPE)
+    };
+    let (a, b) = (flat(a)?, flat(b)?);
+    let out = Tensor::empty(&shape, D::DTYPE, a.device())?.data();
+    unsafe { run2(a.as_slice::<S>(), b.as_slice::<S>(), out.as_mut_slice::<D>(), &k) };
+    Ok(out)
+}
+
+// ---- slice loops
+
+#[inline(always)]
+fn each_impl<S: Copy, D, F: Fn(S) -> D>(src: &[S], dst: &mut [D], f: &F) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f(s);
+    }
+}
+
+#[inline(always)]
+fn each2_impl<S: Copy, D, F: Fn(S, S) -> D>(a: &[S], b: &[S], dst: &mut [D], f: &F) {
+    for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+        *d = f(x, y);
+    }
+}
+
+/// `dst[i] = f(src[i])`, compiled for the baseline target (the compiler vectorizes what it can).
+#[inline]
+pub fn each<S: Copy, D>(src: &[S], dst: &mut [D], f: impl Fn(S) -> D) {
+    each_impl(src, dst, &f)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    //! The f32 loops built for AVX2 and AVX-512 (`f` is inlined into each build).
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn each_avx2<F: Fn(f32) -> f32>(s: &[f32], d: &mut [f32], f: &F) {
+        super::each_impl(s, d, f)
+    }
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub unsafe fn each_avx512<F: Fn(f32) -> f32>(s: &[f32], d: &mut [f32], f: &F) {
+        super::each_impl(s, d, f)
+    }
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn each2_avx2<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], d: &mut [f32], f: &F) {
+        super::each2_impl(a, b, d, f)
+    }
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub unsafe fn each2_avx512<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], d: &mut [f32], f: &F) {
+        super::each2_impl(a, b, d, f)
+    }
+}
+
+/// Which f32 build to run, probed once.
+#[derive(Clone, Copy, PartialEq)]
+enum Isa {
+    Base,
+    Avx2,
+    Avx512,
+}
+
+fn isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static ISA: AtomicU8 = AtomicU8::new(0);
+        match ISA.load(Ordering::Relaxed) {
+            1 => return Isa::Base,
+            2 => return Isa::Avx2,
+            3 => return Isa::Avx512,
+            _ => {}
+        }
+        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+        let avx512 = avx2
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx512vl");
+        let v = if avx512 { Isa::Avx512 } else if avx2 { Isa::Avx2 } else { Isa::Base };
+        ISA.store(v as u8 + 1, Ordering::Relaxed);
+        v
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    Isa::Base
+}
+
+/// `dst[i] = f(src[i])` on f32, in the widest vector build this CPU runs.
+#[inline]
+pub fn each_f32(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
+    #[cfg(target_arch = "x86_64")]
+    match isa() {
+        // SAFETY: the CPU was probed for these features.
+        Isa::Avx512 => return unsafe { wide::each_avx512(src, dst, &f) },
+        Isa::Avx2 => return unsafe { wide::each_avx2(src, dst, &f) },
+        Isa::Base => {}
+    }
+    each_impl(src, dst, &f)
+}
+
+/// `dst[i] = f(a[i], b[i])` on f32, in the widest vector build this CPU runs.
+#[inline]
+pub fn each2_f32(a: &[f32], b: &[f32], dst: &mut [f32], f: impl Fn(f32, f32) -> f32) {
+    #[cfg(target_arch = "x86_64")]
+    match isa() {
+        // SAFETY: the CPU was probed for these features.
+        Isa::Avx512 => return unsafe { wide::each2_avx512(a, b, dst, &f) },
+        Isa::Avx2 => return unsafe { wide::each2_avx2(a, b, dst, &f) },
+        Isa::Base => {}
+    }
+    each2_impl(a, b, dst, &f)
+}
+
+/// `dst[i] = f(a[i], b[i])` for any element types (baseline build).
+#[inline]
+pub fn each2<S: Copy, D>(a: &[S], b: &[S], dst: &mut [D], f: impl Fn(S, S) -> D) {
+    each2_impl(a, b, dst, &f)
+}
+
+/// Runs the f32 slice kernel `k` over an f16 or bf16 slice, converting in chunks.
+#[inline]
+pub fn via_f32<H: Element>(src: &[H], dst: &mut [H], k: impl Fn(&[f32], &mut [f32]))
+where
+    [H]: HalfFloatSliceExt,
+{
+    let (mut x, mut y) = ([0f32; CHUNK], [0f32; CHUNK]);
+    for (s, d) in src.chunks(CHUNK).zip(dst.chunks_mut(CHUNK)) {
+        let m = s.len();
+        s.convert_to_f32_slice(&mut x[..m]);
+        k(&x[..m], &mut y[..m]);
+        d.convert_from_f32_slice(&y[..m]);
+    }
+}
+
+/// Runs the two-input f32 slice kernel `k` over half-precision slices.
+#[inline]
+pub fn via_f32_2<H: Element>(a: &[H], b: &[H], dst: &mut [H], k: impl Fn(&[f32], &[f32], &mut [f32]))
+where
+    [H]: HalfFloatSliceExt,
+{
+    let (mut x, mut y, mut z) = ([0f32; CHUNK], [0f32; CHUNK], [0f32; CHUNK]);
+    for ((sa, sb), d) in a.chunks(CHUNK).zip(b.chunks(CHUNK)).zip(dst.chunks_mut(CHUNK)) {
+        let m = sa.len();
+        sa.convert_to_f32_slice(&mut x[..m]);
+        sb.convert_to_f32_slice(&mut y[..m]);
+        k(&x[..m], &y[..m], &mut z[..m]);
+        d.convert_from_f32_slice(&z[..m]);
+    }
+}
+
+// ---- typed front ends
+
+/// A floating op given as an f32 function `f` (also used for f16/bf16) and an f64 function
+/// `g`: the result keeps a float input's dtype; integer and bool inputs give f32.
+pub fn float_map(
+    a: &TensorData,
+    f: impl Fn(f32) -> f32 + Sync + Copy,
+    g: impl Fn(f64) -> f64 + Sync + Copy,
+) -> Result<TensorData> {
+    match a.dtype {
+        DType::F32 => map::<f32, f32>(a, |s, d| each_f32(s, d, f)),
+        DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
+        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32(x, y, f))),
+        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32(x, y, f))),
+        _ => float_map(&contiguous_as(a, DType::F32)?, f, g),
+    }
+}
+
+/// A two-input floating op (`f` on f32, f16 and bf16, `g` on f64) on operands already of the
+/// same floating dtype.
+pub fn float_map2(
+    a: &TensorData,
+    b: &TensorData,
+    f: impl Fn(f32, f32) -> f32 + Sync + Copy,
+    g: impl Fn(f64, f64) -> f64 + Sync + Copy,
+) -> Result<TensorData> {
+    match a.dtype {
+        DType::F32 => map2::<f32, f32>(a, b, |x, y, d| each2_f32(x, y, d, f)),
+        DType::F64 => map2::<f64, f64>(a, b, |x, y, d| each2(x, y, d, g)),
+        DType::F16 => map2::<f16, f16>(a, b, |x, y, d| via_f32_2(x, y, d, |p, q, r| each2_f32(p, q, r, f))),
+        DType::BF16 => map2::<bf16, bf16>(a, b, |x, y, d| via_f32_2(x, y, d, |p, q, r| each2_f32(p, q, r, f))),
+        other => crate::bail!("torchrs: float_map2 called on {}", other.name()),
+    }
+}
+
+/// PyTorch's error for a kernel without an implementation for a dtype.
+pub fn not_for(kernel: &str, dtype: DType) -> crate::error::Error {
+    crate::error::Error(format!("\"{kernel}\" not implemented for '{}'", dtype.name()))
+}
