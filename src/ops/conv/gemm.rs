@@ -1,0 +1,121 @@
+//! The compute types of the convolution and pooling kernels (f32, f64, and i64 for integer
+//! tensors, which wrap like PyTorch's) and their matrix product: the gemm crate for floats,
+//! a wrapping loop for integers.
+
+use crate::tensor::Element;
+
+/// A raw pointer that may cross into rayon tasks (each task touches a disjoint part).
+#[derive(Clone, Copy)]
+pub struct SendPtr<T>(pub *mut T);
+unsafe impl<T> Send for SendPtr<T> {}
+unsafe impl<T> Sync for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    /// The pointer (a method, so closures capture the whole `SendPtr`).
+    #[inline(always)]
+    pub fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+/// A strided matrix operand: element (i, j) is at `ptr[i * rs + j * cs]`.
+#[derive(Clone, Copy)]
+pub struct Mat<T> {
+    pub ptr: *const T,
+    pub rs: isize,
+    pub cs: isize,
+}
+
+impl<T> Mat<T> {
+    /// A row-major matrix with `cols` columns.
+    pub fn rows(ptr: *const T, cols: usize) -> Mat<T> {
+        Mat { ptr, rs: cols as isize, cs: 1 }
+    }
+    /// The transpose of a row-major matrix with `cols` columns.
+    pub fn cols(ptr: *const T, cols: usize) -> Mat<T> {
+        Mat { ptr, rs: 1, cs: cols as isize }
+    }
+}
+
+/// Element types the kernels compute in.
+pub trait Acc: Element + Default + PartialOrd {
+    fn add(self, o: Self) -> Self;
+    fn mul(self, o: Self) -> Self;
+    /// `dst (m x n, row stride dst_rs) = [dst +] a (m x k) @ b (k x n)`.
+    ///
+    /// # Safety
+    /// The pointers must cover the described matrices; `dst` must not alias `a` or `b`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool);
+}
+
+/// Work (m*n*k) below which a product never uses threads.
+const PARALLEL_WORK: usize = 64 * 64 * 64;
+
+macro_rules! float_acc {
+    ($t:ty) => {
+        impl Acc for $t {
+            #[inline(always)]
+            fn add(self, o: Self) -> Self {
+                self + o
+            }
+            #[inline(always)]
+            fn mul(self, o: Self) -> Self {
+                self * o
+            }
+            unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool) {
+                if m == 0 || n == 0 {
+                    return;
+                }
+                if k == 0 {
+                    if !accumulate {
+                        for i in 0..m {
+                            std::slice::from_raw_parts_mut(dst.add(i * dst_rs), n).fill(0.0);
+                        }
+                    }
+                    return;
+                }
+                let threads = crate::cpu::threads::num_threads();
+                let par = if parallel && threads > 1 && m * n * k >= PARALLEL_WORK {
+                    gemm::Parallelism::Rayon(threads)
+                } else {
+                    gemm::Parallelism::None
+                };
+                gemm::gemm::<$t>(
+                    m, n, k,
+                    dst, 1, dst_rs as isize, accumulate,
+                    a.ptr, a.cs, a.rs,
+                    b.ptr, b.cs, b.rs,
+                    1.0, 1.0, false, false, false, par,
+                );
+            }
+        }
+    };
+}
+float_acc!(f32);
+float_acc!(f64);
+
+impl Acc for i64 {
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.wrapping_add(o)
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        self.wrapping_mul(o)
+    }
+    unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, _parallel: bool) {
+        for i in 0..m {
+            for j in 0..n {
+                let d = dst.add(i * dst_rs + j);
+                let mut s = if accumulate { *d } else { 0 };
+                for p in 0..k {
+                    let x = *a.ptr.offset(i as isize * a.rs + p as isize * a.cs);
+                    let y = *b.ptr.offset(p as isize * b.rs + j as isize * b.cs);
+                    s = s.wrapping_add(x.wrapping_mul(y));
+                }
+                *d = s;
+            }
+        }
+    }
+}

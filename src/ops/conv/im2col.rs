@@ -1,0 +1,162 @@
+//! im2col and col2im for one image: the patches of `c` channels of a contiguous
+//! `[c, d, h, w]` block laid out as a `[c * kd * kh * kw, od * oh * ow]` matrix, and the
+//! adjoint that adds such a matrix back into the block.
+
+use super::gemm::Acc;
+use super::geom::Geom;
+
+/// The range of output positions `o` in `0..olen` whose input position `o * s + off` lies in
+/// `0..ilen`.
+#[inline]
+fn valid_range(olen: usize, ilen: usize, s: usize, off: isize) -> (usize, usize) {
+    // o * s + off >= 0  <=>  o >= ceil(-off / s)
+    let lo = if off >= 0 { 0 } else { ((-off) as usize).div_ceil(s) };
+    // o * s + off < ilen  <=>  o < ceil((ilen - off) / s)
+    let hi_num = ilen as isize - off;
+    let hi = if hi_num <= 0 { 0 } else { (hi_num as usize).div_ceil(s) };
+    (lo.min(olen), hi.min(olen).max(lo.min(olen)))
+}
+
+/// Calls `f(row, d_in, h_in, w_off, ow_lo, ow_hi, out_row_offset)` for every (kernel tap,
+/// output row) pair: the caller copies or adds input row `(d_in, h_in)` for output columns
+/// `ow_lo..ow_hi` (input column `ow * sw + w_off`), and handles the rest of the row as padding.
+#[inline]
+fn for_each_row(g: &Geom, c: usize, mut f: impl FnMut(usize, Option<(usize, usize)>, isize, (usize, usize), usize)) {
+    let [kd, kh, kw] = g.k;
+    let [id, ih, iw] = g.isp;
+    let [od, oh, ow] = g.osp;
+    let [sd, sh, sw] = g.stride;
+    let [pd, ph, pw] = g.pad;
+    let [dd, dh, dw] = g.dil;
+    let mut row = 0;
+    for ci in 0..c {
+        for a in 0..kd {
+            for b in 0..kh {
+                for e in 0..kw {
+                    let w_off = (e * dw) as isize - pw as isize;
+                    let wr = valid_range(ow, iw, sw, w_off);
+                    for z in 0..od {
+                        let zi = (z * sd + a * dd) as isize - pd as isize;
+                        for y in 0..oh {
+                            let yi = (y * sh + b * dh) as isize - ph as isize;
+                            let out_off = (z * oh + y) * ow;
+                            let src = if zi >= 0 && (zi as usize) < id && yi >= 0 && (yi as usize) < ih {
+                                Some((ci * id + zi as usize, yi as usize))
+                            } else {
+                                None
+                            };
+                            f(row, src, w_off, wr, out_off);
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Writes the patch matrix of `c` channels of `x` (contiguous `[c, isp]`) into `col`.
+///
+/// # Safety
+/// `x` must hold `c * g.ilen()` elements and `col` `c * g.kprod() * g.olen()`.
+pub unsafe fn im2col<T: Acc>(x: *const T, c: usize, g: &Geom, col: *mut T) {
+    let (ih, iw, ow, sw) = (g.isp[1], g.isp[2], g.osp[2], g.stride[2]);
+    let olen = g.olen();
+    for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
+        let dst = std::slice::from_raw_parts_mut(col.add(row * olen + out_off), ow);
+        let Some((plane, yi)) = src else {
+            dst.fill(T::zero());
+            return;
+        };
+        let line = x.add((plane * ih + yi) * iw);
+        dst[..lo].fill(T::zero());
+        dst[hi..].fill(T::zero());
+        if hi > lo {
+            let first = (lo * sw) as isize + w_off;
+            if sw == 1 {
+                std::ptr::copy_nonoverlapping(line.offset(first), dst.as_mut_ptr().add(lo), hi - lo);
+            } else {
+                for (j, o) in dst[lo..hi].iter_mut().enumerate() {
+                    *o = *line.offset(first + (j * sw) as isize);
+                }
+            }
+        }
+    });
+}
+
+/// Adds the patch matrix `col` back into `x` (contiguous `[c, isp]`, not cleared here).
+///
+/// # Safety
+/// As [`im2col`]; `x` must not alias `col`.
+pub unsafe fn col2im<T: Acc>(col: *const T, c: usize, g: &Geom, x: *mut T) {
+    let (ih, iw, sw) = (g.isp[1], g.isp[2], g.stride[2]);
+    let olen = g.olen();
+    for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
+        let Some((plane, yi)) = src else { return };
+        if hi <= lo {
+            return;
+        }
+        let line = x.add((plane * ih + yi) * iw);
+        let srow = col.add(row * olen + out_off);
+        let first = (lo * sw) as isize + w_off;
+        for j in 0..hi - lo {
+            let p = line.offset(first + (j * sw) as isize);
+            *p = (*p).add(*srow.add(lo + j));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geom2d(ih: usize, iw: usize, k: usize, s: usize, p: usize, d: usize) -> Geom {
+        let o = |i: usize| (i + 2 * p - d * (k - 1) - 1) / s + 1;
+        Geom {
+            nsp: 2,
+            n: 1,
+            cin: 1,
+            cout: 1,
+            groups: 1,
+            k: [1, k, k],
+            stride: [1, s, s],
+            pad: [0, p, p],
+            dil: [1, d, d],
+            isp: [1, ih, iw],
+            osp: [1, o(ih), o(iw)],
+        }
+    }
+
+    #[test]
+    fn patches_match_a_direct_gather_and_col2im_is_the_adjoint() {
+        for &(ih, iw, k, s, p, d) in &[(5, 6, 3, 1, 1, 1), (7, 5, 2, 2, 1, 2), (4, 4, 3, 3, 2, 1)] {
+            let g = geom2d(ih, iw, k, s, p, d);
+            let x: Vec<f64> = (0..ih * iw).map(|i| i as f64 + 1.0).collect();
+            let mut col = vec![-1.0; k * k * g.olen()];
+            unsafe { im2col(x.as_ptr(), 1, &g, col.as_mut_ptr()) };
+            for a in 0..k {
+                for b in 0..k {
+                    for y in 0..g.osp[1] {
+                        for z in 0..g.osp[2] {
+                            let yi = (y * s + a * d) as isize - p as isize;
+                            let zi = (z * s + b * d) as isize - p as isize;
+                            let want = if yi >= 0 && zi >= 0 && (yi as usize) < ih && (zi as usize) < iw {
+                                x[yi as usize * iw + zi as usize]
+                            } else {
+                                0.0
+                            };
+                            assert_eq!(col[(a * k + b) * g.olen() + y * g.osp[2] + z], want);
+                        }
+                    }
+                }
+            }
+            // <im2col(x), c> == <x, col2im(c)>
+            let c: Vec<f64> = (0..col.len()).map(|i| (i % 7) as f64 - 3.0).collect();
+            let mut back = vec![0.0; ih * iw];
+            unsafe { col2im(c.as_ptr(), 1, &g, back.as_mut_ptr()) };
+            let lhs: f64 = col.iter().zip(&c).map(|(a, b)| a * b).sum();
+            let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+            assert_eq!(lhs, rhs);
+        }
+    }
+}

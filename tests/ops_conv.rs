@@ -1,0 +1,304 @@
+//! Convolutions, pooling, upsampling, padding and shuffles against PyTorch
+//! (tests/fixtures/conv.json from tools/fixtures/gen_conv.py): forward values on contiguous,
+//! strided and transposed inputs, the gradients of sum(output * w), second-order gradients,
+//! and PyTorch's error messages.
+
+mod common;
+
+use serde_json::Value;
+use torchrs::autograd::engine;
+use torchrs::capi::generated::AtgApi;
+use torchrs::ops::Native as N;
+use torchrs::{DType, Device, Result, Tensor};
+
+fn ints(kw: &Value, key: &str) -> Vec<i64> {
+    kw[key].as_array().unwrap_or_else(|| panic!("kw {key} in {kw}")).iter().map(|v| v.as_i64().unwrap()).collect()
+}
+
+fn int(kw: &Value, key: &str) -> i64 {
+    kw[key].as_i64().unwrap_or_else(|| panic!("kw {key} in {kw}"))
+}
+
+fn flag(kw: &Value, key: &str) -> bool {
+    kw[key].as_bool().unwrap_or_else(|| panic!("kw {key} in {kw}"))
+}
+
+fn opt_f64(kw: &Value, key: &str) -> Option<f64> {
+    kw.get(key).and_then(|v| v.as_f64())
+}
+
+fn opt_ints(kw: &Value, key: &str) -> Option<Vec<i64>> {
+    kw.get(key).and_then(|v| v.as_array()).map(|a| a.iter().map(|v| v.as_i64().unwrap()).collect())
+}
+
+fn floats(kw: &Value, key: &str) -> Vec<f64> {
+    kw.get(key).and_then(|v| v.as_array()).map(|a| a.iter().map(|v| v.as_f64().unwrap()).collect()).unwrap_or_default()
+}
+
+fn one(r: Result<Tensor>) -> Result<Vec<Tensor>> {
+    r.map(|t| vec![t])
+}
+
+fn two(r: Result<(Tensor, Tensor)>) -> Result<Vec<Tensor>> {
+    r.map(|(a, b)| vec![a, b])
+}
+
+/// Calls the op the way its `atg_*` function does.
+fn run(op: &str, a: &[Option<Tensor>], kw: &Value) -> Result<Vec<Tensor>> {
+    let t = |i: usize| a[i].as_ref().unwrap();
+    let o = |i: usize| a.get(i).and_then(|x| x.as_ref());
+    match op {
+        "conv1d" => one(N::conv1d(t(0), t(1), o(2), &ints(kw, "stride"), &ints(kw, "padding"), &ints(kw, "dilation"), int(kw, "groups"))),
+        "conv2d" => one(N::conv2d(t(0), t(1), o(2), &ints(kw, "stride"), &ints(kw, "padding"), &ints(kw, "dilation"), int(kw, "groups"))),
+        "conv3d" => one(N::conv3d(t(0), t(1), o(2), &ints(kw, "stride"), &ints(kw, "padding"), &ints(kw, "dilation"), int(kw, "groups"))),
+        "conv1d_padding" | "conv2d_padding" | "conv3d_padding" => {
+            let pad = kw["padding"].as_str().unwrap();
+            let dil = opt_ints(kw, "dilation").unwrap_or(vec![1]);
+            let g = kw.get("groups").and_then(|v| v.as_i64()).unwrap_or(1);
+            let f = match op {
+                "conv1d_padding" => N::conv1d_padding,
+                "conv2d_padding" => N::conv2d_padding,
+                _ => N::conv3d_padding,
+            };
+            one(f(t(0), t(1), o(2), &ints(kw, "stride"), pad, &dil, g))
+        }
+        "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" => {
+            let f = match op {
+                "conv_transpose1d" => N::conv_transpose1d,
+                "conv_transpose2d" => N::conv_transpose2d,
+                _ => N::conv_transpose3d,
+            };
+            one(f(t(0), t(1), o(2), &ints(kw, "stride"), &ints(kw, "padding"), &ints(kw, "output_padding"), int(kw, "groups"), &ints(kw, "dilation")))
+        }
+        "convolution" => one(N::convolution(
+            t(0), t(1), o(2), &ints(kw, "stride"), &ints(kw, "padding"), &ints(kw, "dilation"),
+            flag(kw, "transposed"), &ints(kw, "output_padding"), int(kw, "groups"),
+        )),
+        "_convolution" => one(N::_convolution(
+            t(0), t(1), o(2), &ints(kw, "stride"), &ints(kw, "padding"), &ints(kw, "dilation"),
+            flag(kw, "transposed"), &ints(kw, "output_padding"), int(kw, "groups"), false, false, false, false,
+        )),
+        "conv_tbc" => one(N::conv_tbc(t(0), t(1), t(2), int(kw, "pad"))),
+        _ => panic!("unknown op {op}"),
+    }
+}
+
+/// The same values with a non-contiguous layout: every other element of a wider buffer.
+fn strided(t: &Tensor) -> Tensor {
+    let s = t.shape();
+    if s.is_empty() {
+        return t.clone();
+    }
+    let mut wide = s.to_vec();
+    *wide.last_mut().unwrap() *= 2;
+    let buf = Tensor::zeros(&wide, t.dtype(), Device::Cpu).unwrap();
+    let v = buf.slice(-1, None, None, 2).unwrap();
+    torchrs::ops::convert::copy_(&v, t).unwrap();
+    assert!(!v.is_contiguous() || t.numel() <= 1);
+    v
+}
+
+/// The same values stored with reversed dims (a transposed layout).
+fn transposed(t: &Tensor) -> Tensor {
+    let n = t.dim() as i64;
+    let rev: Vec<i64> = (0..n).rev().collect();
+    t.permute(&rev).unwrap().contiguous().unwrap().permute(&rev).unwrap()
+}
+
+fn weights_for(out: &Tensor) -> Tensor {
+    let n = out.numel() as i64;
+    let w = Tensor::linspace(0.5, 1.5, n, DType::F64, Device::Cpu).unwrap();
+    torchrs::ops::convert::to(&w, None, Some(out.dtype()), false).unwrap().reshape(&out.shape()).unwrap()
+}
+
+fn tolerances(dt: DType) -> (f64, f64) {
+    match dt {
+        DType::F64 => (1e-9, 1e-10),
+        DType::F16 | DType::BF16 => (2e-2, 2e-2),
+        _ => (1e-4, 1e-5),
+    }
+}
+
+fn check_case(case: &Value, layout: &str, failures: &mut Vec<String>) {
+    let op = case["op"].as_str().unwrap();
+    let what = format!("{op} {} [{layout}]", case["kw"]);
+    let empty = serde_json::Map::new();
+    let grads = case.get("grads").and_then(|g| g.as_object()).unwrap_or(&empty);
+    let args: Vec<Option<Tensor>> = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if v.is_null() {
+                return None;
+            }
+            let t = common::tensor(v);
+            let t = match layout {
+                "strided" => strided(&t),
+                "transposed" => transposed(&t),
+                _ => t,
+            };
+            if grads.contains_key(&i.to_string()) {
+                t.set_requires_grad(true).unwrap();
+            }
+            Some(t)
+        })
+        .collect();
+    let outs = match run(op, &args, &case["kw"]) {
+        Ok(o) => o,
+        Err(e) => return failures.push(format!("{what}: {e}")),
+    };
+    let expected = case["outs"].as_array().unwrap();
+    assert_eq!(outs.len(), expected.len(), "{what}: number of outputs");
+    let (rtol, atol) = tolerances(outs[0].dtype());
+    for (k, (o, e)) in outs.iter().zip(expected).enumerate() {
+        common::assert_close(&format!("{what} out {k}"), o, e, rtol, atol);
+    }
+    if grads.is_empty() {
+        return;
+    }
+    let keys: Vec<usize> = grads.keys().map(|k| k.parse().unwrap()).collect();
+    let inputs: Vec<Tensor> = keys.iter().map(|&i| args[i].clone().unwrap()).collect();
+    let double = case.get("double").and_then(|d| d.as_object());
+    let loss = N::sum(&N::mul(&outs[0], &weights_for(&outs[0])).unwrap(), None).unwrap();
+    let one = Tensor::ones(&[], loss.dtype(), Device::Cpu).unwrap();
+    let gs = match engine::run(&[(loss, one)], Some(&inputs), true, double.is_some()) {
+        Ok(g) => g,
+        Err(e) => return failures.push(format!("{what} backward: {e}")),
+    };
+    for (k, g) in keys.iter().zip(&gs) {
+        let g = g.as_ref().unwrap_or_else(|| panic!("{what}: no gradient for input {k}"));
+        common::assert_close(&format!("{what} grad {k}"), g, &grads[&k.to_string()], rtol, atol);
+    }
+    let Some(double) = double else { return };
+    let mut s: Option<Tensor> = None;
+    for g in gs.iter().flatten() {
+        let half = N::mul_scalar(&weights_for(g), &torchrs::Scalar::Float(0.5)).unwrap();
+        let term = N::sum(&N::mul(g, &half).unwrap(), None).unwrap();
+        s = Some(match s {
+            None => term,
+            Some(p) => N::add(&p, &term).unwrap(),
+        });
+    }
+    let s = s.unwrap();
+    let one = Tensor::ones(&[], s.dtype(), Device::Cpu).unwrap();
+    let dd = match engine::run(&[(s, one)], Some(&inputs), false, false) {
+        Ok(g) => g,
+        Err(e) => return failures.push(format!("{what} double backward: {e}")),
+    };
+    for (k, d) in keys.iter().zip(&dd) {
+        let want = &double[&k.to_string()];
+        match (d, want.is_null()) {
+            (Some(d), false) => common::assert_close(&format!("{what} double grad {k}"), d, want, rtol * 10.0, atol * 10.0),
+            (Some(d), true) => assert!(d.to_vec::<f64>().unwrap().iter().all(|&v| v == 0.0), "{what}: double grad {k} should be zero"),
+            (None, false) => {
+                let zero = common::tensor(want).to_vec::<f64>().unwrap().iter().all(|&v| v == 0.0);
+                assert!(zero, "{what}: no double grad for {k}")
+            }
+            (None, true) => {}
+        }
+    }
+}
+
+#[test]
+fn ops_match_pytorch_on_every_layout() {
+    let fx = common::fixture("conv.json");
+    let mut failures = vec![];
+    let cases = fx["cases"].as_array().unwrap();
+    for case in cases {
+        for layout in ["contiguous", "strided", "transposed"] {
+            check_case(case, layout, &mut failures);
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(cases.len() > 30);
+}
+
+#[test]
+fn bad_calls_give_pytorchs_errors() {
+    let fx = common::fixture("conv.json");
+    let mut failures = vec![];
+    for e in fx["errors"].as_array().unwrap() {
+        let op = e["op"].as_str().unwrap();
+        let args: Vec<Option<Tensor>> = e["shapes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(e["dtypes"].as_array().unwrap())
+            .map(|(s, d)| {
+                (!s.is_null()).then(|| {
+                    let shape: Vec<i64> = s.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+                    Tensor::ones(&shape, common::dtype(d.as_str().unwrap()), Device::Cpu).unwrap()
+                })
+            })
+            .collect();
+        let mut kw = e["kw"].clone();
+        default_kw(op, &mut kw);
+        let want = e["err"].as_str().unwrap();
+        match run(op, &args, &kw) {
+            Ok(_) => failures.push(format!("{op} {}: no error, expected {want:?}", e["kw"])),
+            Err(got) if got.0 != want => failures.push(format!("{op} {}:\n   got {:?}\n  want {want:?}", e["kw"], got.0)),
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Fills in the arguments an error case leaves at PyTorch's defaults.
+fn default_kw(op: &str, kw: &mut Value) {
+    let m = kw.as_object_mut().unwrap();
+    let mut set = |k: &str, v: Value| {
+        m.entry(k.to_string()).or_insert(v);
+    };
+    if op.starts_with("conv") || op.starts_with("_conv") {
+        set("stride", serde_json::json!([1]));
+        set("padding", serde_json::json!([0]));
+        set("dilation", serde_json::json!([1]));
+        set("output_padding", serde_json::json!([0]));
+        set("groups", serde_json::json!(1));
+        set("transposed", serde_json::json!(false));
+    }
+}
+
+#[test]
+fn tch_conv_and_upsample_tests() {
+    // tch's nn_tests.rs `conv` (zero padding) and tensor_tests.rs `upsample1d`
+    let x = Tensor::from_vec(vec![1f32, 2., 3., 4.], &[1, 1, 2, 2]).unwrap();
+    let w = Tensor::ones(&[1, 1, 3, 3], DType::F32, Device::Cpu).unwrap();
+    let y = N::conv2d(&x, &w, None, &[1, 1], &[1, 1], &[1, 1], 1).unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap(), vec![10.0, 10.0, 10.0, 10.0]);
+}
+
+#[test]
+fn big_convolutions_agree_with_a_direct_sum() {
+    // a batch large enough for the threaded path, against a naive loop in f64
+    let (n, c, h, w, o, k) = (8usize, 3usize, 12usize, 11usize, 5usize, 3usize);
+    let xs: Vec<f64> = (0..n * c * h * w).map(|i| ((i * 37 % 101) as f64 - 50.0) / 25.0).collect();
+    let ws: Vec<f64> = (0..o * c * k * k).map(|i| ((i * 13 % 29) as f64 - 14.0) / 10.0).collect();
+    let x = Tensor::from_vec(xs.clone(), &[n as i64, c as i64, h as i64, w as i64]).unwrap();
+    let wt = Tensor::from_vec(ws.clone(), &[o as i64, c as i64, k as i64, k as i64]).unwrap();
+    let y = N::conv2d(&x, &wt, None, &[1], &[1], &[1], 1).unwrap();
+    let got = y.to_vec::<f64>().unwrap();
+    for b in 0..n {
+        for oc in 0..o {
+            for yy in 0..h {
+                for xx in 0..w {
+                    let mut s = 0.0;
+                    for ic in 0..c {
+                        for a in 0..k {
+                            for e in 0..k {
+                                let (iy, ix) = (yy as isize + a as isize - 1, xx as isize + e as isize - 1);
+                                if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
+                                    s += xs[((b * c + ic) * h + iy as usize) * w + ix as usize] * ws[((oc * c + ic) * k + a) * k + e];
+                                }
+                            }
+                        }
+                    }
+                    let g = got[((b * o + oc) * h + yy) * w + xx];
+                    assert!((g - s).abs() < 1e-9, "at {b} {oc} {yy} {xx}: {g} vs {s}");
+                }
+            }
+        }
+    }
+}
