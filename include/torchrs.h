@@ -8,33 +8,31 @@
 #include <stdint.h>
 
 /*
- `tensor` in the C header: an opaque pointer to a [`CTensor`].
+ An opaque tensor handle; release it with `at_free`.
  */
 typedef void *tensor;
 
 /*
- `scalar`: an opaque pointer to a [`Scalar`].
+ An opaque scalar handle; release it with `ats_free`.
  */
 typedef void *scalar;
 
 /*
- `optimizer`: an opaque pointer to an optimizer.
+ An opaque optimizer handle; release it with `ato_free`.
  */
 typedef void *optimizer;
 
 /*
- `module`: an opaque pointer to a TorchScript module.
+ An opaque TorchScript module handle; release it with `atm_free`.
  */
 typedef void *module;
 
 /*
- `ivalue`: an opaque pointer to an IValue.
+ An opaque IValue handle; release it with `ati_free`.
  */
 typedef void *ivalue;
 
 typedef void (*Callback)(void*, char*, tensor);
-
-#define DType_ALL { U8, I8, I16, I32, I64, F16, F32, F64, Bool, BF16, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -11483,15 +11481,19 @@ int at_requires_grad(tensor t);
 
 int at_grad_set_enabled(int b);
 
-void at_backward(tensor t, int _keep_graph, int _create_graph);
+void at_backward(tensor t, int keep_graph, int create_graph);
 
+/*
+ `torch.autograd.grad(tensors, inputs, ones, keep_graph, create_graph)`: writes one new handle
+ per input into `outputs` (undefined when no gradient reaches that input).
+ */
 void at_run_backward(const tensor *tensors,
                      int ntensors,
-                     const tensor *_inputs,
-                     int _ninputs,
-                     tensor *_outputs,
-                     int _keep_graph,
-                     int _create_graph);
+                     const tensor *inputs,
+                     int ninputs,
+                     tensor *outputs,
+                     int keep_graph,
+                     int create_graph);
 
 void at__amp_non_finite_check_and_unscale(tensor t, tensor found_inf, tensor inv_scale);
 
@@ -11716,39 +11718,46 @@ ivalue ati_clone(ivalue i);
 
 void ati_free(ivalue i);
 
-void at_save(tensor _t, char *_filename);
+void at_save(tensor t, char *filename);
 
-void at_save_to_stream(tensor _t, void *_stream);
+void at_save_to_stream(tensor t, void *stream);
 
-tensor at_load(char *_filename);
+tensor at_load(char *filename);
 
-tensor at_load_from_stream(void *_stream);
+tensor at_load_from_stream(void *stream);
 
-tensor at_load_image(char *_filename);
+tensor at_load_image(char *filename);
 
-tensor at_load_image_from_memory(uint8_t *_data, size_t _size);
+tensor at_load_image_from_memory(uint8_t *data, size_t size);
 
-int at_save_image(tensor _t, char *_filename);
+int at_save_image(tensor t, char *filename);
 
-tensor at_resize_image(tensor _t, int _w, int _h);
+tensor at_resize_image(tensor t, int w, int h);
 
-void at_save_multi(tensor *_ts, char **_names, int _n, char *_filename);
+void at_save_multi(tensor *ts, char **nm, int n, char *filename);
 
-void at_save_multi_to_stream(tensor *_ts, char **_names, int _n, void *_stream);
+/*
+ Writes a checkpoint that Python's `torch.load(filename, weights_only=True)` reads as a
+ dict mapping each name (kept as given, dots included) to its tensor; libtorch's at_loadz_callback
+ reads it too.
+ */
+void torchrs_save_state_dict(tensor *ts, char **nm, int n, char *filename);
 
-void at_load_multi(tensor *_ts, char **_names, int _n, char *_filename);
+void at_save_multi_to_stream(tensor *ts, char **nm, int n, void *stream);
 
-void at_load_multi_(tensor *_ts, char **_names, int _n, char *_filename);
+void at_load_multi(tensor *ts, char **nm, int n, char *filename);
 
-void at_loadz_callback(char *_filename, void *_data, Callback _f);
+void at_load_multi_(tensor *ts, char **nm, int n, char *filename);
 
-void at_loadz_callback_with_device(char *_filename, void *_data, Callback _f, int _device);
+void at_loadz_callback(char *filename, void *data, Callback f);
 
-void at_load_callback(char *_filename, void *_data, Callback _f);
+void at_loadz_callback_with_device(char *filename, void *data, Callback f, int device);
 
-void at_load_callback_with_device(char *_filename, void *_data, Callback _f, int _device);
+void at_load_callback(char *filename, void *data, Callback f);
 
-void at_load_from_stream_callback(void *_stream, void *_data, Callback _f, bool _enable, int _device);
+void at_load_callback_with_device(char *filename, void *data, Callback f, int device);
+
+void at_load_from_stream_callback(void *stream, void *data, Callback f, bool enable_device_id, int device);
 
 extern int32_t torchrs_streams_available(void);
 
