@@ -2,6 +2,9 @@
 //! their EXPECTED.md) and the files of tools/fixtures/gen_io.py (tests/data/io, values in
 //! expected.json), through `torchrs::io` and through the C functions tch calls.
 
+mod common;
+
+use common::{dtype, num};
 use serde_json::Value;
 use std::ffi::{c_char, c_void, CStr, CString};
 use torchrs::capi::handles::tensor_arg;
@@ -14,36 +17,6 @@ fn data(rel: &str) -> String {
 
 fn expected() -> Value {
     serde_json::from_str(&std::fs::read_to_string(data("io/expected.json")).unwrap()).unwrap()
-}
-
-fn num(v: &Value) -> f64 {
-    match v {
-        Value::Number(n) => n.as_f64().unwrap(),
-        Value::Bool(b) => *b as i64 as f64,
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            _ => panic!("not a number: {s}"),
-        },
-        _ => panic!("not a number: {v}"),
-    }
-}
-
-fn dtype(name: &str) -> DType {
-    match name {
-        "uint8" => DType::U8,
-        "int8" => DType::I8,
-        "int16" => DType::I16,
-        "int32" => DType::I32,
-        "int64" => DType::I64,
-        "float16" => DType::F16,
-        "bfloat16" => DType::BF16,
-        "float32" => DType::F32,
-        "float64" => DType::F64,
-        "bool" => DType::Bool,
-        _ => panic!("unknown dtype {name}"),
-    }
 }
 
 fn ints(v: &Value) -> Vec<i64> {

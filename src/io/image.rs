@@ -2,12 +2,12 @@
 //! `[height, width, channels]`; tch's `vision::image` turns them into `[channels, height, width]`.
 //! Loading gives 3 channels (gray is replicated, alpha dropped, as stbi with `req_comp = 3`);
 //! saving picks the format from the file name (`.jpg` quality 90, `.bmp`, `.tga`, else PNG);
-//! resizing filters each channel separately (Catmull-Rom, scaled when shrinking, like stb).
+//! resizing is stb_image_resize's, ported ([`super::resize`]).
 
 use crate::cpu::copy::contiguous_as;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Device, Tensor};
-use image::{imageops, ExtendedColorType, ImageBuffer, ImageEncoder, ImageFormat, Luma};
+use image::{ExtendedColorType, ImageEncoder, ImageFormat};
 use std::io::Cursor;
 
 fn img_err(e: impl std::fmt::Display) -> Error {
@@ -92,21 +92,13 @@ pub fn save_image(t: &Tensor, path: &str) -> Result<i32> {
     Ok(1)
 }
 
-/// Resizes an `[h, w, c]` image to `[out_h, out_w, c]`, each channel filtered on its own.
+/// Resizes an `[h, w, c]` image to `[out_h, out_w, c]` exactly as libtorch (stb_image_resize) does.
 pub fn resize_image(t: &Tensor, out_w: i64, out_h: i64) -> Result<Tensor> {
     let (bytes, w, h, c) = hwc_bytes(t, 64)?;
     crate::ensure!(
         out_w > 0 && out_h > 0 && out_w <= 1 << 16 && out_h <= 1 << 16,
         "torchrs: cannot resize an image to {out_w}x{out_h}"
     );
-    let (ow, oh) = (out_w as u32, out_h as u32);
-    let mut out = vec![0u8; ow as usize * oh as usize * c];
-    for ch in 0..c {
-        let plane: ImageBuffer<Luma<u8>, Vec<u8>> = ImageBuffer::from_fn(w, h, |x, y| Luma([bytes[(y as usize * w as usize + x as usize) * c + ch]]));
-        let r = imageops::resize(&plane, ow, oh, imageops::FilterType::CatmullRom);
-        for (i, p) in r.into_raw().into_iter().enumerate() {
-            out[i * c + ch] = p;
-        }
-    }
+    let out = super::resize::resize_u8(&bytes, w as usize, h as usize, c, out_w as usize, out_h as usize);
     Tensor::from_vec(out, &[out_h, out_w, c as i64])
 }

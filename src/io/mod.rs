@@ -9,6 +9,7 @@ pub mod image;
 pub mod pickle;
 mod pickle_out;
 pub mod rebuild;
+mod resize;
 pub mod source;
 pub mod write;
 pub mod zip;
