@@ -1,0 +1,193 @@
+//! The strided reduction engine: a plan (one input offset per output, a walk over the reduced
+//! elements) and `fill_rows`, which folds each output's elements straight from the input's
+//! storage (no permuted copy), in logical order, across threads for large inputs.
+
+use crate::cpu::iter::for_each_run;
+use crate::cpu::reduce::reduced_shape;
+use crate::error::Result;
+use crate::tensor::{Dims, Element, TensorData};
+use rayon::prelude::*;
+
+/// Elements of work below which a reduction stays on the calling thread.
+pub const GRAIN: usize = 1 << 15;
+
+/// How the reduced elements of one output are walked, relative to its base offset.
+enum Walk {
+    /// `len` elements at `stride` apart.
+    Run { len: usize, stride: isize },
+    /// Precomputed offsets (small multi-dim reductions).
+    Offsets(Vec<isize>),
+    /// A general strided walk (large multi-dim reductions).
+    Strided { shape: Dims, strides: Dims },
+}
+
+/// Where each output's reduced elements lie in the input.
+pub struct Plan {
+    pub out_shape: Dims,
+    pub n_out: usize,
+    pub red_numel: usize,
+    bases: Vec<isize>,
+    walk: Walk,
+}
+
+/// Merges adjacent dims (sizes, strides) that walk memory like one dim; drops size-1 dims.
+pub fn coalesce(shape: &[i64], strides: &[i64]) -> (Dims, Dims) {
+    let (mut sz, mut st) = (Dims::new(), Dims::new());
+    for (&d, &s) in shape.iter().zip(strides) {
+        if d == 1 {
+            continue;
+        }
+        if let (Some(ls), Some(lt)) = (sz.last_mut(), st.last_mut()) {
+            if *lt == s * d {
+                *ls *= d;
+                *lt = s;
+                continue;
+            }
+        }
+        sz.push(d);
+        st.push(s);
+    }
+    (sz, st)
+}
+
+impl Plan {
+    /// A plan reducing `dims` (wrapped, unique; empty means all) of the view `l`.
+    pub fn new(l: &crate::tensor::Layout, dims: &[usize], keepdim: bool) -> Plan {
+        let nd = l.ndim();
+        let all: Vec<usize> = if dims.is_empty() { (0..nd).collect() } else { dims.to_vec() };
+        let out_shape = reduced_shape(&l.shape, &all, keepdim);
+        let pick = |keep: bool| -> (Dims, Dims) {
+            let idx = (0..nd).filter(|d| all.contains(d) != keep);
+            (idx.clone().map(|d| l.shape[d]).collect(), idx.map(|d| l.strides[d]).collect())
+        };
+        let (ks, kst) = pick(true);
+        let (rs, rst) = pick(false);
+        let n_out: usize = ks.iter().map(|&d| d as usize).product();
+        let red_numel: usize = rs.iter().map(|&d| d as usize).product();
+        let mut bases = Vec::with_capacity(n_out);
+        if n_out > 0 {
+            for_each_run(&ks, [&kst], [l.offset as isize], |o, n, s| {
+                bases.extend((0..n as isize).map(|i| o[0] + i * s[0]));
+            });
+        }
+        let (cs, cst) = coalesce(&rs, &rst);
+        let walk = if red_numel == 0 {
+            Walk::Run { len: 0, stride: 1 }
+        } else if cs.len() <= 1 {
+            Walk::Run { len: red_numel, stride: cst.first().copied().unwrap_or(1) as isize }
+        } else if red_numel <= 1 << 16 {
+            let mut offs = Vec::with_capacity(red_numel);
+            for_each_run(&cs, [&cst], [0], |o, n, s| offs.extend((0..n as isize).map(|i| o[0] + i * s[0])));
+            Walk::Offsets(offs)
+        } else {
+            Walk::Strided { shape: cs, strides: cst }
+        };
+        Plan { out_shape, n_out, red_numel, bases, walk }
+    }
+
+    /// The reduced elements form one contiguous run per output.
+    pub fn rows_contiguous(&self) -> bool {
+        matches!(self.walk, Walk::Run { stride: 1, .. }) || self.red_numel <= 1
+    }
+}
+
+/// The reduced elements of one output.
+pub struct Row<'a, T> {
+    ptr: *const T,
+    walk: &'a Walk,
+    pub len: usize,
+}
+
+impl<T: Element> Row<'_, T> {
+    /// Calls `f(value, logical index)` for each element, in logical order.
+    #[inline(always)]
+    pub fn each(&self, mut f: impl FnMut(T, usize)) {
+        unsafe {
+            match self.walk {
+                Walk::Run { len, stride } => {
+                    if *stride == 1 {
+                        for (j, &x) in std::slice::from_raw_parts(self.ptr, *len).iter().enumerate() {
+                            f(x, j);
+                        }
+                    } else {
+                        for j in 0..*len {
+                            f(*self.ptr.offset(j as isize * stride), j);
+                        }
+                    }
+                }
+                Walk::Offsets(o) => {
+                    for (j, &off) in o.iter().enumerate() {
+                        f(*self.ptr.offset(off), j);
+                    }
+                }
+                Walk::Strided { shape, strides } => {
+                    let mut j = 0;
+                    for_each_run(shape, [strides], [0], |o, n, s| {
+                        for i in 0..n as isize {
+                            f(*self.ptr.offset(o[0] + i * s[0]), j);
+                            j += 1;
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// The elements as a slice, when they are contiguous.
+    #[inline(always)]
+    pub fn as_slice(&self) -> Option<&[T]> {
+        match self.walk {
+            Walk::Run { len, stride: 1 } => Some(unsafe { std::slice::from_raw_parts(self.ptr, *len) }),
+            _ if self.len <= 1 => Some(unsafe { std::slice::from_raw_parts(self.ptr, self.len) }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(usize);
+
+/// `out[i] = f(row i)` for every output of the plan; the rows are read from `d` as `T`.
+pub fn fill_rows<T: Element, U: Send>(d: &TensorData, plan: &Plan, out: &mut [U], f: impl Fn(Row<'_, T>) -> U + Sync) {
+    debug_assert_eq!(d.dtype, T::DTYPE);
+    debug_assert_eq!(out.len(), plan.n_out);
+    let base = SendPtr(d.storage.as_ptr() as usize);
+    let row = |b: isize| Row { ptr: unsafe { (base.0 as *const T).offset(b) }, walk: &plan.walk, len: plan.red_numel };
+    let work = plan.n_out.saturating_mul(plan.red_numel.max(1));
+    if work < GRAIN || plan.n_out < 2 || crate::cpu::threads::num_threads() < 2 {
+        for (o, &b) in out.iter_mut().zip(&plan.bases) {
+            *o = f(row(b));
+        }
+        return;
+    }
+    let chunk = (GRAIN / plan.red_numel.max(1)).max(1);
+    crate::cpu::threads::install(|| {
+        out.par_chunks_mut(chunk).zip(plan.bases.par_chunks(chunk)).for_each(|(os, bs)| {
+            for (o, &b) in os.iter_mut().zip(bs) {
+                *o = f(row(b));
+            }
+        })
+    });
+}
+
+/// Runs `f(row)` for each output and collects the results into a new contiguous tensor of
+/// the plan's output shape.
+pub fn reduce_into<T: Element, U: Element>(d: &TensorData, plan: &Plan, f: impl Fn(Row<'_, T>) -> U + Sync) -> Result<TensorData> {
+    let out = crate::tensor::Tensor::empty(&plan.out_shape, U::DTYPE, d.device())?.data();
+    fill_rows(d, plan, unsafe { out.as_mut_slice::<U>() }, f);
+    Ok(out)
+}
+
+/// Splits `0..n` into per-thread ranges for an all-reduce of `n` contiguous elements and runs
+/// `f` on each in parallel; the partial results come back in order.
+pub fn split_parallel<R: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> R + Sync) -> Vec<R> {
+    let threads = crate::cpu::threads::num_threads();
+    if n < 4 * GRAIN || threads < 2 {
+        return vec![f(0..n)];
+    }
+    let parts = threads.min(n / GRAIN).max(1);
+    let step = n.div_ceil(parts);
+    crate::cpu::threads::install(|| {
+        (0..parts).into_par_iter().map(|p| f(p * step..((p + 1) * step).min(n))).collect()
+    })
+}

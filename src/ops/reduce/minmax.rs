@@ -1,0 +1,155 @@
+//! max/min (all, or along a dim with indices), amax/amin, argmax/argmin and aminmax, with
+//! NaN propagation (a NaN wins and its first index is reported) and first-index ties.
+
+use super::fold::{fill_rows, Plan, Row};
+use super::{elem, reduction_dims, unsqueeze_back};
+use crate::autograd::{needs_grad, record, SavedTensor};
+use crate::error::Result;
+use crate::ops::arith::{binary, BinOp};
+use crate::tensor::layout::wrap_dim;
+use crate::tensor::{DType, Element, Tensor, TensorData};
+use crate::with_dtype;
+
+/// The extreme element of a row and its logical index (the first NaN, else the first best).
+#[inline(always)]
+fn extreme<T: Element + PartialOrd>(row: Row<'_, T>, max: bool) -> (T, usize) {
+    let (mut bv, mut bi, mut first, mut nan) = (T::zero(), 0usize, true, false);
+    row.each(|x, j| {
+        if nan {
+            return;
+        }
+        #[allow(clippy::eq_op)]
+        if x != x {
+            (bv, bi, nan) = (x, j, true);
+        } else if first || (max && x > bv) || (!max && x < bv) {
+            (bv, bi, first) = (x, j, false);
+        }
+    });
+    (bv, bi)
+}
+
+fn op_name(max: bool, arg: bool) -> &'static str {
+    match (max, arg) {
+        (true, false) => "max",
+        (false, false) => "min",
+        (true, true) => "argmax",
+        (false, true) => "argmin",
+    }
+}
+
+/// Values and indices of the extremes of `d` over `dims` (empty: all).
+fn extremes(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> Result<(TensorData, TensorData)> {
+    let plan = Plan::new(&d.layout, dims, keepdim);
+    let vals = Tensor::empty(&plan.out_shape, d.dtype, d.device())?.data();
+    let idx = Tensor::empty(&plan.out_shape, DType::I64, d.device())?.data();
+    with_dtype!(d.dtype, T, {
+        let mut pairs = vec![(T::zero(), 0usize); plan.n_out];
+        fill_rows::<T, (T, usize)>(d, &plan, &mut pairs, |row| extreme(row, max));
+        let (vs, is) = unsafe { (vals.as_mut_slice::<T>(), idx.as_mut_slice::<i64>()) };
+        for (k, (v, i)) in pairs.into_iter().enumerate() {
+            vs[k] = v;
+            is[k] = i as i64;
+        }
+    });
+    Ok((vals, idx))
+}
+
+/// Checks that reducing `dims` of `t` folds at least one element per output.
+fn check_nonempty(op: &str, t: &Tensor, dims: &[usize]) -> Result<()> {
+    let shape = t.shape();
+    if dims.is_empty() {
+        let hint = if op.starts_with("arg") { "" } else { " Specify the reduction dim with the 'dim' argument." };
+        crate::ensure!(t.numel() > 0, "{op}(): Expected reduction dim to be specified for input.numel() == 0.{hint}");
+    }
+    for &d in dims {
+        crate::ensure!(shape[d] > 0, "{op}(): Expected reduction dim {d} to have non-zero size.");
+    }
+    Ok(())
+}
+
+/// Records the backward of amax/amin/max/min over all or several dims: the gradient is shared
+/// evenly between the elements that equal the result (NaN counting as equal to a NaN result
+/// when `nan_equal`, as for max()/min()/median()).
+pub(crate) fn record_even(name: &'static str, t: &Tensor, out: &Tensor, dims: Vec<usize>, keepdim: bool, nan_equal: bool) {
+    if !needs_grad(&[t]) {
+        return;
+    }
+    let (st, so) = (SavedTensor::input(t), SavedTensor::output(out, 0));
+    record(name, &[t], &[out], move |node, g| {
+        let Some(g) = &g[0] else { return Ok(vec![None]) };
+        let x = crate::ops::autograd_ops::detach(&st.get(node)?);
+        let nd = x.dim();
+        let r = unsqueeze_back(&crate::ops::autograd_ops::detach(&so.get(node)?), nd, &dims, keepdim)?;
+        let mask = if nan_equal { elem::nan_eq_mask(&x, &r)? } else { elem::eq_mask(&x, &r)? };
+        let all: Vec<i64> = if dims.is_empty() { (0..nd as i64).collect() } else { dims.iter().map(|&d| d as i64).collect() };
+        let count = super::sum(&mask, Some(&all), true, None)?;
+        let share = binary(BinOp::Div, &unsqueeze_back(g, nd, &dims, keepdim)?, &count)?;
+        Ok(vec![Some(binary(BinOp::Mul, &share, &mask)?)])
+    });
+}
+
+/// `max()` / `min()`: the extreme of all elements.
+pub fn extreme_all(t: &Tensor, max: bool) -> Result<Tensor> {
+    check_nonempty(op_name(max, false), t, &[])?;
+    let out = Tensor::from_data(extremes(&t.data(), &[], false, max)?.0);
+    record_even(if max { "MaxBackward1" } else { "MinBackward1" }, t, &out, vec![], false, true);
+    Ok(out)
+}
+
+/// `amax` / `amin` over dims (empty: all).
+pub fn amax(t: &Tensor, dims: &[i64], keepdim: bool, max: bool) -> Result<Tensor> {
+    let name = if max { "amax" } else { "amin" };
+    let wd = reduction_dims(name, t, Some(dims))?;
+    check_nonempty(name, t, &wd)?;
+    let out = Tensor::from_data(extremes(&t.data(), &wd, keepdim, max)?.0);
+    record_even(if max { "AmaxBackward0" } else { "AminBackward0" }, t, &out, wd, keepdim, false);
+    Ok(out)
+}
+
+/// `max(dim)` / `min(dim)`: values and their indices along one dim.
+pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, max: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, t.dim())?;
+    let dims: Vec<usize> = if t.dim() == 0 { vec![] } else { vec![d] };
+    if t.dim() > 0 {
+        check_nonempty(op_name(max, false), t, &dims)?;
+    }
+    let (v, i) = extremes(&t.data(), &dims, keepdim, max)?;
+    let (v, i) = (Tensor::from_data(v), Tensor::from_data(i));
+    if needs_grad(&[t]) {
+        let (in_shape, si) = (t.shape(), SavedTensor::input(&i));
+        let name = if max { "MaxBackward0" } else { "MinBackward0" };
+        record(name, &[t], &[&v], move |node, g| {
+            let Some(g) = &g[0] else { return Ok(vec![None]) };
+            Ok(vec![Some(crate::ops::index::value_selecting_backward(g, dim, &si.get(node)?, &in_shape, keepdim)?)])
+        });
+    }
+    Ok((v, i))
+}
+
+/// `argmax` / `argmin`: along a dim, or over the flattened tensor.
+pub fn argext(t: &Tensor, dim: Option<i64>, keepdim: bool, max: bool) -> Result<Tensor> {
+    let name = op_name(max, true);
+    let dims: Vec<usize> = match dim {
+        Some(dm) if t.dim() > 0 => vec![wrap_dim(dm, t.dim())?],
+        Some(dm) => {
+            wrap_dim(dm, 0)?;
+            vec![]
+        }
+        None => vec![],
+    };
+    check_nonempty(name, t, &dims)?;
+    let (_, i) = extremes(&t.data(), &dims, keepdim, max)?;
+    Ok(Tensor::from_data(i))
+}
+
+/// `aminmax`: (min, max) over a dim or all elements, each with amin/amax's gradient.
+pub fn aminmax(t: &Tensor, dim: Option<i64>, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    let dims: Vec<i64> = dim.into_iter().collect();
+    if dim.is_none() {
+        crate::ensure!(t.numel() > 0, "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.");
+    } else {
+        let wd = reduction_dims("aminmax", t, Some(&dims))?;
+        check_nonempty("aminmax", t, &wd)?;
+    }
+    Ok((amax(t, &dims, keepdim, false)?, amax(t, &dims, keepdim, true)?))
+}

@@ -1,0 +1,297 @@
+//! Fused softmax and log_softmax along a dim (one pass for the max, one for exp-sum and the
+//! write; a vectorisable f32 exp; rows across threads), and their fused backward kernels
+//! `_softmax_backward_data` / `_log_softmax_backward_data`, themselves differentiable.
+
+use super::fold::GRAIN;
+use super::real::Real;
+use super::{elem, sum};
+use crate::autograd::{needs_grad, record, SavedTensor};
+use crate::cpu::copy::contiguous_as;
+use crate::error::Result;
+use crate::ops::arith::{binary, BinOp};
+use crate::tensor::layout::wrap_dim;
+use crate::tensor::{DType, Tensor, TensorData};
+use crate::with_float_dtype;
+use num_traits::{Float, Zero};
+use rayon::prelude::*;
+
+/// exp for the compute types: f32 with a branch-free Cody-Waite + degree-7 polynomial that
+/// vectorises (about 1 ulp on the range softmax uses, x <= 0), f64 with the library's.
+pub trait FastExp: Float {
+    fn fexp(self) -> Self;
+}
+
+impl FastExp for f32 {
+    #[inline(always)]
+    fn fexp(self) -> f32 {
+        let x = self.clamp(-87.5, 88.5);
+        let n = (x * std::f32::consts::LOG2_E + 12582912.0) - 12582912.0;
+        let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
+        let mut p = 1.0 / 5040.0;
+        p = p * r + 1.0 / 720.0;
+        p = p * r + 1.0 / 120.0;
+        p = p * r + 1.0 / 24.0;
+        p = p * r + 1.0 / 6.0;
+        p = p * r + 0.5;
+        p = p * r + 1.0;
+        p = p * r + 1.0;
+        let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+        p * scale
+    }
+}
+
+impl FastExp for f64 {
+    #[inline(always)]
+    fn fexp(self) -> f64 {
+        self.exp()
+    }
+}
+
+/// A contiguous `[outer, dim, inner]` view of the problem.
+#[derive(Clone, Copy)]
+struct Shape3 {
+    outer: usize,
+    n: usize,
+    inner: usize,
+}
+
+fn shape3(shape: &[i64], d: usize) -> Shape3 {
+    let p = |s: &[i64]| s.iter().product::<i64>() as usize;
+    if shape.is_empty() {
+        return Shape3 { outer: 1, n: 1, inner: 1 };
+    }
+    Shape3 { outer: p(&shape[..d]), n: shape[d] as usize, inner: p(&shape[d + 1..]) }
+}
+
+/// Runs `f(block index, block_out)` for each outer block of `[n * inner]` elements, in
+/// parallel for large problems.
+fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync) {
+    let bl = s.n * s.inner;
+    if bl == 0 {
+        return;
+    }
+    let run = |(i, o): (usize, &mut [T])| f(i * bl..(i + 1) * bl, o);
+    if s.outer * bl < GRAIN || s.outer < 2 {
+        out.chunks_mut(bl).enumerate().for_each(run);
+    } else {
+        crate::cpu::threads::install(|| out.par_chunks_mut(bl).enumerate().for_each(run));
+    }
+}
+
+/// softmax (or log_softmax) of one block `[n, inner]`.
+#[inline(always)]
+fn softmax_block<T: Real>(x: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
+where
+    T::C: FastExp,
+{
+    if inner == 1 {
+        let mut m = T::C::neg_infinity();
+        let mut nan = false;
+        for &v in x {
+            let v = v.load();
+            nan |= v.is_nan();
+            m = if v > m { v } else { m };
+        }
+        if nan || !m.is_finite() {
+            // NaN rows, or rows holding an infinity: the library exp gives PyTorch's NaNs and zeros
+            let mut s = T::C::zero();
+            for &v in x {
+                s = s + (v.load() - m).exp();
+            }
+            for (oo, &v) in o.iter_mut().zip(x) {
+                let d = v.load() - m;
+                *oo = T::store(if log { d - s.ln() } else { d.exp() / s });
+            }
+            return;
+        }
+        let mut s = T::C::zero();
+        if log {
+            for &v in x {
+                s = s + (v.load() - m).fexp();
+            }
+            let c = m + s.ln();
+            for (oo, &v) in o.iter_mut().zip(x) {
+                *oo = T::store(v.load() - c);
+            }
+        } else {
+            let mut acc = [T::C::zero(); 8];
+            let mut ch = x.chunks_exact(8);
+            let mut och = o.chunks_exact_mut(8);
+            for (xs, os) in (&mut ch).zip(&mut och) {
+                for j in 0..8 {
+                    let e = (xs[j].load() - m).fexp();
+                    os[j] = T::store(e);
+                    acc[j] = acc[j] + e;
+                }
+            }
+            for (oo, &v) in och.into_remainder().iter_mut().zip(ch.remainder()) {
+                let e = (v.load() - m).fexp();
+                *oo = T::store(e);
+                s = s + e;
+            }
+            for a in acc {
+                s = s + a;
+            }
+            let inv = <T::C as num_traits::One>::one() / s;
+            for oo in o.iter_mut() {
+                *oo = T::store(oo.load() * inv);
+            }
+        }
+        return;
+    }
+    // the softmax dim is strided: keep per-column maxima and sums
+    let mut m = vec![T::C::neg_infinity(); inner];
+    let mut nan = vec![false; inner];
+    for r in 0..n {
+        for j in 0..inner {
+            let v = x[r * inner + j].load();
+            nan[j] |= v.is_nan();
+            if v > m[j] {
+                m[j] = v;
+            }
+        }
+    }
+    let mut s = vec![T::C::zero(); inner];
+    for r in 0..n {
+        for j in 0..inner {
+            let d = x[r * inner + j].load() - m[j];
+            s[j] = s[j] + if m[j].is_finite() { d.fexp() } else { d.exp() };
+        }
+    }
+    for j in 0..inner {
+        if nan[j] {
+            s[j] = T::C::nan();
+        }
+    }
+    for r in 0..n {
+        for j in 0..inner {
+            let d = x[r * inner + j].load() - m[j];
+            let v = if log { d - s[j].ln() } else if m[j].is_finite() { d.fexp() / s[j] } else { d.exp() / s[j] };
+            o[r * inner + j] = T::store(v);
+        }
+    }
+}
+
+/// The fused forward on a tensor already of the compute dtype.
+fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
+    let c = contiguous_as(x, x.dtype)?;
+    let out = Tensor::empty(&c.layout.shape, c.dtype, c.device())?.data();
+    let s = shape3(&c.layout.shape, d);
+    with_float_dtype!(c.dtype, T, {
+        let (src, dst) = unsafe { (c.as_slice::<T>(), out.as_mut_slice::<T>()) };
+        for_blocks(s, dst, |r, o| softmax_block(&src[r], o, s.n, s.inner, log));
+    }, { unreachable!() });
+    Ok(out)
+}
+
+/// Checks the input dtype like PyTorch's kernels (integers need an explicit dtype).
+fn check_input(t: &Tensor, d: usize, log: bool) -> Result<()> {
+    if !t.dtype().is_float() {
+        let last = t.dim() == 0 || d + 1 == t.dim();
+        let k = match (log, last) {
+            (false, true) => "softmax_lastdim_kernel_impl",
+            (false, false) => "softmax_kernel_impl",
+            (true, true) => "log_softmax_lastdim_kernel_impl",
+            (true, false) => "log_softmax_kernel_impl",
+        };
+        crate::bail!("\"{k}\" not implemented for '{}'", t.dtype().name());
+    }
+    Ok(())
+}
+
+/// `_softmax` / `_log_softmax` (with `half_to_float`) and the public softmax/log_softmax with
+/// an optional dtype the input is converted to first.
+pub fn softmax(t: &Tensor, dim: i64, dtype: Option<DType>, log: bool) -> Result<Tensor> {
+    let x = match dtype {
+        Some(dt) => elem::cast(t, dt)?,
+        None => t.clone(),
+    };
+    softmax_impl(&x, dim, false, log)
+}
+
+pub fn softmax_impl(t: &Tensor, dim: i64, half_to_float: bool, log: bool) -> Result<Tensor> {
+    let d = wrap_dim(dim, t.dim())?;
+    check_input(t, d, log)?;
+    let x = if half_to_float {
+        crate::ensure!(
+            matches!(t.dtype(), DType::F16 | DType::BF16),
+            "conversion is supported for Half type only"
+        );
+        elem::cast(t, DType::F32)?
+    } else {
+        t.clone()
+    };
+    let out = Tensor::from_data(softmax_values(&x.data(), d, log)?);
+    if needs_grad(&[&x]) {
+        let so = SavedTensor::output(&out, 0);
+        let dtype = x.dtype();
+        record(if log { "LogSoftmaxBackward0" } else { "SoftmaxBackward0" }, &[&x], &[&out], move |node, g| {
+            let Some(g) = &g[0] else { return Ok(vec![None]) };
+            Ok(vec![Some(softmax_backward(g, &so.get(node)?, dim, dtype, log)?)])
+        });
+    }
+    Ok(out)
+}
+
+/// One block of the fused backward: softmax `gi = y * (g - sum(g * y))`, log_softmax
+/// `gi = g - exp(y) * sum(g)`.
+#[inline(always)]
+fn backward_block<T: Real>(g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool) {
+    let mut s = vec![T::C::zero(); inner];
+    for r in 0..n {
+        for j in 0..inner {
+            let k = r * inner + j;
+            s[j] = s[j] + if log { g[k].load() } else { g[k].load() * y[k].load() };
+        }
+    }
+    for r in 0..n {
+        for j in 0..inner {
+            let k = r * inner + j;
+            let (gv, yv) = (g[k].load(), y[k].load());
+            o[k] = T::store(if log { gv - yv.exp() * s[j] } else { yv * (gv - s[j]) });
+        }
+    }
+}
+
+/// `_softmax_backward_data` / `_log_softmax_backward_data`: the input gradient from the output
+/// gradient `g` and the forward output `y`, recorded for double backward.
+pub fn softmax_backward(g: &Tensor, y: &Tensor, dim: i64, input_dtype: DType, log: bool) -> Result<Tensor> {
+    crate::ensure!(g.shape() == y.shape(), "grad_output and output must have the same shape, got {:?} and {:?}", &g.shape()[..], &y.shape()[..]);
+    let d = wrap_dim(dim, y.dim())?;
+    let dt = y.dtype();
+    crate::ensure!(dt.is_float(), "softmax backward: expected a floating point output, got {}", dt.name());
+    let (gc, yc) = (contiguous_as(&g.data(), dt)?, contiguous_as(&y.data(), dt)?);
+    let out = Tensor::empty(&y.shape(), dt, y.device())?;
+    let s = shape3(&y.shape(), d);
+    with_float_dtype!(dt, T, {
+        let od = out.data();
+        let (gs, ys, dst) = unsafe { (gc.as_slice::<T>(), yc.as_slice::<T>(), od.as_mut_slice::<T>()) };
+        for_blocks(s, dst, |r, o| backward_block(&gs[r.clone()], &ys[r], o, s.n, s.inner, log));
+    }, { unreachable!() });
+    let out = if input_dtype != dt && input_dtype.is_float() { elem::cast(&out, input_dtype)? } else { out };
+    if needs_grad(&[g, y]) {
+        let (sg, sy) = (SavedTensor::input(g), SavedTensor::input(y));
+        let name = if log { "LogSoftmaxBackwardDataBackward0" } else { "SoftmaxBackwardDataBackward0" };
+        record(name, &[g, y], &[&out], move |node, gg| {
+            let Some(gg) = &gg[0] else { return Ok(vec![None, None]) };
+            let (go, y) = (sg.get(node)?, sy.get(node)?);
+            let gg = elem::cast(gg, y.dtype())?;
+            let keep = |t: &Tensor| sum(t, Some(&[dim]), true, None);
+            if log {
+                // d/dgo: gg - sum(gg * exp(y)); d/dy: -sum(go) * exp(y) * gg
+                let ey = elem::exp(&y)?;
+                let d_go = binary(BinOp::Sub, &gg, &keep(&binary(BinOp::Mul, &gg, &ey)?)?)?;
+                let d_y = crate::ops::arith::neg(&binary(BinOp::Mul, &binary(BinOp::Mul, &keep(&go)?, &ey)?, &gg)?)?;
+                Ok(vec![Some(d_go), Some(d_y)])
+            } else {
+                let d_go = softmax_backward(&gg, &y, dim, y.dtype(), false)?;
+                // go * gg - sum(y * go) * gg - go * sum(y * gg)
+                let a = binary(BinOp::Mul, &go, &gg)?;
+                let b = binary(BinOp::Mul, &keep(&binary(BinOp::Mul, &y, &go)?)?, &gg)?;
+                let c = binary(BinOp::Mul, &go, &keep(&binary(BinOp::Mul, &y, &gg)?)?)?;
+                Ok(vec![Some(d_go), Some(binary(BinOp::Sub, &binary(BinOp::Sub, &a, &b)?, &c)?)])
+            }
+        });
+    }
+    Ok(out)
+}

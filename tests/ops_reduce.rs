@@ -1,0 +1,238 @@
+//! Reductions against PyTorch fixtures (tests/fixtures/reduce.json from
+//! tools/fixtures/gen_reduce.py): values, gradients and error texts, through the `AtgApi`
+//! entry points C callers use; plus large-input checks of the fast and threaded paths.
+
+mod common;
+mod fixture_ops;
+
+use fixture_ops::{b, f, i, ints, opt_dtype, opt_i, opt_ints, run_group};
+use serde_json::Value;
+use torchrs::capi::generated::AtgApi;
+use torchrs::error::Result;
+use torchrs::ops::Native as N;
+use torchrs::{DType, Scalar, Tensor};
+
+fn pair(r: (Tensor, Tensor)) -> Vec<Tensor> {
+    vec![r.0, r.1]
+}
+
+fn run(op: &str, xs: &[Tensor], a: &Value) -> Result<Vec<Tensor>> {
+    let x = &xs[0];
+    let kd = || b(a, "keepdim");
+    let dims = || opt_ints(a, "dim");
+    let corr = || Scalar::Int(i(a, "correction"));
+    let one = |t: Result<Tensor>| t.map(|t| vec![t]);
+    match op {
+        "sum" => one(N::sum(x, None)),
+        "sum_dim" => one(N::sum_dim_intlist(x, dims().as_deref(), kd(), opt_dtype(a, "dtype"))),
+        "mean" => one(N::mean(x, None)),
+        "mean_dim" => one(N::mean_dim(x, dims().as_deref(), kd(), None)),
+        "max" => one(N::max(x)),
+        "min" => one(N::min(x)),
+        "max_dim" => N::max_dim(x, i(a, "dim"), kd()).map(pair),
+        "min_dim" => N::min_dim(x, i(a, "dim"), kd()).map(pair),
+        "amax" => one(N::amax(x, &ints(a, "dim"), kd())),
+        "amin" => one(N::amin(x, &ints(a, "dim"), kd())),
+        "argmax" => one(N::argmax(x, opt_i(a, "dim"), kd())),
+        "argmin" => one(N::argmin(x, opt_i(a, "dim"), kd())),
+        "aminmax" => N::aminmax(x, opt_i(a, "dim"), kd()).map(pair),
+        "prod" => one(N::prod(x, None)),
+        "prod_dim" => one(N::prod_dim_int(x, i(a, "dim"), kd(), None)),
+        "var" => one(N::var_correction(x, dims().as_deref(), &corr(), kd())),
+        "std" => one(N::std_correction(x, dims().as_deref(), &corr(), kd())),
+        "var_mean" => N::var_mean_correction(x, dims().as_deref(), &corr(), kd()).map(pair),
+        "std_mean" => N::std_mean_correction(x, dims().as_deref(), &corr(), kd()).map(pair),
+        "vector_norm" => one(N::norm_scalaropt_dim(x, &Scalar::Float(f(a, "ord")), &dims().unwrap_or_default(), kd())),
+        "norm" => one(N::norm_scalaropt_dim(x, &Scalar::Int(i(a, "p")), &ints(a, "dim"), kd())),
+        "linalg_norm" => one(N::linalg_norm(x, &Scalar::Float(f(a, "ord")), dims().as_deref(), kd(), None)),
+        "linalg_norm_fro" => one(N::linalg_norm_ord_str(x, "fro", dims().as_deref(), kd(), None)),
+        "logsumexp" => one(N::logsumexp(x, &ints(a, "dim"), kd())),
+        "all" => one(N::all(x)),
+        "any" => one(N::any(x)),
+        "all_dim" => one(N::all_dim(x, i(a, "dim"), kd())),
+        "any_dim" => one(N::any_dim(x, i(a, "dim"), kd())),
+        "count_nonzero" => one(N::count_nonzero_dim_intlist(x, &ints(a, "dim"))),
+        "cumsum" => one(N::cumsum(x, i(a, "dim"), None)),
+        "cumprod" => one(N::cumprod(x, i(a, "dim"), None)),
+        "softmax" => one(N::softmax(x, i(a, "dim"), opt_dtype(a, "dtype"))),
+        "log_softmax" => one(N::log_softmax(x, i(a, "dim"), opt_dtype(a, "dtype"))),
+        other => panic!("unknown op {other}"),
+    }
+}
+
+const FILE: &str = "reduce.json";
+
+#[test]
+fn sum_and_mean() {
+    run_group(FILE, "sum", run);
+}
+
+#[test]
+fn max_min_argmax() {
+    run_group(FILE, "minmax", run);
+}
+
+#[test]
+fn prod() {
+    run_group(FILE, "prod", run);
+}
+
+#[test]
+fn var_std() {
+    run_group(FILE, "var", run);
+}
+
+#[test]
+fn norms() {
+    run_group(FILE, "norm", run);
+}
+
+#[test]
+fn logsumexp() {
+    run_group(FILE, "logsumexp", run);
+}
+
+#[test]
+fn all_any_count_nonzero() {
+    run_group(FILE, "logical", run);
+}
+
+#[test]
+fn cumsum_cumprod() {
+    run_group(FILE, "cumulative", run);
+}
+
+#[test]
+fn softmax_log_softmax() {
+    run_group(FILE, "softmax", run);
+}
+
+fn sin_tensor(shape: &[i64], dt: DType) -> Tensor {
+    let n: i64 = shape.iter().product();
+    let v: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37 + 0.1).sin() * 4.0).collect();
+    torchrs::ops::convert::to(&Tensor::from_vec(v, shape).unwrap(), None, Some(dt), false).unwrap()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    let (x, y) = (a.to_vec::<f64>().unwrap(), b.to_vec::<f64>().unwrap());
+    assert_eq!(x.len(), y.len());
+    x.iter().zip(&y).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max)
+}
+
+/// The threaded, fused f32 softmax agrees with the f64 kernel (library exp) on large inputs,
+/// along the last dim and along a strided dim, and its rows sum to one.
+#[test]
+fn softmax_large_matches_f64() {
+    for (shape, dim) in [(vec![64i64, 3000], 1i64), (vec![300, 700], 0), (vec![8, 50, 90], 1)] {
+        let x32 = sin_tensor(&shape, DType::F32);
+        let x64 = sin_tensor(&shape, DType::F64);
+        for log in [false, true] {
+            let (a, b) = if log {
+                (N::log_softmax(&x32, dim, None).unwrap(), N::log_softmax(&x64, dim, None).unwrap())
+            } else {
+                (N::softmax(&x32, dim, None).unwrap(), N::softmax(&x64, dim, None).unwrap())
+            };
+            assert_eq!(a.dtype(), DType::F32);
+            let tol = if log { 2e-5 } else { 1e-6 };
+            assert!(max_diff(&a, &b) < tol, "softmax {shape:?} dim {dim} log {log}: {}", max_diff(&a, &b));
+        }
+        let s = N::sum_dim_intlist(&N::softmax(&x32, dim, None).unwrap(), Some(&[dim]), false, None).unwrap();
+        assert!(s.to_vec::<f64>().unwrap().iter().all(|v| (v - 1.0).abs() < 1e-5));
+    }
+}
+
+/// Large sums and means (threaded all-reduce, row and column paths) agree with f64 sums.
+#[test]
+fn large_sums_match_f64() {
+    let x = sin_tensor(&[1000, 1000], DType::F32);
+    let x64 = sin_tensor(&[1000, 1000], DType::F64);
+    let total = N::sum(&x, None).unwrap().to_vec::<f64>().unwrap()[0];
+    let exact: f64 = x.to_vec::<f32>().unwrap().iter().map(|&v| v as f64).sum();
+    assert!((total - exact).abs() < 1e-3, "{total} vs {exact}");
+    for dim in [0i64, 1] {
+        let m = N::mean_dim(&x, Some(&[dim]), false, None).unwrap();
+        let m64 = N::mean_dim(&x64, Some(&[dim]), false, None).unwrap();
+        assert!(max_diff(&m, &m64) < 1e-6, "mean dim {dim}: {}", max_diff(&m, &m64));
+        let t = x.transpose(0, 1).unwrap();
+        let mt = N::mean_dim(&t, Some(&[1 - dim]), false, None).unwrap();
+        assert!(max_diff(&m, &mt) < 1e-6);
+    }
+    let am = N::amax(&x, &[1], false).unwrap();
+    let am64 = N::amax(&x64, &[1], false).unwrap();
+    assert!(max_diff(&am, &am64) < 1e-6);
+}
+
+/// In-place and out= variants write their results where they should.
+#[test]
+fn out_and_inplace_variants() {
+    let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+    let out = Tensor::empty(&[0], DType::F32, torchrs::Device::Cpu).unwrap();
+    N::sum_intlist_out(&out, &x, Some(&[1]), false, None).unwrap();
+    assert_eq!(out.to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
+    let c = x.contiguous().unwrap();
+    let y = torchrs::ops::convert::clone(&c).unwrap();
+    N::cumsum_(&y, 1, None).unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap(), vec![1.0, 3.0, 3.0, 7.0]);
+    let (v, ix) = (Tensor::empty(&[0], DType::F32, torchrs::Device::Cpu).unwrap(), Tensor::empty(&[0], DType::I64, torchrs::Device::Cpu).unwrap());
+    N::max_dim_max(&v, &ix, &x, 0, false).unwrap();
+    assert_eq!(v.to_vec::<f32>().unwrap(), vec![3.0, 4.0]);
+    assert_eq!(ix.to_vec::<i64>().unwrap(), vec![1, 1]);
+}
+
+/// Gradients of gradients through softmax and log_softmax (create_graph).
+#[test]
+fn softmax_double_backward_matches_torch() {
+    // torch: x = [[0.5, -1.0, 2.0]], y = softmax(x, 1); g = grad((y * w).sum(), x, create_graph)
+    // then (g * v).sum().backward(); w = [1, 2, 3], v = [0.3, -0.2, 0.1]
+    let x = Tensor::from_vec(vec![0.5f64, -1.0, 2.0], &[1, 3]).unwrap();
+    x.set_requires_grad(true).unwrap();
+    let w = Tensor::from_vec(vec![1.0f64, 2.0, 3.0], &[1, 3]).unwrap();
+    let v = Tensor::from_vec(vec![0.3f64, -0.2, 0.1], &[1, 3]).unwrap();
+    let expect = [
+        ("softmax", [-0.0412298753_f64, 0.0096459440, 0.0315839313]),
+        ("log_softmax", [-0.1858173096, 0.0758762738, 0.1099410359]),
+    ];
+    for (name, want) in expect {
+        let y = if name == "softmax" { N::softmax(&x, 1, None).unwrap() } else { N::log_softmax(&x, 1, None).unwrap() };
+        let loss = N::sum(&N::mul(&y, &w).unwrap(), None).unwrap();
+        let g = torchrs::autograd::engine::run(&[(loss.clone(), N::ones_like(&loss).unwrap())], Some(&[x.clone()]), true, true)
+            .unwrap()
+            .remove(0)
+            .unwrap();
+        let l2 = N::sum(&N::mul(&g, &v).unwrap(), None).unwrap();
+        let gg = torchrs::autograd::engine::run(&[(l2.clone(), N::ones_like(&l2).unwrap())], Some(&[x.clone()]), false, false)
+            .unwrap()
+            .remove(0)
+            .unwrap();
+        let got = gg.to_vec::<f64>().unwrap();
+        for (a, b) in got.iter().zip(want) {
+            assert!((a - b).abs() < 1e-8, "{name}: {got:?} vs {want:?}");
+        }
+    }
+}
+
+/// Timings of the hot paths (run with `--ignored --nocapture`; no assertion on speed).
+#[test]
+#[ignore]
+fn timing_report() {
+    let time = |name: &str, f: &dyn Fn()| {
+        f();
+        let n = 50;
+        let t0 = std::time::Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        println!("{name}: {:.3} ms", t0.elapsed().as_secs_f64() * 1e3 / n as f64);
+    };
+    let v = sin_tensor(&[1_000_000], DType::F32);
+    let m = sin_tensor(&[1000, 1000], DType::F32);
+    time("sum 1M f32", &|| drop(N::sum(&v, None).unwrap()));
+    time("mean dim 1 of 1000x1000", &|| drop(N::mean_dim(&m, Some(&[1]), false, None).unwrap()));
+    time("mean dim 0 of 1000x1000", &|| drop(N::mean_dim(&m, Some(&[0]), false, None).unwrap()));
+    time("softmax dim 1 of 1000x1000", &|| drop(N::softmax(&m, 1, None).unwrap()));
+    time("log_softmax dim 1 of 1000x1000", &|| drop(N::log_softmax(&m, 1, None).unwrap()));
+    time("amax dim 1 of 1000x1000", &|| drop(N::amax(&m, &[1], false).unwrap()));
+    time("cat 2x 1000x1000 dim 1", &|| drop(N::cat(&[m.clone(), m.clone()], 1).unwrap()));
+    let idx = Tensor::from_vec((0..1000).rev().collect::<Vec<i64>>(), &[1000]).unwrap();
+    time("index_select 1000 rows of 1000x1000", &|| drop(N::index_select(&m, 0, &idx).unwrap()));
+}
