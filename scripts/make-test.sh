@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test of the project, in order, with the time each step takes and a summary.
 #   1. lib       cargo build --release (target/release/libtorchrs.{so,a}, used by the steps below)
-#   2. cargo     cargo test (the whole crate, incl. tests/header.rs and tests/exported_symbols.rs)
+#   2. cargo     cargo build, then cargo test (the whole crate, incl. tests/header.rs and
+#                tests/exported_symbols.rs, which loads target/debug/libtorchrs.so)
 #   3. ctest     the C tests in capi-tests/ (label plain), then the same under valgrind (memcheck)
 #   4. install   make install into a scratch prefix; the C tests and pkg-config against that copy
 #   5. go        go test in bindings/go, when bindings/go/go.mod exists
@@ -47,7 +48,9 @@ step() {  # name command...; runs the command, records PASS/FAIL with its time
 
 do_lib() { cargo build --release; }
 
-do_cargo() { cargo test --no-fail-fast; }
+# `cargo build` first: tests/exported_symbols.rs dlopens target/debug/libtorchrs.so, which
+# `cargo test` alone leaves in target/debug/deps/ (a fresh clone has no target/debug/libtorchrs.so)
+do_cargo() { cargo build && cargo test --no-fail-fast; }
 
 do_ctest() {
   local b=capi-tests/build rc=0

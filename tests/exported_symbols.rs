@@ -19,14 +19,16 @@ fn names(file: &str, pick: impl Fn(&str) -> Option<String>) -> Vec<String> {
         .collect()
 }
 
-/// target/<profile>/libtorchrs.so, next to the `deps/` folder this test binary lives in.
+/// The cdylib cargo built for this test run: `target/<profile>/deps/libtorchrs.so` (beside this
+/// test binary; `cargo test` alone leaves it only there), else `target/<profile>/libtorchrs.so`.
 fn library_path() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    dir.join("libtorchrs.so")
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let in_deps = deps.join("libtorchrs.so");
+    if in_deps.exists() {
+        return in_deps;
+    }
+    deps.parent().map(Path::to_path_buf).expect("target/<profile>").join("libtorchrs.so")
 }
 
 fn is_stream_callback(name: &str) -> bool {

@@ -1,4 +1,4 @@
-//! Ops about gradients themselves: grad, detach, requires_grad, retain_grad.
+//! Ops about gradients (grad, detach, requires_grad) and tensor metadata queries (is_floating_point...).
 
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -29,6 +29,14 @@ macro_rules! atg_autograd {
         fn is_leaf(a: &Tensor) -> Result<bool> { Ok(a.is_leaf()) }
         fn output_nr(a: &Tensor) -> Result<i64> { Ok(a.autograd().output_nr as i64) }
         fn retains_grad(a: &Tensor) -> Result<bool> { Ok(a.autograd().retains_grad) }
+        fn is_floating_point(a: &Tensor) -> Result<bool> { Ok(a.dtype().is_float()) }
+        fn is_complex(_a: &Tensor) -> Result<bool> { Ok(false) }
+        fn is_signed(a: &Tensor) -> Result<bool> { Ok(!matches!(a.dtype(), DType::U8 | DType::Bool)) }
+        fn is_same_size(a: &Tensor, b: &Tensor) -> Result<bool> { Ok(a.shape() == b.shape()) }
+        fn is_nonzero(a: &Tensor) -> Result<bool> {
+            $crate::ensure!(a.numel() == 1, "Boolean value of Tensor with {} values is ambiguous", if a.numel() == 0 { "no".to_string() } else { "more than one".to_string() });
+            Ok(a.to_vec::<f64>()?[0] != 0.0)
+        }
     };
 }
 pub(crate) use atg_autograd;

@@ -87,7 +87,13 @@ impl Tensor {
             for (i, o) in out.iter_mut().enumerate() {
                 // PyTorch fills the second half backwards from `end` for symmetry.
                 let i = i as i64;
-                let v = if i < half { start + step * i as f64 } else { end - step * (steps - 1 - i) as f64 };
+                let v = if steps == 1 {
+                    start
+                } else if i < half {
+                    start + step * i as f64
+                } else {
+                    end - step * (steps - 1 - i) as f64
+                };
                 *o = T::from_f64(v);
             }
         });
