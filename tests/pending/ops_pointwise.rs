@@ -3,6 +3,7 @@
 //! dtype, shape and values (integers exactly), PyTorch's errors, the identity of in-place and
 //! out= results, and gradients; a second test checks the threaded paths on large inputs.
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use serde_json::Value;
