@@ -38,6 +38,12 @@ typedef void (*Callback)(void*, char*, tensor);
 extern "C" {
 #endif // __cplusplus
 
+extern double erf(double x);
+
+extern double erfc(double x);
+
+extern float erfcf(float x);
+
 /*
  Returns this thread's last error as a malloc'd string the caller frees, or NULL; clears it.
  */
