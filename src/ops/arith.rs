@@ -3,7 +3,6 @@
 use super::promote::{can_cast, result_type_of, result_type_scalar};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::elementwise::{binary_map, unary_map};
-use super::shape::sum_to;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::error::Result;
 use crate::tensor::{DType, Dims, Element, Scalar, Tensor, TensorData};
@@ -106,12 +105,7 @@ pub fn binary(op: BinOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// The gradient `g` of a result, reduced to the shape and dtype of input `x`.
 fn grad_for(g: Tensor, x: &(Dims, DType)) -> Result<Tensor> {
-    let g = sum_to(&g, &x.0)?;
-    if g.dtype() != x.1 && x.1.is_float() {
-        super::convert::to(&g, None, Some(x.1), false)
-    } else {
-        Ok(g)
-    }
+    super::shape::grad_to_input(g, &x.0, x.1)
 }
 
 fn record_binary(op: BinOp, a: &Tensor, b: &Tensor, out: &Tensor) {

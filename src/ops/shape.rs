@@ -24,6 +24,17 @@ pub fn sum_to(g: &Tensor, shape: &[i64]) -> Result<Tensor> {
     reshape(&r, shape)
 }
 
+/// A gradient `g` reduced to an input's `shape` (over broadcast dims) and, for float inputs,
+/// converted to the input's `dtype`.
+pub fn grad_to_input(g: Tensor, shape: &[i64], dtype: crate::tensor::DType) -> Result<Tensor> {
+    let g = sum_to(&g, shape)?;
+    if g.dtype() != dtype && dtype.is_float() {
+        super::convert::to(&g, None, Some(dtype), false)
+    } else {
+        Ok(g)
+    }
+}
+
 /// Records a view-like op whose backward is `g.reshape(input shape)`.
 fn record_reshape_like(name: &'static str, input: &Tensor, out: &Tensor) {
     if needs_grad(&[input]) {

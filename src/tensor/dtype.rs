@@ -99,6 +99,22 @@ impl DType {
         }
     }
 
+    /// The C++ spelling of the element type, as PyTorch's messages print it ("long int").
+    pub fn cpp_name(self) -> &'static str {
+        match self {
+            DType::U8 => "unsigned char",
+            DType::I8 => "signed char",
+            DType::I16 => "short int",
+            DType::I32 => "int",
+            DType::I64 => "long int",
+            DType::F16 => "c10::Half",
+            DType::BF16 => "c10::BFloat16",
+            DType::F32 => "float",
+            DType::F64 => "double",
+            DType::Bool => "bool",
+        }
+    }
+
     /// Python's spelling (`torch.float32`).
     pub fn torch_name(self) -> &'static str {
         match self {
@@ -328,6 +344,22 @@ macro_rules! with_dtype {
             __D::F64 => { type $T = f64; $body }
             __D::Bool => { type $T = bool; $body }
             __D::BF16 => { type $T = half::bf16; $body }
+        }
+    }};
+}
+
+/// Like [`with_dtype!`] for the five integer dtypes; `$other` runs for the rest.
+#[macro_export]
+macro_rules! with_int_dtype {
+    ($dtype:expr, $T:ident, $body:block, $other:block) => {{
+        use $crate::tensor::DType as __D;
+        match $dtype {
+            __D::U8 => { type $T = u8; $body }
+            __D::I8 => { type $T = i8; $body }
+            __D::I16 => { type $T = i16; $body }
+            __D::I32 => { type $T = i32; $body }
+            __D::I64 => { type $T = i64; $body }
+            _ => $other,
         }
     }};
 }

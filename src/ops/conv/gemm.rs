@@ -40,7 +40,6 @@ impl<T> Mat<T> {
 /// Element types the kernels compute in.
 pub trait Acc: Element + Default + PartialOrd {
     fn add(self, o: Self) -> Self;
-    fn mul(self, o: Self) -> Self;
     /// `dst (m x n, row stride dst_rs) = [dst +] a (m x k) @ b (k x n)`.
     ///
     /// # Safety
@@ -58,10 +57,6 @@ macro_rules! float_acc {
             #[inline(always)]
             fn add(self, o: Self) -> Self {
                 self + o
-            }
-            #[inline(always)]
-            fn mul(self, o: Self) -> Self {
-                self * o
             }
             unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool) {
                 if m == 0 || n == 0 {
@@ -99,10 +94,6 @@ impl Acc for i64 {
     #[inline(always)]
     fn add(self, o: Self) -> Self {
         self.wrapping_add(o)
-    }
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        self.wrapping_mul(o)
     }
     unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, _parallel: bool) {
         for i in 0..m {

@@ -96,18 +96,7 @@ pub fn expand_param(name: &str, v: &[i64], nsp: usize) -> Result<Vec<i64>> {
 
 /// The C++ spelling of a dtype in PyTorch's "Input type (...)" messages.
 pub fn cpp_type_name(d: DType) -> &'static str {
-    match d {
-        DType::U8 => "unsigned char",
-        DType::I8 => "signed char",
-        DType::I16 => "short int",
-        DType::I32 => "int",
-        DType::I64 => "long int",
-        DType::F16 => "c10::Half",
-        DType::BF16 => "c10::BFloat16",
-        DType::F32 => "float",
-        DType::F64 => "double",
-        DType::Bool => "bool",
-    }
+    d.cpp_name()
 }
 
 /// A convolution call's arguments after expansion to one value per spatial dim.

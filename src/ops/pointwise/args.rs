@@ -79,18 +79,7 @@ pub fn src<T: Num>(a: Arg) -> Result<Src<T>> {
 
 /// The C++ spelling of a dtype's element type, as PyTorch's messages print it.
 pub fn cpp_name(d: DType) -> &'static str {
-    match d {
-        DType::U8 => "unsigned char",
-        DType::I8 => "signed char",
-        DType::I16 => "short int",
-        DType::I32 => "int",
-        DType::I64 => "long int",
-        DType::F16 => "c10::Half",
-        DType::BF16 => "c10::BFloat16",
-        DType::F32 => "float",
-        DType::F64 => "double",
-        DType::Bool => "bool",
-    }
+    d.cpp_name()
 }
 
 /// `c10::checked_convert`: a number that does not fit `dtype` is an error (PyTorch's text);
@@ -127,14 +116,7 @@ pub fn no_kernel<T>(kernel: &str, d: DType) -> Result<T> {
 }
 
 /// A gradient reduced to an input's shape (broadcasting) and dtype.
-pub fn reduce_grad(g: Tensor, shape: &[i64], dtype: DType) -> Result<Tensor> {
-    let g = super::super::shape::sum_to(&g, shape)?;
-    if g.dtype() != dtype && dtype.is_float() {
-        super::super::convert::to(&g, None, Some(dtype), false)
-    } else {
-        Ok(g)
-    }
-}
+pub use super::super::shape::grad_to_input as reduce_grad;
 
 /// Zeros of `t`'s shape and dtype.
 pub fn zeros_like(t: &Tensor) -> Result<Tensor> {

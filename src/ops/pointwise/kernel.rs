@@ -68,21 +68,7 @@ pub fn real<F: num_traits::Float>(v: f64) -> F {
     <F as num_traits::NumCast>::from(v).unwrap_or_else(F::nan)
 }
 
-/// Runs `$body` with `$T` bound to the integer type of `$dtype`; `$other` for the rest.
-macro_rules! with_int_dtype {
-    ($dtype:expr, $T:ident, $body:block, $other:block) => {{
-        use $crate::tensor::DType as __D;
-        match $dtype {
-            __D::U8 => { type $T = u8; $body }
-            __D::I8 => { type $T = i8; $body }
-            __D::I16 => { type $T = i16; $body }
-            __D::I32 => { type $T = i32; $body }
-            __D::I64 => { type $T = i64; $body }
-            _ => $other,
-        }
-    }};
-}
-pub(crate) use with_int_dtype;
+pub(crate) use crate::with_int_dtype;
 
 /// One operand of a kernel: a tensor view already of the kernel's type, or one value.
 pub enum Src<T> {
