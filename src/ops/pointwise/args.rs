@@ -135,7 +135,7 @@ impl Val {
         match self {
             Val::T(t) => Ok(Arg::T(t)),
             Val::S(s) => Ok(Arg::S(*s)),
-            Val::Unsaved => crate::bail!("torchrs: internal error: a backward rule read an operand it did not save"),
+            Val::Unsaved => internal("an operand"),
         }
     }
 }
@@ -149,12 +149,25 @@ pub struct Ctx<'a> {
     pub g: &'a Tensor,
 }
 
+fn internal<T>(what: &str) -> Result<T> {
+    crate::bail!("torchrs: internal error: a backward rule read {what} it did not save")
+}
+
 impl Ctx<'_> {
+    /// Operand `i`.
     pub fn a(&self, i: usize) -> Result<Arg<'_>> {
         self.v[i].arg()
     }
-    pub fn out(&self) -> &Tensor {
-        self.out.as_ref().expect("the rule saved its result")
+    /// Operand `i`, a saved tensor.
+    pub fn t(&self, i: usize) -> Result<&Tensor> {
+        match &self.v[i] {
+            Val::T(t) => Ok(t),
+            _ => internal("a tensor operand"),
+        }
+    }
+    /// The forward result (rules recorded with `keep_out`).
+    pub fn out(&self) -> Result<&Tensor> {
+        self.out.as_ref().map_or_else(|| internal("the result"), Ok)
     }
 }
 

@@ -65,8 +65,7 @@ pub fn lerp(a: &Tensor, end: &Tensor, weight: Arg) -> Result<Tensor> {
                 ga = if c.need[0] { Some(binary(BinOp::Mul, c.g, &super::rsub(Arg::T(w), Arg::S(Scalar::Int(1)))?)?) } else { None };
                 gb = if c.need[1] { Some(binary(BinOp::Mul, c.g, w)?) } else { None };
                 gw = if c.need[2] {
-                    let (a, b) = (c.a(0)?, c.a(1)?);
-                    let diff = binary(BinOp::Sub, b.tensor().expect("saved"), a.tensor().expect("saved"))?;
+                    let diff = binary(BinOp::Sub, c.t(1)?, c.t(0)?)?;
                     Some(binary(BinOp::Mul, c.g, &diff)?)
                 } else {
                     None
@@ -108,9 +107,8 @@ pub fn addcmul(s: &Tensor, t1: &Tensor, t2: &Tensor) -> Result<Tensor> {
     let args = [Arg::T(s), Arg::T(t1), Arg::T(t2)];
     let out = Tensor::from_data(addcmul_values(promote(&args), args[0], args[1], args[2])?);
     record_op("AddcmulBackward0", &args, &out, 0b110, false, |c| {
-        let (x, y) = (c.a(1)?.tensor().cloned(), c.a(2)?.tensor().cloned());
-        let gx = if c.need[1] { Some(binary(BinOp::Mul, c.g, y.as_ref().expect("saved"))?) } else { None };
-        let gy = if c.need[2] { Some(binary(BinOp::Mul, c.g, x.as_ref().expect("saved"))?) } else { None };
+        let gx = if c.need[1] { Some(binary(BinOp::Mul, c.g, c.t(2)?)?) } else { None };
+        let gy = if c.need[2] { Some(binary(BinOp::Mul, c.g, c.t(1)?)?) } else { None };
         Ok(vec![Some(c.g.clone()), gx, gy])
     });
     Ok(out)
@@ -126,11 +124,11 @@ pub fn addcdiv(s: &Tensor, t1: &Tensor, t2: &Tensor) -> Result<Tensor> {
     let args = [Arg::T(s), Arg::T(t1), Arg::T(t2)];
     let out = Tensor::from_data(addcdiv_values(promote(&args), args[0], args[1], args[2])?);
     record_op("AddcdivBackward0", &args, &out, 0b110, false, |c| {
-        let (x, y) = (c.a(1)?.tensor().cloned().expect("saved"), c.a(2)?.tensor().cloned().expect("saved"));
-        let gx = if c.need[1] { Some(binary(BinOp::Div, c.g, &y)?) } else { None };
+        let (x, y) = (c.t(1)?, c.t(2)?);
+        let gx = if c.need[1] { Some(binary(BinOp::Div, c.g, y)?) } else { None };
         let gy = if c.need[2] {
             // -g * t1 / t2^2
-            let q = binary(BinOp::Div, &binary(BinOp::Div, &x, &y)?, &y)?;
+            let q = binary(BinOp::Div, &binary(BinOp::Div, x, y)?, y)?;
             Some(neg(&binary(BinOp::Mul, c.g, &q)?)?)
         } else {
             None

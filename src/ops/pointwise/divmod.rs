@@ -146,7 +146,8 @@ fn remainder_like(kind: Kind, name: &'static str, a: Arg, b: Arg) -> Result<Tens
     let mode = if kind == Kind::Rem { "floor" } else { "trunc" };
     record_op(name, &[a, b], &out, 0b11, false, move |c| {
         let gb = if c.need[1] {
-            let q = crate::autograd::with_grad_mode(false, || div_mode(c.a(0)?, c.a(1)?, mode))?;
+            // recorded (with its zero gradient), like PyTorch's, for gradients of gradients
+            let q = div_mode(c.a(0)?, c.a(1)?, mode)?;
             Some(crate::ops::arith::neg(&crate::ops::arith::binary(crate::ops::arith::BinOp::Mul, c.g, &q)?)?)
         } else {
             None

@@ -100,13 +100,6 @@ fn exp(t: &Tensor) -> Result<Tensor> {
     pow(Arg::S(Scalar::Float(std::f64::consts::E)), Arg::T(t))
 }
 
-fn tensor<'a>(a: &Arg<'a>) -> Result<&'a Tensor> {
-    match a {
-        Arg::T(t) => Ok(t),
-        Arg::S(_) => crate::bail!("torchrs: internal error: expected a tensor operand"),
-    }
-}
-
 /// `g * a` for a tensor or number `a`.
 fn mul(g: &Tensor, a: Arg) -> Result<Tensor> {
     match a {
@@ -128,47 +121,47 @@ pub fn fmath(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
     };
     record_op(name, &[a, b], &out, 0b11, keep_out, move |c| {
         let (x, y, g) = (c.a(0)?, c.a(1)?, c.g);
-        let (need_a, need_b) = (c.need[0], c.need[1]);
-        let (ga, gb) = match op {
+        // `when(need, f)`: f's gradient only for operands that need one
+        let when = |need: bool, f: &dyn Fn() -> Result<Tensor>| if need { f().map(Some) } else { Ok(None) };
+        let (na, nb) = (c.need[0], c.need[1]);
+        Ok(match op {
             FMath::Atan2 => {
-                let (x, y) = (tensor(&x)?, tensor(&y)?);
+                let (x, y) = (c.t(0)?, c.t(1)?);
                 let r = recip(&binary(BinOp::Add, &binary(BinOp::Mul, x, x)?, &binary(BinOp::Mul, y, y)?)?)?;
                 let gr = binary(BinOp::Mul, g, &r)?;
-                (binary(BinOp::Mul, &gr, y)?, neg(&binary(BinOp::Mul, &gr, x)?)?)
+                vec![when(na, &|| binary(BinOp::Mul, &gr, y))?, when(nb, &|| neg(&binary(BinOp::Mul, &gr, x)?))?]
             }
             FMath::Hypot => {
-                let gr = binary(BinOp::Div, g, c.out())?;
-                (binary(BinOp::Mul, &gr, tensor(&x)?)?, binary(BinOp::Mul, &gr, tensor(&y)?)?)
+                let gr = binary(BinOp::Div, g, c.out()?)?;
+                vec![when(na, &|| binary(BinOp::Mul, &gr, c.t(0)?))?, when(nb, &|| binary(BinOp::Mul, &gr, c.t(1)?))?]
             }
             FMath::Copysign => {
-                let x = tensor(&x)?;
-                let ratio = binary(BinOp::Div, c.out(), x)?;
-                let ratio = where_(&compare(Cmp::Eq, Arg::T(x), Arg::S(Scalar::Int(0)))?, Arg::S(Scalar::Int(0)), Arg::T(&ratio))?;
-                let gb = if let Arg::T(y) = y { zeros_like(y)? } else { zeros_like(g)? };
-                (binary(BinOp::Mul, g, &ratio)?, gb)
+                let ga = || {
+                    let x = c.t(0)?;
+                    let ratio = binary(BinOp::Div, c.out()?, x)?;
+                    let zero = compare(Cmp::Eq, Arg::T(x), Arg::S(Scalar::Int(0)))?;
+                    binary(BinOp::Mul, g, &where_(&zero, Arg::S(Scalar::Int(0)), Arg::T(&ratio))?)
+                };
+                vec![when(na, &ga)?, when(nb, &|| zeros_like(c.t(1)?))?]
             }
             FMath::Xlogy => {
-                let ga = if need_a {
+                let ga = || {
                     let nz = compare(Cmp::Ne, x, Arg::S(Scalar::Int(0)))?;
-                    binary(BinOp::Mul, g, &fmath(FMath::Xlogy, Arg::T(&nz), y)?)?
-                } else {
-                    zeros_like(g)?
+                    binary(BinOp::Mul, g, &fmath(FMath::Xlogy, Arg::T(&nz), y)?)
                 };
-                let gb = if need_b { binary(BinOp::Div, &mul(g, x)?, tensor(&y)?)? } else { zeros_like(g)? };
-                (ga, gb)
+                vec![when(na, &ga)?, when(nb, &|| binary(BinOp::Div, &mul(g, x)?, c.t(1)?))?]
             }
             FMath::LogAddExp | FMath::LogAddExp2 => {
-                let (x, y) = (tensor(&x)?, tensor(&y)?);
-                let up = |d: &Tensor| -> Result<Tensor> {
-                    let e = if op == FMath::LogAddExp { exp(d)? } else { pow(Arg::S(Scalar::Int(2)), Arg::T(d))? };
+                // d/da = 1 / (1 + base^(b - a))
+                let part = |p: &Tensor, q: &Tensor| -> Result<Tensor> {
+                    let d = binary(BinOp::Sub, q, p)?;
+                    let e = if op == FMath::LogAddExp { exp(&d)? } else { pow(Arg::S(Scalar::Int(2)), Arg::T(&d))? };
                     binary(BinOp::Div, g, &binary_scalar(BinOp::Add, &e, &Scalar::Int(1))?)
                 };
-                let ga = if need_a { up(&binary(BinOp::Sub, y, x)?)? } else { zeros_like(g)? };
-                let gb = if need_b { up(&binary(BinOp::Sub, x, y)?)? } else { zeros_like(g)? };
-                (ga, gb)
+                let (x, y) = (c.t(0)?, c.t(1)?);
+                vec![when(na, &|| part(x, y))?, when(nb, &|| part(y, x))?]
             }
-        };
-        Ok(vec![need_a.then_some(ga), need_b.then_some(gb)])
+        })
     });
     Ok(out)
 }

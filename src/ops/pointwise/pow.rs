@@ -113,7 +113,7 @@ pub fn pow(a: Arg, b: Arg) -> Result<Tensor> {
             let name = if matches!(a, Arg::S(_)) { "PowBackward2" } else { "PowBackward1" };
             record_op(name, &[a, b], &out, 0b11, true, move |c| {
                 let ga = if c.need[0] { Some(pow_grad_base(c.g, c.a(0)?, c.a(1)?)?) } else { None };
-                let gb = if c.need[1] { Some(pow_grad_exponent(c.g, c.a(0)?, c.a(1)?, c.out(), dt)?) } else { None };
+                let gb = if c.need[1] { Some(pow_grad_exponent(c.g, c.a(0)?, c.a(1)?, c.out()?, dt)?) } else { None };
                 Ok(vec![ga, gb])
             });
             Ok(out)

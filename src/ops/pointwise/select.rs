@@ -31,10 +31,10 @@ pub fn where_(cond: &Tensor, a: Arg, b: Arg) -> Result<Tensor> {
     let d = with_dtype!(dt, T, { map3(&c, &where_src::<T>(a)?, &where_src::<T>(b)?, |c: bool, x: T, y: T| if c { x } else { y })? });
     let out = Tensor::from_data(d);
     record_op("WhereBackward0", &[Arg::T(cond), a, b], &out, 0b1, false, |c| {
-        let cond = c.a(0)?.tensor().expect("the condition is a tensor").clone();
+        let cond = c.t(0)?;
         let zero = Arg::S(Scalar::Int(0));
-        let ga = if c.need[1] { Some(where_(&cond, Arg::T(c.g), zero)?) } else { None };
-        let gb = if c.need[2] { Some(where_(&cond, zero, Arg::T(c.g))?) } else { None };
+        let ga = if c.need[1] { Some(where_(cond, Arg::T(c.g), zero)?) } else { None };
+        let gb = if c.need[2] { Some(where_(cond, zero, Arg::T(c.g))?) } else { None };
         Ok(vec![None, ga, gb])
     });
     Ok(out)
@@ -65,11 +65,11 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Arg) -> Result<Tensor> {
     let out = Tensor::from_data(d);
     let name = if matches!(value, Arg::T(_)) { "MaskedFillBackward1" } else { "MaskedFillBackward0" };
     record_op(name, &[Arg::T(t), Arg::T(mask), value], &out, 0b10, false, |c| {
-        let mask = c.a(1)?.tensor().expect("the mask is a tensor").clone();
+        let mask = c.t(1)?;
         let zero = Arg::S(Scalar::Int(0));
-        let gt = if c.need[0] { Some(masked_fill(c.g, &mask, zero)?) } else { None };
+        let gt = if c.need[0] { Some(masked_fill(c.g, mask, zero)?) } else { None };
         // the value's gradient: the sum of the filled positions' gradients (reduced by the caller)
-        let gv = if c.need[2] { Some(where_(&mask, Arg::T(c.g), zero)?) } else { None };
+        let gv = if c.need[2] { Some(where_(mask, Arg::T(c.g), zero)?) } else { None };
         Ok(vec![gt, None, gv])
     });
     Ok(out)
