@@ -10,7 +10,8 @@ mod predicates;
 mod rounding;
 
 pub use activation::{
-    celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, mish, relu, relu6, selu, silu, softplus, threshold,
+    celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_sigmoid, log_sigmoid_backward, mish, relu, relu6,
+    selu, silu, softplus, threshold,
 };
 pub use backward_ops::{
     elu_backward, gelu_backward, hardsigmoid_backward, hardswish_backward, hardtanh_backward, leaky_relu_backward,
@@ -108,6 +109,7 @@ macro_rules! atg_unary {
             mish => mish / mish_ / mish_out;
             hardsigmoid => hardsigmoid / hardsigmoid_ / hardsigmoid_out;
             hardswish => hardswish / hardswish_ / hardswish_out;
+            log_sigmoid => log_sigmoid / / log_sigmoid_out;
         }
         $crate::ops::unary::atg_unary_params!();
     };
@@ -272,6 +274,12 @@ macro_rules! atg_unary_backward {
         fn hardsigmoid_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> { $crate::ops::unary::hardsigmoid_backward(g, x) }
         fn hardsigmoid_backward_grad_input(gi: &Tensor, g: &Tensor, x: &Tensor) -> Result<Tensor> {
             $crate::ops::arith::assign_out(gi, &$crate::ops::unary::hardsigmoid_backward(g, x)?)
+        }
+        fn log_sigmoid_backward(g: &Tensor, x: &Tensor, _buffer: &Tensor) -> Result<Tensor> {
+            $crate::ops::unary::log_sigmoid_backward(g, x)
+        }
+        fn log_sigmoid_backward_grad_input(gi: &Tensor, g: &Tensor, x: &Tensor, _buffer: &Tensor) -> Result<Tensor> {
+            $crate::ops::arith::assign_out(gi, &$crate::ops::unary::log_sigmoid_backward(g, x)?)
         }
         fn hardswish_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> { $crate::ops::unary::hardswish_backward(g, x) }
         fn hardswish_backward_out(out: &Tensor, g: &Tensor, x: &Tensor) -> Result<Tensor> {

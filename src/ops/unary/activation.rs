@@ -32,6 +32,26 @@ fn float_only(
     Ok(Tensor::from_data(float_map(&d, f, g)?))
 }
 
+/// PyTorch's check that a scalar fits an integer dtype (negative integers wrap into unsigned ones).
+fn check_fits(dtype: DType, s: &Scalar) -> Result<()> {
+    let (lo, hi, name) = match dtype {
+        DType::U8 => (0.0, 255.0, "uint8_t"),
+        DType::I8 => (-128.0, 127.0, "int8_t"),
+        DType::I16 => (-32768.0, 32767.0, "int16_t"),
+        DType::I32 => (i32::MIN as f64, i32::MAX as f64, "int"),
+        DType::I64 => (i64::MIN as f64, i64::MAX as f64, "int64_t"),
+        _ => return Ok(()),
+    };
+    let bad = match *s {
+        Scalar::Float(v) => !v.is_infinite() && (v.is_nan() || v < lo || v > hi),
+        Scalar::Int(i) if dtype == DType::U8 => i > 255 || i < -255,
+        Scalar::Int(i) => (i as f64) < lo || (i as f64) > hi,
+        Scalar::Bool(_) => false,
+    };
+    crate::ensure!(!bad, "value cannot be converted to type {name} without overflow");
+    Ok(())
+}
+
 /// `f(x)` in the tensor's own integer type.
 fn int_map(d: &TensorData, f: impl Fn(i64) -> i64 + Sync + Copy) -> Result<TensorData> {
     with_dtype!(d.dtype, T, { map::<T, T>(d, move |s, o| each(s, o, |x: T| T::from_i64(f(x.to_i64())))) })
@@ -67,7 +87,9 @@ pub fn hardtanh(a: &Tensor, min: &Scalar, max: &Scalar) -> Result<Tensor> {
                 move |x: f64| if x < lo { lo } else if x > hi { hi } else { x },
             )?
         }
-        _ => {
+        t => {
+            check_fits(t, min)?;
+            check_fits(t, max)?;
             let (l, h) = (min.to_i64(), max.to_i64());
             int_map(&d, move |x| if x < l { l } else if x > h { h } else { x })?
         }
@@ -98,7 +120,9 @@ pub fn threshold(a: &Tensor, threshold: &Scalar, value: &Scalar) -> Result<Tenso
                 move |x: f64| if x <= t64 { v64 } else { x },
             )?
         }
-        _ => with_dtype!(d.dtype, T, {
+        dt => with_dtype!(dt, T, {
+            check_fits(dt, &th)?;
+            check_fits(dt, &v)?;
             let (t, val): (T, T) = (scalar_as::<T>(th), scalar_as::<T>(v));
             map::<T, T>(&d, move |s, o| each(s, o, |x: T| if x <= t { val } else { x }))?
         }),
@@ -125,6 +149,17 @@ pub fn leaky_relu(a: &Tensor, negative_slope: &Scalar) -> Result<Tensor> {
 
 /// `scale * x` for positive `x`, `scale * alpha * (e^{x * input_scale} - 1)` otherwise.
 pub fn elu(a: &Tensor, alpha: &Scalar, scale: &Scalar, input_scale: &Scalar) -> Result<Tensor> {
+    elu_with_grad_scale(a, alpha, scale, input_scale, *input_scale)
+}
+
+/// elu whose recorded backward uses `grad_input_scale` (celu's differs in rounding, as in PyTorch).
+fn elu_with_grad_scale(
+    a: &Tensor,
+    alpha: &Scalar,
+    scale: &Scalar,
+    input_scale: &Scalar,
+    grad_input_scale: Scalar,
+) -> Result<Tensor> {
     let (neg, pos, inp) = (alpha.to_f64() * scale.to_f64(), scale.to_f64(), input_scale.to_f64());
     let (n32, p32, i32_) = (neg as f32, pos as f32, inp as f32);
     let out = float_only(
@@ -133,7 +168,7 @@ pub fn elu(a: &Tensor, alpha: &Scalar, scale: &Scalar, input_scale: &Scalar) -> 
         move |x: f32| if x <= 0.0 { (x * i32_).exp_m1() * n32 } else { x * p32 },
         move |x: f64| if x <= 0.0 { (x * inp).exp_m1() * neg } else { x * pos },
     )?;
-    let (al, sc, is) = (*alpha, *scale, *input_scale);
+    let (al, sc, is) = (*alpha, *scale, grad_input_scale);
     record1("EluBackward0", a, &out, Keep::Input, move |g, x| elu_backward(g, &al, &sc, &is, false, x));
     Ok(out)
 }
@@ -146,8 +181,8 @@ pub fn selu(a: &Tensor) -> Result<Tensor> {
 /// `max(0, x) + min(0, alpha * (e^{x / alpha} - 1))`: elu with input scale 1 / alpha.
 pub fn celu(a: &Tensor, alpha: &Scalar) -> Result<Tensor> {
     let al = alpha.to_f64();
-    crate::ensure!(al != 0.0, "ZeroDivisionError");
-    elu(a, alpha, &Scalar::Int(1), &Scalar::Float(1.0 / al))
+    crate::ensure!(al != 0.0, "ZeroDivisionError: alpha cannot be 0 for CELU");
+    elu_with_grad_scale(a, alpha, &Scalar::Int(1), &Scalar::Float(1.0 / al), Scalar::Float(1.0 / (al as f32) as f64))
 }
 
 /// `x * Phi(x)`, or its tanh approximation.
@@ -163,10 +198,14 @@ pub fn gelu(a: &Tensor, approximate: &str) -> Result<Tensor> {
         )?
     } else {
         let r32 = std::f32::consts::FRAC_1_SQRT_2;
+        // +inf gives NaN in PyTorch's float and bfloat16 kernels (inf in its half one)
+        let inf_nan = a.dtype() != DType::F16;
         float_only(
             "GeluKernelImpl",
             a,
-            move |x: f32| x * 0.5 * (1.0 + approx::erf_approx(x * r32)),
+            move |x: f32| {
+                if inf_nan && x == f32::INFINITY { f32::NAN } else { x * 0.5 * (1.0 + approx::erf_approx(x * r32)) }
+            },
             |x: f64| x * 0.5 * (1.0 + approx::erf_f64(x * std::f64::consts::FRAC_1_SQRT_2)),
         )?
     };
@@ -237,4 +276,31 @@ pub fn hardswish(a: &Tensor) -> Result<Tensor> {
     let out = float_only("hardswish_cpu", a, |x: f32| x * gate32(x) / 6.0, |x: f64| x * gate64(x) / 6.0)?;
     record1("HardswishBackward0", a, &out, Keep::Input, hardswish_backward);
     Ok(out)
+}
+
+/// `log(sigmoid(x)) = min(x, 0) - ln(1 + e^{-|x|})`, without overflow for large |x|.
+pub fn log_sigmoid(a: &Tensor) -> Result<Tensor> {
+    let out = float_only(
+        "log_sigmoid_cpu",
+        a,
+        |x: f32| (if x < 0.0 { x } else { 0.0 }) - approx::ln_1p(approx::exp(-x.abs())),
+        |x: f64| x.min(0.0) - (-x.abs()).exp().ln_1p(),
+    )?;
+    record1("LogSigmoidBackward0", a, &out, Keep::Input, log_sigmoid_backward);
+    Ok(out)
+}
+
+/// Gradient of log_sigmoid: `grad * sigmoid(-x)` (from differentiable ops when its own
+/// gradient is needed, else one fused pass).
+pub fn log_sigmoid_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
+    if crate::autograd::needs_grad(&[g, x]) {
+        return super::grad::mul(g, &super::math::sigmoid(&crate::ops::arith::neg(x)?)?);
+    }
+    super::backward_ops::fused_plain(
+        "log_sigmoid_backward_cpu",
+        g,
+        x,
+        |g: f32, x: f32| g * (1.0 - approx::sigmoid(x)),
+        |g: f64, x: f64| g * (1.0 - 1.0 / (1.0 + (-x).exp())),
+    )
 }

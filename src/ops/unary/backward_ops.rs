@@ -3,7 +3,7 @@
 //! its own derivative (PyTorch's derivatives.yaml) so that gradients of gradients work.
 
 use super::approx;
-use super::grad::{add, add_c, div, mask, masked, mul, mul_c, rsub_c, zeros_like};
+use super::grad::{add, add_c, div, masked, mul, mul_c, rsub_c, zeros_like};
 use super::kernel::{float_map2, map2, not_for};
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::copy::to_contiguous_dtype;
@@ -43,8 +43,7 @@ fn fused(
     h: impl Fn(f64, f64) -> f64 + Sync + Copy,
     rule: Box<Rule>,
 ) -> Result<Tensor> {
-    let (gd, xd) = operands(kernel, g, x, false)?;
-    let out = Tensor::from_data(float_map2(&gd, &xd, f, h)?);
+    let out = fused_plain(kernel, g, x, f, h)?;
     record_backward(name, g, x, &out, rule);
     Ok(out)
 }
@@ -91,16 +90,16 @@ pub fn sigmoid_backward(g: &Tensor, y: &Tensor) -> Result<Tensor> {
 pub fn logit_backward(g: &Tensor, x: &Tensor, eps: Option<f64>) -> Result<Tensor> {
     let e = eps.filter(|e| *e >= 0.0);
     let rule: Box<Rule> = Box::new(move |gg, g, x| {
-        // d/dx = gg * g * (2x - 1) / (x (1 - x))^2, 0 where the forward clamped
-        let inside = move |v: f64| e.is_none_or(|e| v >= e && v <= 1.0 - e);
-        let xs = match e {
-            None => x.clone(),
-            // points outside get 0.5 (their gradient is masked) so that nothing overflows
-            Some(_) => add(&masked(x, x, inside)?, &mul_c(&mask_not(x, inside)?, 0.5)?)?,
+        // d/dx = gg * g * (2x - 1) / (x (1 - x))^2 inside [eps, 1 - eps] (or [0, 1]), 0 outside
+        // (an infinite value outside turns into NaN, as through PyTorch's `where`)
+        let inside = move |v: f64| match e {
+            None => (0.0..=1.0).contains(&v),
+            Some(e) => v >= e && v <= 1.0 - e,
         };
-        let d = mul(&xs, &rsub_c(&xs, 1.0)?)?;
-        let v = div(&mul(&mul(gg, g)?, &add_c(&mul_c(&xs, 2.0)?, -1.0)?)?, &mul(&d, &d)?)?;
-        let v = if e.is_some() { masked(&v, x, inside)? } else { v };
+        let d = mul(x, &rsub_c(x, 1.0)?)?;
+        let v = div(&mul(&mul(gg, g)?, &add_c(&mul_c(x, 2.0)?, -1.0)?)?, &mul(&d, &d)?)?;
+        // where x(1 - x) is 0 PyTorch's composite rule yields NaN (inf * 0): so does this one
+        let v = masked(&masked(&v, x, inside)?, x, |v| v != 0.0 && v != 1.0)?;
         Ok((Some(logit_backward(gg, x, eps)?), Some(v)))
     });
     match e {
@@ -116,11 +115,6 @@ pub fn logit_backward(g: &Tensor, x: &Tensor, eps: Option<f64>) -> Result<Tensor
             fused("logit_backward_cpu", "LogitBackwardBackward0", g, x, f, h, rule)
         }
     }
-}
-
-/// A constant 0/1 mask of `x`'s dtype: 1 where `pred` does not hold.
-fn mask_not(x: &Tensor, pred: impl Fn(f64) -> bool + Sync + Copy) -> Result<Tensor> {
-    mask(x, x.dtype(), move |v| !pred(v))
 }
 
 /// `grad` where `x > threshold`, 0 elsewhere (the backward of relu and threshold); any dtype.
@@ -159,19 +153,21 @@ pub fn hardtanh_backward(g: &Tensor, x: &Tensor, min: &Scalar, max: &Scalar) -> 
 /// `grad / 6` where `-3 < x < 3`, 0 elsewhere.
 pub fn hardsigmoid_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
     let rule = zero_in_x(hardsigmoid_backward);
+    // PyTorch's constant is 1/6 rounded to f32, also for f64
+    const SIXTH: f64 = (1.0f32 / 6.0f32) as f64;
     let f = |g: f32, x: f32| if x > -3.0 && x < 3.0 { g * (1.0 / 6.0) } else { 0.0 };
-    let h = |g: f64, x: f64| if x > -3.0 && x < 3.0 { g * (1.0 / 6.0) } else { 0.0 };
+    let h = |g: f64, x: f64| if x > -3.0 && x < 3.0 { g * SIXTH } else { 0.0 };
     fused("hardsigmoid_backward", "HardsigmoidBackwardBackward0", g, x, f, h, rule)
 }
 
-/// 0 below -3, `grad * (x / 3 + 1/2)` up to 3, `grad` above.
+/// 0 up to -3, `grad * (x / 3 + 1/2)` below 3, `grad` from 3.
 pub fn hardswish_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
     let rule: Box<Rule> = Box::new(|gg, g, x| {
         let dx = masked(&mul_c(&mul(gg, g)?, 1.0 / 3.0)?, x, |v| v > -3.0 && v < 3.0)?;
         Ok((Some(hardswish_backward(gg, x)?), Some(dx)))
     });
-    let f = |g: f32, x: f32| if x < -3.0 { 0.0 } else if x <= 3.0 { g * (x / 3.0 + 0.5) } else { g };
-    let h = |g: f64, x: f64| if x < -3.0 { 0.0 } else if x <= 3.0 { g * (x / 3.0 + 0.5) } else { g };
+    let f = |g: f32, x: f32| if x <= -3.0 { 0.0 } else if x < 3.0 { g * (x / 3.0 + 0.5) } else { g };
+    let h = |g: f64, x: f64| if x <= -3.0 { 0.0 } else if x < 3.0 { g * (x / 3.0 + 0.5) } else { g };
     fused("hardswish_backward_cpu", "HardswishBackwardBackward0", g, x, f, h, rule)
 }
 
@@ -329,15 +325,27 @@ pub fn mish_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
     if needs_grad(&[g, x]) {
         return mul(g, &mish_derivative(x)?);
     }
-    let (gd, xd) = operands("mish_backward_cpu", g, x, false)?;
     let f = |g: f32, x: f32| {
-        let t = approx::tanh(approx::exp(x).ln_1p());
+        let t = approx::tanh(approx::ln_1p(approx::exp(x)));
         g * (t + x * approx::sigmoid(x) * (1.0 - t * t))
     };
     let h = |g: f64, x: f64| {
         let t = x.exp().ln_1p().tanh();
         g * (t + x * (1.0 / (1.0 + (-x).exp())) * (1.0 - t * t))
     };
+    fused_plain("mish_backward_cpu", g, x, f, h)
+}
+
+/// A fused float kernel `f(grad, x)` (f32 form, also for f16/bf16) / `h` (f64 form) that
+/// records nothing (for ops whose callers record their gradient themselves).
+pub fn fused_plain(
+    kernel: &str,
+    g: &Tensor,
+    x: &Tensor,
+    f: impl Fn(f32, f32) -> f32 + Sync + Copy,
+    h: impl Fn(f64, f64) -> f64 + Sync + Copy,
+) -> Result<Tensor> {
+    let (gd, xd) = operands(kernel, g, x, false)?;
     Ok(Tensor::from_data(float_map2(&gd, &xd, f, h)?))
 }
 

@@ -42,7 +42,8 @@ fn empty_dense_like(l: &Layout, dtype: DType, like: &TensorData) -> Result<Tenso
         return Ok(Tensor::empty(&l.shape, dtype, like.device())?.data());
     }
     let storage = Arc::new(Storage::uninit(l.numel() * dtype.size())?);
-    Ok(TensorData { storage, layout: Layout { shape: l.shape.clone(), strides: l.strides.clone(), offset: 0 }, dtype })
+    let strides = l.strides.iter().zip(&l.shape).map(|(&s, &n)| if n == 1 { 1 } else { s }).collect();
+    Ok(TensorData { storage, layout: Layout { shape: l.shape.clone(), strides, offset: 0 }, dtype })
 }
 
 /// The elements of a dense view in memory order.

@@ -60,10 +60,15 @@ float_unary!(/// Arccosine.
     |g, x| mul(g, &neg(&rsqrt(&rsub_c(&mul(x, x)?, 1.0)?)?)?));
 float_unary!(/// Arctangent.
     atan, "AtanBackward0", f32::atan, f64::atan, Input, |g, x| div(g, &add_c(&mul(x, x)?, 1.0)?));
+/// Above this |x|, f32 sinh and cosh overflow as PyTorch's vectorized kernels do (through e^|x|).
+const SINH_OVERFLOW: f32 = 88.722_84;
+
 float_unary!(/// Hyperbolic sine.
-    sinh, "SinhBackward0", f32::sinh, f64::sinh, Input, |g, x| mul(g, &cosh(x)?));
+    sinh, "SinhBackward0", |x: f32| if x.abs() > SINH_OVERFLOW { f32::INFINITY.copysign(x) } else { x.sinh() },
+    f64::sinh, Input, |g, x| mul(g, &cosh(x)?));
 float_unary!(/// Hyperbolic cosine.
-    cosh, "CoshBackward0", f32::cosh, f64::cosh, Input, |g, x| mul(g, &sinh(x)?));
+    cosh, "CoshBackward0", |x: f32| if x.abs() > SINH_OVERFLOW { f32::INFINITY } else { x.cosh() },
+    f64::cosh, Input, |g, x| mul(g, &sinh(x)?));
 float_unary!(/// Hyperbolic tangent.
     tanh, "TanhBackward0", approx::tanh, f64::tanh, Output, |g, y| tanh_backward(g, y));
 float_unary!(/// Inverse hyperbolic sine.
