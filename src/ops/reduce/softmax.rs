@@ -78,6 +78,61 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
     }
 }
 
+const W: usize = 8;
+
+/// The maximum of a row and whether it holds a NaN, over `W` independent lanes.
+#[inline(always)]
+fn row_max<T: Real>(x: &[T]) -> (T::C, bool) {
+    let (mut m, mut nan) = ([T::C::neg_infinity(); W], [false; W]);
+    let mut ch = x.chunks_exact(W);
+    for xs in &mut ch {
+        for j in 0..W {
+            let v = xs[j].load();
+            nan[j] |= v.is_nan();
+            m[j] = if v > m[j] { v } else { m[j] };
+        }
+    }
+    let mut mm = T::C::neg_infinity();
+    let mut any = nan.iter().any(|&b| b);
+    for &v in ch.remainder() {
+        let v = v.load();
+        any |= v.is_nan();
+        mm = if v > mm { v } else { mm };
+    }
+    (m.iter().fold(mm, |a, &b| if b > a { b } else { a }), any)
+}
+
+/// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there.
+#[inline(always)]
+fn row_exp_sum<T: Real>(x: &[T], m: T::C, mut o: Option<&mut [T]>) -> T::C
+where
+    T::C: FastExp,
+{
+    let mut acc = [T::C::zero(); W];
+    let n = x.len() / W * W;
+    for (k, xs) in x[..n].chunks_exact(W).enumerate() {
+        let mut e = [T::C::zero(); W];
+        for j in 0..W {
+            e[j] = (xs[j].load() - m).fexp();
+            acc[j] = acc[j] + e[j];
+        }
+        if let Some(o) = o.as_deref_mut() {
+            for j in 0..W {
+                o[k * W + j] = T::store(e[j]);
+            }
+        }
+    }
+    let mut s = acc.iter().fold(T::C::zero(), |a, &b| a + b);
+    for (i, &v) in x.iter().enumerate().skip(n) {
+        let e = (v.load() - m).fexp();
+        if let Some(o) = o.as_deref_mut() {
+            o[i] = T::store(e);
+        }
+        s = s + e;
+    }
+    s
+}
+
 /// softmax (or log_softmax) of one block `[n, inner]`.
 #[inline(always)]
 fn softmax_block<T: Real>(x: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
@@ -85,13 +140,7 @@ where
     T::C: FastExp,
 {
     if inner == 1 {
-        let mut m = T::C::neg_infinity();
-        let mut nan = false;
-        for &v in x {
-            let v = v.load();
-            nan |= v.is_nan();
-            m = if v > m { v } else { m };
-        }
+        let (m, nan) = row_max(x);
         if nan || !m.is_finite() {
             // NaN rows, or rows holding an infinity: the library exp gives PyTorch's NaNs and zeros
             let mut s = T::C::zero();
@@ -104,35 +153,13 @@ where
             }
             return;
         }
-        let mut s = T::C::zero();
         if log {
-            for &v in x {
-                s = s + (v.load() - m).fexp();
-            }
-            let c = m + s.ln();
+            let c = m + row_exp_sum(x, m, None).ln();
             for (oo, &v) in o.iter_mut().zip(x) {
                 *oo = T::store(v.load() - c);
             }
         } else {
-            let mut acc = [T::C::zero(); 8];
-            let mut ch = x.chunks_exact(8);
-            let mut och = o.chunks_exact_mut(8);
-            for (xs, os) in (&mut ch).zip(&mut och) {
-                for j in 0..8 {
-                    let e = (xs[j].load() - m).fexp();
-                    os[j] = T::store(e);
-                    acc[j] = acc[j] + e;
-                }
-            }
-            for (oo, &v) in och.into_remainder().iter_mut().zip(ch.remainder()) {
-                let e = (v.load() - m).fexp();
-                *oo = T::store(e);
-                s = s + e;
-            }
-            for a in acc {
-                s = s + a;
-            }
-            let inv = <T::C as num_traits::One>::one() / s;
+            let inv = <T::C as num_traits::One>::one() / row_exp_sum(x, m, Some(&mut *o));
             for oo in o.iter_mut() {
                 *oo = T::store(oo.load() * inv);
             }
