@@ -174,3 +174,22 @@ fn large_select_and_gather() {
         assert_eq!(g[k], (row * 64 + (k as i64 * 31) % 64) as f32);
     }
 }
+
+/// index_put_ on a non-leaf that requires grad: the overwritten positions get no gradient,
+/// the values get theirs (torch: x = [1,2,3,4] * 1; y[[0, 2]] = v; (y * w).sum()).
+#[test]
+fn index_put_inplace_backward() {
+    let x = Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 4.0], &[4]).unwrap();
+    x.set_requires_grad(true).unwrap();
+    let v = Tensor::from_vec(vec![10.0f64, 20.0], &[2]).unwrap();
+    v.set_requires_grad(true).unwrap();
+    let y = N::mul_scalar(&x, &Scalar::Int(1)).unwrap();
+    let idx = Tensor::from_vec(vec![0i64, 2], &[2]).unwrap();
+    N::index_put_(&y, &[Some(idx)], &v, false).unwrap();
+    assert_eq!(y.to_vec::<f64>().unwrap(), vec![10.0, 2.0, 20.0, 4.0]);
+    let w = Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 4.0], &[4]).unwrap();
+    let loss = N::sum(&N::mul(&y, &w).unwrap(), None).unwrap();
+    torchrs::autograd::engine::backward(&loss, None, false, false).unwrap();
+    assert_eq!(x.grad().unwrap().to_vec::<f64>().unwrap(), vec![0.0, 2.0, 0.0, 4.0]);
+    assert_eq!(v.grad().unwrap().to_vec::<f64>().unwrap(), vec![1.0, 3.0]);
+}

@@ -26,6 +26,7 @@ fn run(op: &str, xs: &[Tensor], a: &Value) -> Result<Vec<Tensor>> {
         "sum" => one(N::sum(x, None)),
         "sum_dim" => one(N::sum_dim_intlist(x, dims().as_deref(), kd(), opt_dtype(a, "dtype"))),
         "mean" => one(N::mean(x, None)),
+        "nansum" => one(N::nansum(x, dims().as_deref(), kd(), None)),
         "mean_dim" => one(N::mean_dim(x, dims().as_deref(), kd(), None)),
         "max" => one(N::max(x)),
         "min" => one(N::min(x)),

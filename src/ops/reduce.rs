@@ -134,6 +134,8 @@ macro_rules! atg_reduce {
         fn mean_out(out: &Tensor, a: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::reduce::mean(a, dims, keepdim, dtype)?) }
         fn mean_dtype_out(out: &Tensor, a: &Tensor, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::reduce::mean(a, None, false, dtype)?) }
         fn sum_to_size(a: &Tensor, size: &[i64]) -> Result<Tensor> { $crate::ops::reduce::sum_to_size(a, size) }
+        fn nansum(a: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::reduce::stats::nansum(a, dims, keepdim, dtype) }
+        fn nansum_out(out: &Tensor, a: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::reduce::stats::nansum(a, dims, keepdim, dtype)?) }
 
         fn max(a: &Tensor) -> Result<Tensor> { $crate::ops::reduce::minmax::extreme_all(a, true) }
         fn min(a: &Tensor) -> Result<Tensor> { $crate::ops::reduce::minmax::extreme_all(a, false) }

@@ -55,7 +55,7 @@ impl Plan {
                             per_dim.push(Some(nz.select(1, j as i64)?));
                         }
                     }
-                    DType::I64 | DType::I32 | DType::I16 | DType::I8 => per_dim.push(Some(t.clone())),
+                    DType::I64 | DType::I32 => per_dim.push(Some(t.clone())),
                     _ => crate::bail!("tensors used as indices must be long, int, byte or bool tensors"),
                 },
             }

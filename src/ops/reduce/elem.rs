@@ -140,3 +140,18 @@ pub fn cast(t: &Tensor, dtype: DType) -> Result<Tensor> {
     }
     Ok(out)
 }
+
+/// `t` with its NaNs replaced by zeros; the gradient is zero where they were.
+pub fn nan_to_zero(t: &Tensor) -> Result<Tensor> {
+    let out: Tensor = float_map!(t, "nansum", |x| if x.is_nan() { Zero::zero() } else { x })?;
+    if needs_grad(&[t]) {
+        let st = SavedTensor::input(t);
+        record("NanToNumBackward0", &[t], &[&out], move |node, g| {
+            let Some(g) = &g[0] else { return Ok(vec![None]) };
+            let x = crate::ops::autograd_ops::detach(&st.get(node)?);
+            let keep: Tensor = float_map!(x, "nansum", |v| if v.is_nan() { Zero::zero() } else { One::one() })?;
+            Ok(vec![Some(binary(BinOp::Mul, g, &keep)?)])
+        });
+    }
+    Ok(out)
+}

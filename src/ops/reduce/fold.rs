@@ -1,6 +1,7 @@
-//! The strided reduction engine: a plan (one input offset per output, a walk over the reduced
-//! elements) and `fill_rows`, which folds each output's elements straight from the input's
-//! storage (no permuted copy), in logical order, across threads for large inputs.
+//! The strided reduction engine: a plan (an odometer over the kept dims giving each output's
+//! input offset, a walk over the reduced elements) and `fill_rows`, which folds each output's
+//! elements straight from the input's storage (no permuted copy), in logical order, across
+//! threads for large inputs.
 
 use crate::cpu::iter::for_each_run;
 use crate::cpu::reduce::reduced_shape;
@@ -26,8 +27,49 @@ pub struct Plan {
     pub out_shape: Dims,
     pub n_out: usize,
     pub red_numel: usize,
-    bases: Vec<isize>,
+    kept: Kept,
     walk: Walk,
+}
+
+/// The kept dims (coalesced) and the view's offset: where each output's elements start.
+struct Kept {
+    shape: Dims,
+    strides: Dims,
+    offset: isize,
+}
+
+impl Kept {
+    /// Calls `f(i, offset of output i)` for the outputs in `range`, in order.
+    #[inline(always)]
+    fn for_range(&self, range: std::ops::Range<usize>, mut f: impl FnMut(usize, isize)) {
+        if range.is_empty() {
+            return;
+        }
+        let nd = self.shape.len();
+        let mut idx: Dims = Dims::from_elem(0, nd);
+        let mut o = self.offset;
+        let mut rem = range.start;
+        for d in (0..nd).rev() {
+            let s = self.shape[d] as usize;
+            idx[d] = (rem % s) as i64;
+            o += idx[d] as isize * self.strides[d] as isize;
+            rem /= s;
+        }
+        for i in range {
+            f(i, o);
+            let mut d = nd;
+            while d > 0 {
+                d -= 1;
+                idx[d] += 1;
+                o += self.strides[d] as isize;
+                if idx[d] < self.shape[d] {
+                    break;
+                }
+                o -= (self.strides[d] * self.shape[d]) as isize;
+                idx[d] = 0;
+            }
+        }
+    }
 }
 
 /// Merges adjacent dims (sizes, strides) that walk memory like one dim; drops size-1 dims.
@@ -64,12 +106,8 @@ impl Plan {
         let (rs, rst) = pick(false);
         let n_out: usize = ks.iter().map(|&d| d as usize).product();
         let red_numel: usize = rs.iter().map(|&d| d as usize).product();
-        let mut bases = Vec::with_capacity(n_out);
-        if n_out > 0 {
-            for_each_run(&ks, [&kst], [l.offset as isize], |o, n, s| {
-                bases.extend((0..n as isize).map(|i| o[0] + i * s[0]));
-            });
-        }
+        let (kshape, kstrides) = coalesce(&ks, &kst);
+        let kept = Kept { shape: kshape, strides: kstrides, offset: l.offset as isize };
         let (cs, cst) = coalesce(&rs, &rst);
         let walk = if red_numel == 0 {
             Walk::Run { len: 0, stride: 1 }
@@ -82,7 +120,7 @@ impl Plan {
         } else {
             Walk::Strided { shape: cs, strides: cst }
         };
-        Plan { out_shape, n_out, red_numel, bases, walk }
+        Plan { out_shape, n_out, red_numel, kept, walk }
     }
 
     /// The reduced elements form one contiguous run per output.
@@ -155,17 +193,14 @@ pub fn fill_rows<T: Element, U: Send>(d: &TensorData, plan: &Plan, out: &mut [U]
     let row = |b: isize| Row { ptr: unsafe { (base.0 as *const T).offset(b) }, walk: &plan.walk, len: plan.red_numel };
     let work = plan.n_out.saturating_mul(plan.red_numel.max(1));
     if work < GRAIN || plan.n_out < 2 || crate::cpu::threads::num_threads() < 2 {
-        for (o, &b) in out.iter_mut().zip(&plan.bases) {
-            *o = f(row(b));
-        }
+        plan.kept.for_range(0..plan.n_out, |i, b| out[i] = f(row(b)));
         return;
     }
     let chunk = (GRAIN / plan.red_numel.max(1)).max(1);
     crate::cpu::threads::install(|| {
-        out.par_chunks_mut(chunk).zip(plan.bases.par_chunks(chunk)).for_each(|(os, bs)| {
-            for (o, &b) in os.iter_mut().zip(bs) {
-                *o = f(row(b));
-            }
+        out.par_chunks_mut(chunk).enumerate().for_each(|(ci, os)| {
+            let start = ci * chunk;
+            plan.kept.for_range(start..start + os.len(), |i, b| os[i - start] = f(row(b)));
         })
     });
 }

@@ -28,6 +28,53 @@ fn extreme<T: Element + PartialOrd>(row: Row<'_, T>, max: bool) -> (T, usize) {
     (bv, bi)
 }
 
+/// The extreme value of a contiguous run over 8 independent lanes (a NaN wins).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn lane_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> T {
+    let better = |v: T, m: T| if max { v > m } else { v < m };
+    let Some(&first) = xs.first() else { return T::zero() };
+    let (mut m, mut nan) = ([first; 8], [false; 8]);
+    let mut ch = xs.chunks_exact(8);
+    for c in &mut ch {
+        for j in 0..8 {
+            let v = c[j];
+            nan[j] |= v != v;
+            m[j] = if better(v, m[j]) { v } else { m[j] };
+        }
+    }
+    if nan.iter().any(|&b| b) || ch.remainder().iter().any(|&v| v != v) {
+        return xs.iter().copied().find(|&v| v != v).unwrap_or(first);
+    }
+    let mut r = m[0];
+    for &v in m[1..].iter().chain(ch.remainder()) {
+        if better(v, r) {
+            r = v;
+        }
+    }
+    r
+}
+
+/// The extreme values of `d` over `dims` (empty: all), without indices.
+fn extreme_values(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> Result<TensorData> {
+    let plan = Plan::new(&d.layout, dims, keepdim);
+    with_dtype!(d.dtype, T, {
+        if plan.n_out == 1 && d.layout.is_contiguous() && d.numel() > 0 {
+            // a large all-reduce: per-thread extremes, then the extreme of those
+            let xs = unsafe { d.as_slice::<T>() };
+            let parts = super::fold::split_parallel(xs.len(), |r| lane_extreme(&xs[r], max));
+            let v = lane_extreme(&parts, max);
+            let out = Tensor::empty(&plan.out_shape, d.dtype, d.device())?.data();
+            unsafe { out.as_mut_slice::<T>()[0] = v };
+            return Ok(out);
+        }
+        super::fold::reduce_into::<T, T>(d, &plan, |row| match row.as_slice() {
+            Some(xs) => lane_extreme(xs, max),
+            None => extreme(row, max).0,
+        })
+    })
+}
+
 fn op_name(max: bool, arg: bool) -> &'static str {
     match (max, arg) {
         (true, false) => "max",
@@ -91,7 +138,7 @@ pub(crate) fn record_even(name: &'static str, t: &Tensor, out: &Tensor, dims: Ve
 /// `max()` / `min()`: the extreme of all elements.
 pub fn extreme_all(t: &Tensor, max: bool) -> Result<Tensor> {
     check_nonempty(op_name(max, false), t, &[])?;
-    let out = Tensor::from_data(extremes(&t.data(), &[], false, max)?.0);
+    let out = Tensor::from_data(extreme_values(&t.data(), &[], false, max)?);
     record_even(if max { "MaxBackward1" } else { "MinBackward1" }, t, &out, vec![], false, true);
     Ok(out)
 }
@@ -101,7 +148,7 @@ pub fn amax(t: &Tensor, dims: &[i64], keepdim: bool, max: bool) -> Result<Tensor
     let name = if max { "amax" } else { "amin" };
     let wd = reduction_dims(name, t, Some(dims))?;
     check_nonempty(name, t, &wd)?;
-    let out = Tensor::from_data(extremes(&t.data(), &wd, keepdim, max)?.0);
+    let out = Tensor::from_data(extreme_values(&t.data(), &wd, keepdim, max)?);
     record_even(if max { "AmaxBackward0" } else { "AminBackward0" }, t, &out, wd, keepdim, false);
     Ok(out)
 }

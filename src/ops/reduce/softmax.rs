@@ -24,8 +24,10 @@ pub trait FastExp: Float {
 impl FastExp for f32 {
     #[inline(always)]
     fn fexp(self) -> f32 {
-        let x = self.clamp(-87.5, 88.5);
-        let n = (x * std::f32::consts::LOG2_E + 12582912.0) - 12582912.0;
+        let x = self.clamp(-87.5, 88.0);
+        // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
+        let j = x * std::f32::consts::LOG2_E + 12582912.0;
+        let n = j - 12582912.0;
         let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
         let mut p = 1.0 / 5040.0;
         p = p * r + 1.0 / 720.0;
@@ -35,7 +37,8 @@ impl FastExp for f32 {
         p = p * r + 0.5;
         p = p * r + 1.0;
         p = p * r + 1.0;
-        let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+        // 2^n from those bits, without a (scalarising) float-to-int conversion
+        let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
         p * scale
     }
 }
@@ -78,6 +81,68 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
     }
 }
 
+const W: usize = 8;
+
+/// The maximum of a row and whether it holds a NaN, over `W` independent lanes.
+#[inline(always)]
+fn row_max<T: Real>(x: &[T]) -> (T::C, bool) {
+    let (mut m, mut nan) = ([T::C::neg_infinity(); W], [false; W]);
+    let mut ch = x.chunks_exact(W);
+    for xs in &mut ch {
+        for j in 0..W {
+            let v = xs[j].load();
+            nan[j] |= v.is_nan();
+            m[j] = if v > m[j] { v } else { m[j] };
+        }
+    }
+    let mut mm = T::C::neg_infinity();
+    let mut any = nan.iter().any(|&b| b);
+    for &v in ch.remainder() {
+        let v = v.load();
+        any |= v.is_nan();
+        mm = if v > mm { v } else { mm };
+    }
+    (m.iter().fold(mm, |a, &b| if b > a { b } else { a }), any)
+}
+
+/// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there.
+#[inline(always)]
+fn row_exp_sum<T: Real>(x: &[T], m: T::C, o: Option<&mut [T]>) -> T::C
+where
+    T::C: FastExp,
+{
+    let mut acc = [T::C::zero(); W];
+    let n = x.len() / W * W;
+    let mut tail = T::C::zero();
+    match o {
+        Some(o) => {
+            for (xs, os) in x.chunks_exact(W).zip(o.chunks_exact_mut(W)) {
+                for j in 0..W {
+                    let e = (xs[j].load() - m).fexp();
+                    os[j] = T::store(e);
+                    acc[j] = acc[j] + e;
+                }
+            }
+            for (oo, &v) in o[n..].iter_mut().zip(&x[n..]) {
+                let e = (v.load() - m).fexp();
+                *oo = T::store(e);
+                tail = tail + e;
+            }
+        }
+        None => {
+            for xs in x.chunks_exact(W) {
+                for j in 0..W {
+                    acc[j] = acc[j] + (xs[j].load() - m).fexp();
+                }
+            }
+            for &v in &x[n..] {
+                tail = tail + (v.load() - m).fexp();
+            }
+        }
+    }
+    acc.iter().fold(tail, |a, &b| a + b)
+}
+
 /// softmax (or log_softmax) of one block `[n, inner]`.
 #[inline(always)]
 fn softmax_block<T: Real>(x: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
@@ -85,13 +150,7 @@ where
     T::C: FastExp,
 {
     if inner == 1 {
-        let mut m = T::C::neg_infinity();
-        let mut nan = false;
-        for &v in x {
-            let v = v.load();
-            nan |= v.is_nan();
-            m = if v > m { v } else { m };
-        }
+        let (m, nan) = row_max(x);
         if nan || !m.is_finite() {
             // NaN rows, or rows holding an infinity: the library exp gives PyTorch's NaNs and zeros
             let mut s = T::C::zero();
@@ -104,35 +163,13 @@ where
             }
             return;
         }
-        let mut s = T::C::zero();
         if log {
-            for &v in x {
-                s = s + (v.load() - m).fexp();
-            }
-            let c = m + s.ln();
+            let c = m + row_exp_sum(x, m, None).ln();
             for (oo, &v) in o.iter_mut().zip(x) {
                 *oo = T::store(v.load() - c);
             }
         } else {
-            let mut acc = [T::C::zero(); 8];
-            let mut ch = x.chunks_exact(8);
-            let mut och = o.chunks_exact_mut(8);
-            for (xs, os) in (&mut ch).zip(&mut och) {
-                for j in 0..8 {
-                    let e = (xs[j].load() - m).fexp();
-                    os[j] = T::store(e);
-                    acc[j] = acc[j] + e;
-                }
-            }
-            for (oo, &v) in och.into_remainder().iter_mut().zip(ch.remainder()) {
-                let e = (v.load() - m).fexp();
-                *oo = T::store(e);
-                s = s + e;
-            }
-            for a in acc {
-                s = s + a;
-            }
-            let inv = <T::C as num_traits::One>::one() / s;
+            let inv = <T::C as num_traits::One>::one() / row_exp_sum(x, m, Some(&mut *o));
             for oo in o.iter_mut() {
                 *oo = T::store(oo.load() * inv);
             }
@@ -172,6 +209,29 @@ where
     }
 }
 
+/// Runs a block kernel compiled for AVX2+FMA when the CPU has them (the kernels are
+/// `#[inline(always)]` generics, so each instantiation vectorises for the wider registers).
+macro_rules! simd_dispatch {
+    ($name:ident, $avx:ident, $kernel:ident, ($($a:ident: $t:ty),*)) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn $avx<T: Real>($($a: $t),*) where T::C: FastExp {
+            $kernel::<T>($($a),*)
+        }
+
+        fn $name<T: Real>($($a: $t),*) where T::C: FastExp {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                return unsafe { $avx::<T>($($a),*) };
+            }
+            $kernel::<T>($($a),*)
+        }
+    };
+}
+
+simd_dispatch!(forward_block, forward_block_avx2, softmax_block, (x: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
+simd_dispatch!(backward_dispatch, backward_block_avx2, backward_block, (g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
+
 /// The fused forward on a tensor already of the compute dtype.
 fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
     let c = contiguous_as(x, x.dtype)?;
@@ -179,7 +239,7 @@ fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
     let s = shape3(&c.layout.shape, d);
     with_float_dtype!(c.dtype, T, {
         let (src, dst) = unsafe { (c.as_slice::<T>(), out.as_mut_slice::<T>()) };
-        for_blocks(s, dst, |r, o| softmax_block(&src[r], o, s.n, s.inner, log));
+        for_blocks(s, dst, |r, o| forward_block(&src[r], o, s.n, s.inner, log));
     }, { unreachable!() });
     Ok(out)
 }
@@ -236,7 +296,10 @@ pub fn softmax_impl(t: &Tensor, dim: i64, half_to_float: bool, log: bool) -> Res
 /// One block of the fused backward: softmax `gi = y * (g - sum(g * y))`, log_softmax
 /// `gi = g - exp(y) * sum(g)`.
 #[inline(always)]
-fn backward_block<T: Real>(g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool) {
+fn backward_block<T: Real>(g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
+where
+    T::C: FastExp,
+{
     let mut s = vec![T::C::zero(); inner];
     for r in 0..n {
         for j in 0..inner {
@@ -248,7 +311,7 @@ fn backward_block<T: Real>(g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize
         for j in 0..inner {
             let k = r * inner + j;
             let (gv, yv) = (g[k].load(), y[k].load());
-            o[k] = T::store(if log { gv - yv.exp() * s[j] } else { yv * (gv - s[j]) });
+            o[k] = T::store(if log { gv - (if yv.is_nan() { yv } else { yv.fexp() }) * s[j] } else { yv * (gv - s[j]) });
         }
     }
 }
@@ -266,7 +329,7 @@ pub fn softmax_backward(g: &Tensor, y: &Tensor, dim: i64, input_dtype: DType, lo
     with_float_dtype!(dt, T, {
         let od = out.data();
         let (gs, ys, dst) = unsafe { (gc.as_slice::<T>(), yc.as_slice::<T>(), od.as_mut_slice::<T>()) };
-        for_blocks(s, dst, |r, o| backward_block(&gs[r.clone()], &ys[r], o, s.n, s.inner, log));
+        for_blocks(s, dst, |r, o| backward_dispatch(&gs[r.clone()], &ys[r], o, s.n, s.inner, log));
     }, { unreachable!() });
     let out = if input_dtype != dt && input_dtype.is_float() { elem::cast(&out, input_dtype)? } else { out };
     if needs_grad(&[g, y]) {

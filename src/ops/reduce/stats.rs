@@ -112,6 +112,12 @@ pub fn prod(t: &Tensor, dim: Option<i64>, keepdim: bool, dtype: Option<DType>) -
     Ok(out)
 }
 
+/// `nansum`: the sum with NaNs counted as zero.
+pub fn nansum(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let x = if t.dtype().is_float() { elem::nan_to_zero(t)? } else { t.clone() };
+    super::sum(&x, dims, keepdim, dtype)
+}
+
 // ---------------------------------------------------------------- var / std
 
 fn check_float(op: &str, t: &Tensor) -> Result<()> {
