@@ -428,3 +428,58 @@ fn big_convolutions_agree_with_a_direct_sum() {
         }
     }
 }
+
+#[test]
+fn threaded_batches_match_image_by_image_gradients() {
+    // a batch big enough to spread images over threads, against one image at a time
+    let x = N::randn(&[6, 4, 9, 8], DType::F64, Device::Cpu).unwrap();
+    let w = N::randn(&[6, 2, 3, 3], DType::F64, Device::Cpu).unwrap();
+    let b = N::randn(&[6], DType::F64, Device::Cpu).unwrap();
+    for (stride, transposed) in [(1i64, false), (2, false), (1, true), (2, true)] {
+        let grads = |x: &Tensor| -> Vec<Vec<f64>> {
+            let (x, w, b) = (x.detach_copy(), w.detach_copy(), b.detach_copy());
+            for t in [&x, &w, &b] {
+                t.set_requires_grad(true).unwrap();
+            }
+            let y = if transposed {
+                let wt = N::reshape(&w, &[4, 3, 3, 3]).unwrap();
+                let bt = N::narrow(&b, 0, 0, 6).unwrap();
+                N::conv_transpose2d(&x, &wt, Some(&bt), &[stride], &[1], &[0], 2, &[1]).unwrap()
+            } else {
+                N::conv2d(&x, &w, Some(&b), &[stride], &[1], &[1], 2).unwrap()
+            };
+            let loss = N::sum(&N::mul(&y, &y).unwrap(), None).unwrap();
+            let one = Tensor::ones(&[], DType::F64, Device::Cpu).unwrap();
+            let g = engine::run(&[(loss, one)], Some(&[x.clone(), w.clone(), b.clone()]), false, false).unwrap();
+            let mut out = vec![y.to_vec::<f64>().unwrap()];
+            out.extend(g.iter().map(|g| g.as_ref().unwrap().to_vec::<f64>().unwrap()));
+            out
+        };
+        let whole = grads(&x);
+        let mut parts: Vec<Vec<f64>> = vec![vec![], vec![], vec![0.0; whole[2].len()], vec![0.0; whole[3].len()]];
+        for i in 0..6 {
+            let p = grads(&x.narrow(0, i, 1).unwrap().contiguous().unwrap());
+            parts[0].extend(&p[0]);
+            parts[1].extend(&p[1]);
+            for k in 2..4 {
+                parts[k].iter_mut().zip(&p[k]).for_each(|(a, b)| *a += b);
+            }
+        }
+        for (k, (a, b)) in whole.iter().zip(&parts).enumerate() {
+            assert_eq!(a.len(), b.len());
+            for (u, v) in a.iter().zip(b) {
+                assert!((u - v).abs() <= 1e-9 * (1.0 + v.abs()), "stride {stride} transposed {transposed} part {k}: {u} vs {v}");
+            }
+        }
+    }
+}
+
+trait DetachCopy {
+    fn detach_copy(&self) -> Tensor;
+}
+
+impl DetachCopy for Tensor {
+    fn detach_copy(&self) -> Tensor {
+        torchrs::ops::convert::clone(self).unwrap()
+    }
+}

@@ -53,55 +53,76 @@ pub fn adaptive_windows(in_len: usize, out_len: usize, average: bool) -> Taps {
 /// Planes above which pooling kernels use threads.
 const PARALLEL_ELEMS: usize = 1 << 15;
 
+/// One dim's max windows as arithmetic runs: output `o` reads `first[o] + i * step[o]` for
+/// `i < len[o]` (max and adaptive windows are always such runs).
+struct Runs {
+    first: Vec<usize>,
+    len: Vec<usize>,
+    step: Vec<usize>,
+}
+
+impl Runs {
+    fn of(t: &Taps) -> Runs {
+        let n = t.out_len();
+        let mut r = Runs { first: Vec::with_capacity(n), len: Vec::with_capacity(n), step: Vec::with_capacity(n) };
+        for o in 0..n {
+            let idx = t.of(o).0;
+            r.first.push(idx.first().copied().unwrap_or(0));
+            r.len.push(idx.len());
+            r.step.push(if idx.len() > 1 { idx[1] - idx[0] } else { 1 });
+        }
+        r
+    }
+}
+
 /// Max over the windows of every plane: `x` is `[planes, isp]` (trailing dims padded to 3
-/// with unit dims), windows one `Taps` per spatial dim. Returns values and flat indices.
-fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps; 3]) -> Result<(Vec<T>, Vec<i64>)> {
+/// with unit dims), windows one `Taps` per spatial dim (arithmetic runs). Writes values into
+/// `vals` and flat indices into `idxs` (both `[planes, osp]`).
+fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps; 3], vals: &TensorData, idxs: &TensorData) -> Result<()> {
     let x = contiguous_as(x, T::DTYPE)?;
-    let src = unsafe { x.as_slice::<T>() };
+    let (src, pv, pi) = (SendPtr(x.base_ptr() as *mut T), SendPtr(vals.base_ptr() as *mut T), SendPtr(idxs.base_ptr() as *mut i64));
+    let runs = [Runs::of(&win[0]), Runs::of(&win[1]), Runs::of(&win[2])];
     let osp = [win[0].out_len(), win[1].out_len(), win[2].out_len()];
     let (ilen, olen) = (isp.iter().product::<usize>(), osp.iter().product::<usize>());
-    let mut vals = vec![T::zero(); planes * olen];
-    let mut idxs = vec![0i64; planes * olen];
     let lowest = T::from_f64(f64::NEG_INFINITY);
-    let plane = |(p, (v, ix)): (usize, (&mut [T], &mut [i64]))| {
-        let s = &src[p * ilen..(p + 1) * ilen];
+    let [ra, rb, rc] = &runs;
+    let plane = |p: usize| unsafe {
+        let s = (src.get() as *const T).add(p * ilen);
+        let (v, ix) = (pv.get().add(p * olen), pi.get().add(p * olen));
         let mut o = 0;
         for a in 0..osp[0] {
-            let da = win[0].of(a).0;
             for b in 0..osp[1] {
-                let db = win[1].of(b).0;
                 for c in 0..osp[2] {
-                    let dc = win[2].of(c).0;
-                    let (mut best, mut bi) = (lowest, -1i64);
-                    for &i in da {
-                        for &j in db {
-                            let row = (i * isp[1] + j) * isp[2];
-                            for &k in dc {
-                                let val = s[row + k];
+                    let (mut best, mut bi) = (lowest, -1isize);
+                    for i in 0..ra.len[a] {
+                        let zi = ra.first[a] + i * ra.step[a];
+                        for j in 0..rb.len[b] {
+                            let row = ((zi * isp[1] + rb.first[b] + j * rb.step[b]) * isp[2]) as isize;
+                            let mut k = (row + rc.first[c] as isize, rc.step[c] as isize);
+                            for _ in 0..rc.len[c] {
+                                let val = *s.offset(k.0);
                                 #[allow(clippy::eq_op)]
                                 if bi < 0 || val > best || val != val {
                                     best = val;
-                                    bi = (row + k) as i64;
+                                    bi = k.0;
                                 }
+                                k.0 += k.1;
                             }
                         }
                     }
-                    v[o] = best;
-                    ix[o] = bi.max(0);
+                    *v.add(o) = best;
+                    *ix.add(o) = bi.max(0) as i64;
                     o += 1;
                 }
             }
         }
     };
-    if olen > 0 {
-        if planes > 1 && planes * olen >= PARALLEL_ELEMS && crate::cpu::threads::num_threads() > 1 {
-            let par = vals.par_chunks_mut(olen).zip(idxs.par_chunks_mut(olen)).enumerate();
-            crate::cpu::threads::install(|| par.for_each(plane));
-        } else {
-            vals.chunks_mut(olen).zip(idxs.chunks_mut(olen)).enumerate().for_each(plane);
-        }
+    if planes > 1 && planes * olen >= PARALLEL_ELEMS && crate::cpu::threads::num_threads() > 1 {
+        crate::cpu::threads::install(|| (0..planes).into_par_iter().for_each(plane));
+    } else {
+        (0..planes).for_each(plane);
     }
-    Ok((vals, idxs))
+    Ok(())
 }
 
 /// Max pooling of the trailing `nsp` dims of `x` over `win`: values (recorded, gradient by
@@ -111,8 +132,9 @@ pub fn max_pool(name: &'static str, x: &Tensor, win: &[Taps]) -> Result<(Tensor,
     let nsp = win.len();
     let lead = &shape[..shape.len() - nsp];
     let planes: usize = lead.iter().map(|&d| d as usize).product();
+    let unit = || Taps::build(1, 1, |_| [(0, 1.0)]);
     let mut isp = [1usize; 3];
-    let mut w3: [Taps; 3] = [Taps::build(1, 1, |_| [(0, 1.0)]), Taps::build(1, 1, |_| [(0, 1.0)]), Taps::build(1, 1, |_| [(0, 1.0)])];
+    let mut w3: [Taps; 3] = [unit(), unit(), unit()];
     for (j, t) in win.iter().enumerate() {
         isp[3 - nsp + j] = shape[shape.len() - nsp + j] as usize;
         w3[3 - nsp + j] = t.clone();
@@ -121,21 +143,20 @@ pub fn max_pool(name: &'static str, x: &Tensor, win: &[Taps]) -> Result<(Tensor,
     out_shape.extend(win.iter().map(|t| t.out_len() as i64));
     let d = x.data();
     let dt = d.dtype;
-    let (vals, idx) = match dt {
-        DType::F64 => {
-            let (v, i) = max_typed::<f64>(&d, planes, isp, &w3)?;
-            (Tensor::from_vec(v, &out_shape)?, i)
-        }
-        DType::F32 | DType::F16 | DType::BF16 => {
-            let (v, i) = max_typed::<f32>(&d, planes, isp, &w3)?;
-            (Tensor::from_data(contiguous_as(&Tensor::from_vec(v, &out_shape)?.data(), dt)?), i)
-        }
-        _ => {
-            let (v, i) = max_typed::<i64>(&d, planes, isp, &w3)?;
-            (Tensor::from_data(contiguous_as(&Tensor::from_vec(v, &out_shape)?.data(), dt)?), i)
-        }
+    let acc = match dt {
+        DType::F64 => DType::F64,
+        DType::F32 | DType::F16 | DType::BF16 => DType::F32,
+        _ => DType::I64,
     };
-    let idx = Tensor::from_vec(idx, &out_shape)?;
+    let vals = Tensor::empty(&out_shape, acc, Device::Cpu)?;
+    let idx = Tensor::empty(&out_shape, DType::I64, Device::Cpu)?;
+    let (vd, id) = (vals.data(), idx.data());
+    match acc {
+        DType::F64 => max_typed::<f64>(&d, planes, isp, &w3, &vd, &id)?,
+        DType::F32 => max_typed::<f32>(&d, planes, isp, &w3, &vd, &id)?,
+        _ => max_typed::<i64>(&d, planes, isp, &w3, &vd, &id)?,
+    }
+    let vals = if acc == dt { vals } else { Tensor::from_data(contiguous_as(&vd, dt)?) };
     if needs_grad(&[x]) {
         let (si, in_shape) = (SavedTensor::input(&idx), shape.clone());
         record(name, &[x], &[&vals], move |node, g| {

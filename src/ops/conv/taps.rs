@@ -116,36 +116,39 @@ fn pass<T: Acc>(src: &[T], dst: &mut [T], outer: usize, inner: usize, t: &Taps, 
     }
 }
 
-/// Applies `maps` (or their adjoints) to the trailing dims of `x` in compute type `T`.
+/// Applies `maps` (or their adjoints) to the trailing dims of `x` in compute type `T`; the
+/// last pass writes straight into the result's storage.
 fn apply_typed<T: Acc>(x: &TensorData, maps: &[Option<Taps>], adjoint: bool) -> Result<TensorData> {
-    let shape: Vec<usize> = x.layout.shape.iter().map(|&d| d as usize).collect();
-    let lead = shape.len() - maps.len();
-    let mut cur = shape.clone();
-    let mut buf: Option<Vec<T>> = None;
+    let mut cur: Vec<usize> = x.layout.shape.iter().map(|&d| d as usize).collect();
+    let lead = cur.len() - maps.len();
     let src0 = contiguous_as(x, T::DTYPE)?;
     let order: Vec<usize> = if adjoint { (0..maps.len()).collect() } else { (0..maps.len()).rev().collect() };
-    for j in order {
-        let Some(t) = &maps[j] else { continue };
-        if !adjoint && t.is_identity() {
-            continue;
-        }
+    let passes: Vec<usize> = order.into_iter().filter(|&j| maps[j].as_ref().is_some_and(|t| adjoint || !t.is_identity())).collect();
+    if passes.is_empty() {
+        return crate::cpu::copy::to_contiguous_dtype(&src0, T::DTYPE);
+    }
+    let mut buf: Option<Vec<T>> = None;
+    for (n, &j) in passes.iter().enumerate() {
+        let t = maps[j].as_ref().expect("passes only name mapped dims");
         let d = lead + j;
         let outer: usize = cur[..d].iter().product();
         let inner: usize = cur[d + 1..].iter().product();
-        let new_len = if adjoint { t.in_len } else { t.out_len() };
-        let mut out = vec![T::zero(); outer * new_len * inner];
-        match &buf {
-            Some(b) => pass(b, &mut out, outer, inner, t, adjoint),
-            None => pass(unsafe { src0.as_slice::<T>() }, &mut out, outer, inner, t, adjoint),
+        cur[d] = if adjoint { t.in_len } else { t.out_len() };
+        let src: &[T] = match &buf {
+            Some(b) => b,
+            None => unsafe { src0.as_slice::<T>() },
+        };
+        if n + 1 == passes.len() {
+            let dims: Vec<i64> = cur.iter().map(|&v| v as i64).collect();
+            let out = Tensor::empty(&dims, T::DTYPE, crate::tensor::Device::Cpu)?.data();
+            pass(src, unsafe { out.as_mut_slice::<T>() }, outer, inner, t, adjoint);
+            return Ok(out);
         }
-        cur[d] = new_len;
-        buf = Some(out);
+        let mut next = vec![T::zero(); cur.iter().product()];
+        pass(src, &mut next, outer, inner, t, adjoint);
+        buf = Some(next);
     }
-    let dims: Vec<i64> = cur.iter().map(|&d| d as i64).collect();
-    match buf {
-        Some(b) => Ok(Tensor::from_vec(b, &dims)?.data()),
-        None => crate::cpu::copy::to_contiguous_dtype(&src0, T::DTYPE),
-    }
+    unreachable!("the last pass returns")
 }
 
 /// The map in the tensor's dtype: floats compute in f32/f64, integers and bools in i64.

@@ -72,7 +72,7 @@ fn kernel_call(x: &TensorData, shape: &[i64], g: &Geom, to_cols: bool) -> Result
         for n in 0..g.n {
             unsafe {
                 if to_cols {
-                    im2col_kernel(src.add(n * c * il), c, g, dst.add(n * cl));
+                    im2col_kernel(src.add(n * c * il), c, g, dst.add(n * cl), (g.olen(), 1));
                 } else {
                     col2im_kernel(src.add(n * cl), c, g, dst.add(n * c * il));
                 }
