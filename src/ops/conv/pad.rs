@@ -48,6 +48,12 @@ impl Mode {
     }
 }
 
+/// Pads so large that negating or adding them could overflow are refused.
+fn check_range(pad: &[i64]) -> Result<()> {
+    crate::ensure!(pad.iter().all(|&p| p.unsigned_abs() < 1 << 62), "torchrs: padding {pad:?} is out of range");
+    Ok(())
+}
+
 /// The (left, right) pads of the trailing dims, outermost first (`pad` lists innermost first).
 fn pairs(pad: &[i64]) -> Vec<(i64, i64)> {
     let k = pad.len() / 2;
@@ -65,6 +71,7 @@ pub fn constant_pad_nd(x: &Tensor, pad: &[i64], value: Scalar) -> Result<Tensor>
         "Length of pad should be no more than twice the number of dimensions of the input. Pad length is {}while the input has {l_inp}dimensions.",
         pad.len()
     );
+    check_range(pad)?;
     let lead = l_inp - l_pad;
     let p = pairs(pad);
     let mut c = x.clone();
@@ -128,6 +135,7 @@ fn check_valid_input(x: &Tensor, nsp: usize, pad: &[i64]) -> Result<()> {
 
 /// The index maps of a reflect / replicate / circular padding of `x` (checks included).
 fn pad_maps(mode: Mode, nsp: usize, x: &Tensor, pad: &[i64]) -> Result<Maps> {
+    check_range(pad)?;
     let s = x.shape();
     let nd = s.len();
     let p = pairs(pad);
