@@ -53,26 +53,15 @@ pub fn adaptive_windows(in_len: usize, out_len: usize, average: bool) -> Taps {
 /// Planes above which pooling kernels use threads.
 const PARALLEL_ELEMS: usize = 1 << 15;
 
-/// One dim's max windows as arithmetic runs: output `o` reads `first[o] + i * step[o]` for
-/// `i < len[o]` (max and adaptive windows are always such runs).
-struct Runs {
-    first: Vec<usize>,
-    len: Vec<usize>,
-    step: Vec<usize>,
-}
-
-impl Runs {
-    fn of(t: &Taps) -> Runs {
-        let n = t.out_len();
-        let mut r = Runs { first: Vec::with_capacity(n), len: Vec::with_capacity(n), step: Vec::with_capacity(n) };
-        for o in 0..n {
+/// One dim's max windows as arithmetic runs: output `o` reads `first + i * step` for
+/// `i < len`, `[first, len, step]` (max and adaptive windows are always such runs).
+fn runs(t: &Taps) -> Vec<[usize; 3]> {
+    (0..t.out_len())
+        .map(|o| {
             let idx = t.of(o).0;
-            r.first.push(idx.first().copied().unwrap_or(0));
-            r.len.push(idx.len());
-            r.step.push(if idx.len() > 1 { idx[1] - idx[0] } else { 1 });
-        }
-        r
-    }
+            [idx.first().copied().unwrap_or(0), idx.len(), if idx.len() > 1 { idx[1] - idx[0] } else { 1 }]
+        })
+        .collect()
 }
 
 /// Max over the windows of every plane: `x` is `[planes, isp]` (trailing dims padded to 3
@@ -81,38 +70,40 @@ impl Runs {
 fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps; 3], vals: &TensorData, idxs: &TensorData) -> Result<()> {
     let x = contiguous_as(x, T::DTYPE)?;
     let (src, pv, pi) = (SendPtr(x.base_ptr() as *mut T), SendPtr(vals.base_ptr() as *mut T), SendPtr(idxs.base_ptr() as *mut i64));
-    let runs = [Runs::of(&win[0]), Runs::of(&win[1]), Runs::of(&win[2])];
-    let osp = [win[0].out_len(), win[1].out_len(), win[2].out_len()];
-    let (ilen, olen) = (isp.iter().product::<usize>(), osp.iter().product::<usize>());
+    let (ra, rb, rc) = (runs(&win[0]), runs(&win[1]), runs(&win[2]));
+    let (ilen, olen) = (isp.iter().product::<usize>(), ra.len() * rb.len() * rc.len());
     let lowest = T::from_f64(f64::NEG_INFINITY);
-    let [ra, rb, rc] = &runs;
     let plane = |p: usize| unsafe {
         let s = (src.get() as *const T).add(p * ilen);
-        let (v, ix) = (pv.get().add(p * olen), pi.get().add(p * olen));
-        let mut o = 0;
-        for a in 0..osp[0] {
-            for b in 0..osp[1] {
-                for c in 0..osp[2] {
+        let (mut v, mut ix) = (pv.get().add(p * olen), pi.get().add(p * olen));
+        let mut rows: Vec<isize> = Vec::new();
+        for &[a0, al, as_] in &ra {
+            for &[b0, bl, bs] in &rb {
+                // the input rows of this output row's windows
+                rows.clear();
+                for i in 0..al {
+                    for j in 0..bl {
+                        rows.push((((a0 + i * as_) * isp[1] + b0 + j * bs) * isp[2]) as isize);
+                    }
+                }
+                for &[c0, cl, cs] in &rc {
                     let (mut best, mut bi) = (lowest, -1isize);
-                    for i in 0..ra.len[a] {
-                        let zi = ra.first[a] + i * ra.step[a];
-                        for j in 0..rb.len[b] {
-                            let row = ((zi * isp[1] + rb.first[b] + j * rb.step[b]) * isp[2]) as isize;
-                            let mut k = (row + rc.first[c] as isize, rc.step[c] as isize);
-                            for _ in 0..rc.len[c] {
-                                let val = *s.offset(k.0);
-                                #[allow(clippy::eq_op)]
-                                if bi < 0 || val > best || val != val {
-                                    best = val;
-                                    bi = k.0;
-                                }
-                                k.0 += k.1;
+                    for &row in &rows {
+                        let mut k = row + c0 as isize;
+                        for _ in 0..cl {
+                            let val = *s.offset(k);
+                            #[allow(clippy::eq_op)]
+                            if bi < 0 || val > best || val != val {
+                                best = val;
+                                bi = k;
                             }
+                            k += cs as isize;
                         }
                     }
-                    *v.add(o) = best;
-                    *ix.add(o) = bi.max(0) as i64;
-                    o += 1;
+                    *v = best;
+                    *ix = bi.max(0) as i64;
+                    v = v.add(1);
+                    ix = ix.add(1);
                 }
             }
         }
