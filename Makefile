@@ -2,7 +2,8 @@
 #
 #   make lib                     cargo build --release -> target/release/libtorchrs.{so,a}
 #   make header                  regenerate include/torchrs.h (cbindgen, through tests/header.rs)
-#   make demo                    build the library and run the C demo (examples/c/demo.c)
+#   make demo                    build the library, then train the digits classifier from C
+#                                (examples/c/train_digits.c; examples/c/demo.c is a smaller one)
 #   make test                    every test: cargo test, C tests (+ valgrind), install check,
 #                                go test (bindings/go), tch's suite, GPU placeholder; see
 #                                scripts/make-test.sh (MAKE_TEST_STEPS="cargo ctest" picks steps)
@@ -17,7 +18,7 @@ CC ?= cc
 CARGO ?= cargo
 DEMO_CFLAGS = -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I$(CURDIR)/include
 
-.PHONY: all lib header demo test ctest tch-suite install clean-c
+.PHONY: all lib header demo linear-demo test ctest tch-suite install clean-c
 
 all: lib
 
@@ -31,7 +32,18 @@ build/demo: examples/c/demo.c include/torchrs.h lib
 	@mkdir -p build
 	$(CC) $(DEMO_CFLAGS) examples/c/demo.c -L$(LIB_DIR) -ltorchrs -lm -Wl,-rpath,$(LIB_DIR) -o $@
 
-demo: build/demo
+build/train_digits: examples/c/train_digits.c include/torchrs.h lib
+	@mkdir -p build
+	$(CC) $(DEMO_CFLAGS) examples/c/train_digits.c -L$(LIB_DIR) -ltorchrs -lm -Wl,-rpath,$(LIB_DIR) -o $@
+
+build/digits.csv: data/digits.csv.gz
+	@mkdir -p build
+	gzip -dc data/digits.csv.gz > $@
+
+demo: build/train_digits build/digits.csv
+	./build/train_digits build/digits.csv
+
+linear-demo: build/demo
 	./build/demo
 
 test:

@@ -29,6 +29,7 @@ extern "C" {
     fn ato_param_group_num(o: Optimizer) -> i64;
     fn ato_add_param_group(o: Optimizer, params: *mut Tensor, param_num: c_int);
     fn ato_constant_pad_nd(out: *mut Tensor, self_: Tensor, pad: *mut i64, pad_len: c_int, value: Scalar);
+    fn at_double_value_at_indexes(t: Tensor, idx: *const i64, idx_len: c_int) -> f64;
     fn atc_get_device() -> c_int;
     fn atc_set_device(device_index: c_int);
 }
@@ -136,32 +137,25 @@ fn constant_pad_nd_checks_its_arguments() {
 }
 
 #[test]
-fn constant_pad_nd_pads_or_says_not_implemented() {
+fn constant_pad_nd_pads_with_the_value_and_crops_with_negative_pads() {
     let t = ones(&[2, 3]);
-    let mut pad = [1i64, 2];
+    let at = |t: Tensor, i: i64, j: i64| unsafe { at_double_value_at_indexes(t, [i, j].as_ptr(), 2) };
     unsafe {
         let mut out: Tensor = std::ptr::null_mut();
-        let zero = ats_float(0.0);
-        ato_constant_pad_nd(&mut out, t, pad.as_mut_ptr(), 2, zero);
-        match last_err() {
-            // the pad op is not in the Native table yet
-            Some(e) => {
-                assert_eq!(e, "torchrs: constant_pad_nd is not implemented");
-                assert!(out.is_null());
-            }
-            None => {
-                assert_eq!(shape_of(out), vec![2, 6]);
-                at_free(out);
-            }
-        }
-        let two = ats_int(2);
+        let two = ats_float(2.5);
+        let mut pad = [1i64, 2];
         ato_constant_pad_nd(&mut out, t, pad.as_mut_ptr(), 2, two);
-        assert_eq!(
-            last_err().as_deref(),
-            Some("torchrs: constant_pad_nd with a non-zero value is not implemented")
-        );
-        assert!(out.is_null());
-        ats_free(zero);
+        assert_eq!(last_err(), None);
+        assert_eq!(shape_of(out), vec![2, 6]);
+        let row: Vec<f64> = (0..6).map(|j| at(out, 1, j)).collect();
+        assert_eq!(row, vec![2.5, 1.0, 1.0, 1.0, 2.5, 2.5]);
+        at_free(out);
+        let mut crop = [-1i64, 0, 1, 0];
+        ato_constant_pad_nd(&mut out, t, crop.as_mut_ptr(), 4, two);
+        assert_eq!(last_err(), None);
+        assert_eq!(shape_of(out), vec![3, 2]);
+        assert_eq!((at(out, 0, 0), at(out, 1, 1)), (2.5, 1.0));
+        at_free(out);
         ats_free(two);
         at_free(t);
     }

@@ -1,7 +1,6 @@
 //! Losses and layer ops against PyTorch (tests/fixtures/nn.json from tools/fixtures/gen_nn.py):
 //! forward values and the gradients of sum(output * w).
 
-#[path = "../common/mod.rs"]
 mod common;
 
 use serde_json::Value;

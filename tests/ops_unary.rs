@@ -3,7 +3,6 @@
 //! gradients, gradients of gradients, the fused `*_backward` ops, in-place and out= variants,
 //! and the threaded and vectorized paths on large tensors.
 
-#[path = "../common/mod.rs"]
 mod common;
 
 use common::{assert_close, fixture, tensor};

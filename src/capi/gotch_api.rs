@@ -6,9 +6,7 @@
 use super::args;
 use super::boundary::{guard, guard_void};
 use super::handles::{self, optimizer, scalar, tensor};
-use crate::capi::generated::AtgApi;
-use crate::error::{Error, Result};
-use crate::ops::Native;
+use crate::error::Result;
 use crate::tensor::{Device, Scalar, Tensor};
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -91,18 +89,9 @@ pub unsafe extern "C" fn ato_add_param_group(o: optimizer, params: *mut tensor, 
     })
 }
 
-/// `torch::constant_pad_nd(self, pad, value)`. The `AtgApi` op (`atg_constant_pad_nd`) pads with
-/// zero only, so a zero value goes there; any other value needs a pad kernel that takes the value.
+/// `torch::constant_pad_nd(self, pad, value)`: padding with any value (negative pads crop).
 fn constant_pad(t: &Tensor, pad: &[i64], value: Scalar) -> Result<Tensor> {
-    let zero = match value {
-        Scalar::Int(v) => v == 0,
-        Scalar::Float(v) => v == 0.0 && v.is_sign_positive(),
-        Scalar::Bool(b) => !b,
-    };
-    if !zero {
-        return Err(Error::not_implemented("constant_pad_nd with a non-zero value"));
-    }
-    <Native as AtgApi>::constant_pad_nd(t, pad)
+    crate::ops::conv::pad::constant_pad_nd(t, pad, value)
 }
 
 /// `void ato_constant_pad_nd(tensor *, tensor self, int64_t *pad_data, int pad_len, scalar value);`

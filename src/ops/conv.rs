@@ -5,7 +5,15 @@ mod gemm;
 mod geom;
 mod im2col;
 mod kernels;
+mod pool;
+mod taps;
 pub mod convolution;
+pub mod pool_ops;
+pub mod interp;
+pub mod pad;
+pub mod shuffle;
+pub mod unfold;
+pub(crate) mod atg;
 
 pub use convolution::{conv_nd, conv_transpose_nd, convolution as conv_general};
 
@@ -86,6 +94,7 @@ macro_rules! atg_conv {
             let groups = x.shape().get(1).copied().unwrap_or(1);
             $crate::ops::conv::convolution::convolution(x, w, b, stride, padding, dilation, false, &[0], groups)
         }
+        $crate::ops::conv::atg::atg_pool!();
     };
 }
 pub(crate) use atg_conv;

@@ -1,9 +1,8 @@
-//! Joining and splitting: cat, stack, split, chunk, unbind, repeat, flip, roll, pad, tril/triu, diag.
+//! Joining and splitting: cat, stack, split, chunk, unbind, repeat, flip, roll, tril/triu, diag.
 
 pub mod cat;
 pub mod split;
 pub mod repeat;
-pub mod pad;
 pub mod diag;
 pub mod misc;
 
@@ -25,39 +24,6 @@ pub fn assign_all(outs: &[Tensor], v: Result<Vec<Tensor>>) -> Result<()> {
     Ok(())
 }
 
-/// A pad mode of `_pad_enum` (0 constant, 1 reflect, 2 replicate, 3 circular).
-pub fn pad_enum(t: &Tensor, p: &[i64], mode: i64, value: Option<f64>) -> Result<Tensor> {
-    let m = match mode {
-        0 => "constant",
-        1 => "reflect",
-        2 => "replicate",
-        3 => "circular",
-        _ => crate::bail!("Unrecognised padding mode {mode}"),
-    };
-    pad::pad(t, p, m, value)
-}
-
-/// reflection/replication_padNd with its shape checks.
-pub fn pad_nd(t: &Tensor, p: &[i64], spatial: usize, mode: pad::Mode) -> Result<Tensor> {
-    pad::check_nd(t, p, spatial)?;
-    pad::index_pad(t, p, mode)
-}
-
-pub fn pad_nd_backward(g: &Tensor, t: &Tensor, p: &[i64], spatial: usize, mode: pad::Mode) -> Result<Tensor> {
-    pad::check_nd(t, p, spatial)?;
-    pad::index_pad_backward(g, t, p, mode)
-}
-
-/// Expands the reflection/replication pad ops of one spatial rank.
-macro_rules! pad_ops {
-    ($f:ident, $fo:ident, $fb:ident, $fbg:ident, $n:expr, $mode:ident) => {
-        fn $f(a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::join::pad_nd(a, p, $n, $crate::ops::join::pad::Mode::$mode) }
-        fn $fo(out: &Tensor, a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::join::pad_nd(a, p, $n, $crate::ops::join::pad::Mode::$mode)?) }
-        fn $fb(g: &Tensor, a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::join::pad_nd_backward(g, a, p, $n, $crate::ops::join::pad::Mode::$mode) }
-        fn $fbg(gi: &Tensor, g: &Tensor, a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::arith::assign_out(gi, &$crate::ops::join::pad_nd_backward(g, a, p, $n, $crate::ops::join::pad::Mode::$mode)?) }
-    };
-}
-pub(crate) use pad_ops;
 
 /// The `atg_*` overrides of this family, expanded inside `impl AtgApi for Native`.
 macro_rules! atg_join {
@@ -137,17 +103,6 @@ macro_rules! atg_join {
         fn rot90(a: &Tensor, k: i64, dims: &[i64]) -> Result<Tensor> { $crate::ops::join::repeat::rot90(a, k, dims) }
         fn rot90_out(out: &Tensor, a: &Tensor, k: i64, dims: &[i64]) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::join::repeat::rot90(a, k, dims)?) }
 
-        fn constant_pad_nd(a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::join::pad::constant_pad(a, p, Scalar::Int(0)) }
-        fn constant_pad_nd_out(out: &Tensor, a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::join::pad::constant_pad(a, p, Scalar::Int(0))?) }
-        fn pad(a: &Tensor, p: &[i64], mode: &str, value: Option<f64>) -> Result<Tensor> { $crate::ops::join::pad::pad(a, p, mode, value) }
-        fn _pad_enum(a: &Tensor, p: &[i64], mode: i64, value: Option<f64>) -> Result<Tensor> { $crate::ops::join::pad_enum(a, p, mode, value) }
-        fn _pad_circular(a: &Tensor, p: &[i64]) -> Result<Tensor> { $crate::ops::join::pad::index_pad(a, p, $crate::ops::join::pad::Mode::Circular) }
-        $crate::ops::join::pad_ops!(reflection_pad1d, reflection_pad1d_out, reflection_pad1d_backward, reflection_pad1d_backward_grad_input, 1, Reflect);
-        $crate::ops::join::pad_ops!(reflection_pad2d, reflection_pad2d_out, reflection_pad2d_backward, reflection_pad2d_backward_grad_input, 2, Reflect);
-        $crate::ops::join::pad_ops!(reflection_pad3d, reflection_pad3d_out, reflection_pad3d_backward, reflection_pad3d_backward_grad_input, 3, Reflect);
-        $crate::ops::join::pad_ops!(replication_pad1d, replication_pad1d_out, replication_pad1d_backward, replication_pad1d_backward_grad_input, 1, Replicate);
-        $crate::ops::join::pad_ops!(replication_pad2d, replication_pad2d_out, replication_pad2d_backward, replication_pad2d_backward_grad_input, 2, Replicate);
-        $crate::ops::join::pad_ops!(replication_pad3d, replication_pad3d_out, replication_pad3d_backward, replication_pad3d_backward_grad_input, 3, Replicate);
 
         fn tril(a: &Tensor, k: i64) -> Result<Tensor> { $crate::ops::join::diag::tri(a, k, true) }
         fn tril_(a: &Tensor, k: i64) -> Result<Tensor> { $crate::ops::arith::inplace("tril_", a, &[], |x| $crate::ops::join::diag::tri(x, k, true)) }

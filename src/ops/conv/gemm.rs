@@ -37,15 +37,31 @@ impl<T> Mat<T> {
     }
 }
 
+/// A strided output matrix: element (i, j) at `ptr[i * rs + j * cs]`.
+#[derive(Clone, Copy)]
+pub struct MatMut<T> {
+    pub ptr: *mut T,
+    pub rs: isize,
+    pub cs: isize,
+}
+
+impl<T> MatMut<T> {
+    /// A row-major matrix with `cols` columns.
+    pub fn rows(ptr: *mut T, cols: usize) -> MatMut<T> {
+        MatMut { ptr, rs: cols as isize, cs: 1 }
+    }
+}
+
 /// Element types the kernels compute in.
 pub trait Acc: Element + Default + PartialOrd {
     fn add(self, o: Self) -> Self;
-    /// `dst (m x n, row stride dst_rs) = [dst +] a (m x k) @ b (k x n)`.
+    fn mul(self, o: Self) -> Self;
+    /// `dst (m x n) = [dst +] a (m x k) @ b (k x n)`.
     ///
     /// # Safety
     /// The pointers must cover the described matrices; `dst` must not alias `a` or `b`.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool);
+    unsafe fn gemm(m: usize, n: usize, k: usize, dst: MatMut<Self>, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool);
 }
 
 /// Work (m*n*k) below which a product never uses threads.
@@ -58,14 +74,20 @@ macro_rules! float_acc {
             fn add(self, o: Self) -> Self {
                 self + o
             }
-            unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool) {
+            #[inline(always)]
+            fn mul(self, o: Self) -> Self {
+                self * o
+            }
+            unsafe fn gemm(m: usize, n: usize, k: usize, dst: MatMut<Self>, accumulate: bool, a: Mat<Self>, b: Mat<Self>, parallel: bool) {
                 if m == 0 || n == 0 {
                     return;
                 }
                 if k == 0 {
                     if !accumulate {
-                        for i in 0..m {
-                            std::slice::from_raw_parts_mut(dst.add(i * dst_rs), n).fill(0.0);
+                        for i in 0..m as isize {
+                            for j in 0..n as isize {
+                                *dst.ptr.offset(i * dst.rs + j * dst.cs) = 0.0;
+                            }
                         }
                     }
                     return;
@@ -78,7 +100,7 @@ macro_rules! float_acc {
                 };
                 gemm::gemm::<$t>(
                     m, n, k,
-                    dst, 1, dst_rs as isize, accumulate,
+                    dst.ptr, dst.cs, dst.rs, accumulate,
                     a.ptr, a.cs, a.rs,
                     b.ptr, b.cs, b.rs,
                     1.0, 1.0, false, false, false, par,
@@ -95,14 +117,18 @@ impl Acc for i64 {
     fn add(self, o: Self) -> Self {
         self.wrapping_add(o)
     }
-    unsafe fn gemm(m: usize, n: usize, k: usize, dst: *mut Self, dst_rs: usize, accumulate: bool, a: Mat<Self>, b: Mat<Self>, _parallel: bool) {
-        for i in 0..m {
-            for j in 0..n {
-                let d = dst.add(i * dst_rs + j);
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        self.wrapping_mul(o)
+    }
+    unsafe fn gemm(m: usize, n: usize, k: usize, dst: MatMut<Self>, accumulate: bool, a: Mat<Self>, b: Mat<Self>, _parallel: bool) {
+        for i in 0..m as isize {
+            for j in 0..n as isize {
+                let d = dst.ptr.offset(i * dst.rs + j * dst.cs);
                 let mut s = if accumulate { *d } else { 0 };
-                for p in 0..k {
-                    let x = *a.ptr.offset(i as isize * a.rs + p as isize * a.cs);
-                    let y = *b.ptr.offset(p as isize * b.rs + j as isize * b.cs);
+                for p in 0..k as isize {
+                    let x = *a.ptr.offset(i * a.rs + p * a.cs);
+                    let y = *b.ptr.offset(p * b.rs + j * b.cs);
                     s = s.wrapping_add(x.wrapping_mul(y));
                 }
                 *d = s;

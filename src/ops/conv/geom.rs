@@ -253,9 +253,15 @@ impl ConvArgs {
         }
         check_dtypes(input, weight, bias)?;
         const LIMIT: i128 = 1 << 40;
+        // every index the kernels compute (position * stride + tap * dilation, padded sizes)
+        // then fits comfortably in an isize
         crate::ensure!(
             conv_in.iter().chain(&conv_out).all(|&d| d < LIMIT)
-                && (0..nsp).all(|i| (self.dilation[i] as i128) * (ksp[i] as i128) < LIMIT && (self.stride[i] as i128) < LIMIT),
+                && (0..nsp).all(|i| {
+                    (self.dilation[i] as i128) * (ksp[i] as i128) < LIMIT
+                        && (self.stride[i] as i128) < LIMIT
+                        && (self.padding[i] as i128) < LIMIT
+                }),
             "torchrs: convolution sizes are too large (input {:?}, weight {:?})",
             &is[..],
             &ws[..]

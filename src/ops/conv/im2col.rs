@@ -55,29 +55,30 @@ fn for_each_row(g: &Geom, c: usize, mut f: impl FnMut(usize, Option<(usize, usiz
     }
 }
 
-/// Writes the patch matrix of `c` channels of `x` (contiguous `[c, isp]`) into `col`.
+/// Writes the patch matrix of `c` channels of `x` (contiguous `[c, isp]`) into `col`, element
+/// (row, position) at `row * rs + position * cs`: `(olen, 1)` is the `[c*k, olen]` matrix and
+/// `(1, c*k)` its transpose.
 ///
 /// # Safety
-/// `x` must hold `c * g.ilen()` elements and `col` `c * g.kprod() * g.olen()`.
-pub unsafe fn im2col<T: Acc>(x: *const T, c: usize, g: &Geom, col: *mut T) {
+/// `x` must hold `c * g.ilen()` elements and `col` cover `c * g.kprod() * g.olen()` elements.
+pub unsafe fn im2col<T: Acc>(x: *const T, c: usize, g: &Geom, col: *mut T, (rs, cs): (usize, usize)) {
     let (ih, iw, ow, sw) = (g.isp[1], g.isp[2], g.osp[2], g.stride[2]);
-    let olen = g.olen();
     for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
-        let dst = std::slice::from_raw_parts_mut(col.add(row * olen + out_off), ow);
+        let dst = col.add(row * rs + out_off * cs);
+        let put = |j: usize, v: T| *dst.add(j * cs) = v;
         let Some((plane, yi)) = src else {
-            dst.fill(T::zero());
+            (0..ow).for_each(|j| put(j, T::zero()));
             return;
         };
         let line = x.add((plane * ih + yi) * iw);
-        dst[..lo].fill(T::zero());
-        dst[hi..].fill(T::zero());
+        (0..lo).chain(hi..ow).for_each(|j| put(j, T::zero()));
         if hi > lo {
             let first = (lo * sw) as isize + w_off;
-            if sw == 1 {
-                std::ptr::copy_nonoverlapping(line.offset(first), dst.as_mut_ptr().add(lo), hi - lo);
+            if sw == 1 && cs == 1 {
+                std::ptr::copy_nonoverlapping(line.offset(first), dst.add(lo), hi - lo);
             } else {
-                for (j, o) in dst[lo..hi].iter_mut().enumerate() {
-                    *o = *line.offset(first + (j * sw) as isize);
+                for j in lo..hi {
+                    put(j, *line.offset(first + ((j - lo) * sw) as isize));
                 }
             }
         }
@@ -133,7 +134,7 @@ mod tests {
             let g = geom2d(ih, iw, k, s, p, d);
             let x: Vec<f64> = (0..ih * iw).map(|i| i as f64 + 1.0).collect();
             let mut col = vec![-1.0; k * k * g.olen()];
-            unsafe { im2col(x.as_ptr(), 1, &g, col.as_mut_ptr()) };
+            unsafe { im2col(x.as_ptr(), 1, &g, col.as_mut_ptr(), (g.olen(), 1)) };
             for a in 0..k {
                 for b in 0..k {
                     for y in 0..g.osp[1] {
@@ -148,6 +149,13 @@ mod tests {
                             assert_eq!(col[(a * k + b) * g.olen() + y * g.osp[2] + z], want);
                         }
                     }
+                }
+            }
+            let mut colt = vec![-1.0; col.len()];
+            unsafe { im2col(x.as_ptr(), 1, &g, colt.as_mut_ptr(), (1, k * k)) };
+            for r in 0..k * k {
+                for l in 0..g.olen() {
+                    assert_eq!(colt[l * k * k + r], col[r * g.olen() + l]);
                 }
             }
             // <im2col(x), c> == <x, col2im(c)>

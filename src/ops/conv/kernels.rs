@@ -2,7 +2,7 @@
 //! parallel): the convolution, its adjoint (transposed convolution / input gradient) and the
 //! weight gradient. f16/bf16 compute in f32, integers in wrapping i64.
 
-use super::gemm::{Acc, Mat, SendPtr};
+use super::gemm::{Acc, Mat, MatMut, SendPtr};
 use super::geom::Geom;
 use super::im2col::{col2im, im2col};
 use crate::cpu::copy::contiguous_as;
@@ -58,14 +58,74 @@ fn compute<T: Acc>(form: Form, a: &TensorData, b: &TensorData, bias: Option<&Ten
     let ptr = |t: &TensorData| SendPtr(t.base_ptr() as *mut T);
     let (pa, pb, po) = (ptr(&a), ptr(&b), ptr(&out));
     let pbias = bias.as_ref().map(ptr);
+    // a stride-1 adjoint runs as the forward convolution of the flipped weight: its products
+    // reduce over og * k instead of og, which the gemm kernels do much faster
+    let flipped = match (form, adjoint_as_forward(g)) {
+        (Form::Adj, Some(fg)) => Some((fg, flip_weight(unsafe { b.as_slice::<T>() }, g))),
+        _ => None,
+    };
     crate::cpu::threads::install(|| unsafe {
-        match form {
-            Form::Fwd => fwd(pa, pb, pbias, po, g),
-            Form::Adj => adj(pa, pb, pbias, po, g),
-            Form::WGrad => wgrad(pa, pb, po, g),
+        match (form, &flipped) {
+            (Form::Fwd, _) => fwd(pa, pb, pbias, po, g),
+            (Form::Adj, Some((fg, fw))) => fwd(pa, SendPtr(fw.as_ptr() as *mut T), pbias, po, fg),
+            (Form::Adj, None) => adj(pa, pb, pbias, po, g),
+            (Form::WGrad, _) => wgrad(pa, pb, po, g),
         }
     });
     Ok(out)
+}
+
+/// The forward geometry whose convolution is the adjoint of `g`, for unit strides: input and
+/// output swap and the padding becomes `d * (k - 1) - p` (the weight is flipped, see
+/// [`flip_weight`]). None when a stride is not 1 or the padding exceeds the dilated kernel.
+fn adjoint_as_forward(g: &Geom) -> Option<Geom> {
+    if g.stride.iter().any(|&s| s != 1) {
+        return None;
+    }
+    let mut pad = [0; 3];
+    for i in 0..3 {
+        let full = g.dil[i] * (g.k[i] - 1);
+        if g.pad[i] > full {
+            return None;
+        }
+        pad[i] = full - g.pad[i];
+    }
+    Some(Geom { cin: g.cout, cout: g.cin, pad, isp: g.osp, osp: g.isp, ..*g })
+}
+
+/// `w' [cin, cout / groups, k]` with `w'[gi*cg + c, o, flip(t)] = w[gi*og + o, c, t]` (every
+/// spatial dim reversed).
+fn flip_weight<T: Acc>(w: &[T], g: &Geom) -> Vec<T> {
+    let (cg, og, kk) = (g.cg(), g.og(), g.kprod());
+    let mut out = vec![T::zero(); w.len()];
+    for gi in 0..g.groups {
+        for o in 0..og {
+            for c in 0..cg {
+                for t in 0..kk {
+                    out[((gi * cg + c) * og + o) * kk + (kk - 1 - t)] = w[((gi * og + o) * cg + c) * kk + t];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `dst [cols, rows] = src [rows, cols]^T`, in cache-sized tiles.
+///
+/// # Safety
+/// `src` and `dst` must cover `rows * cols` elements and not overlap.
+unsafe fn transpose<T: Copy>(src: *const T, rows: usize, cols: usize, dst: *mut T) {
+    const TILE: usize = 32;
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                let s = src.add(r * cols);
+                for c in c0..(c0 + TILE).min(cols) {
+                    *dst.add(c * rows + r) = *s.add(c);
+                }
+            }
+        }
+    }
 }
 
 /// A scratch buffer every element of which is written before it is read.
@@ -115,14 +175,14 @@ unsafe fn fwd<T: Acc>(x: SendPtr<T>, w: SendPtr<T>, bias: Option<SendPtr<T>>, y:
             let src = if pointwise {
                 xin
             } else {
-                im2col(xin, cg, g, col.as_mut_ptr());
+                im2col(xin, cg, g, col.as_mut_ptr(), (ol, 1));
                 col.as_ptr()
             };
             let b = bias.map(|b| (b.0 as *const T).add(gi * og));
             if b.is_some() {
                 fill_rows(out, og, ol, b);
             }
-            T::gemm(og, ol, ck, out, ol, b.is_some(), Mat::rows(w.add(gi * og * ck), ck), Mat::rows(src, ol), par);
+            T::gemm(og, ol, ck, MatMut::rows(out, ol), b.is_some(), Mat::rows(w.add(gi * og * ck), ck), Mat::rows(src, ol), par);
         }
     });
 }
@@ -142,10 +202,10 @@ unsafe fn adj<T: Acc>(y: SendPtr<T>, w: SendPtr<T>, bias: Option<SendPtr<T>>, x:
                 if b.is_some() {
                     fill_rows(out, cg, il, b);
                 }
-                T::gemm(cg, il, og, out, il, b.is_some(), wt, Mat::rows(yin, ol), par);
+                T::gemm(cg, il, og, MatMut::rows(out, il), b.is_some(), wt, Mat::rows(yin, ol), par);
             } else {
                 fill_rows(out, cg, il, b);
-                T::gemm(ck, ol, og, col.as_mut_ptr(), ol, false, wt, Mat::rows(yin, ol), par);
+                T::gemm(ck, ol, og, MatMut::rows(col.as_mut_ptr(), ol), false, wt, Mat::rows(yin, ol), par);
                 col2im(col.as_ptr(), cg, g, out);
             }
         }
@@ -157,21 +217,25 @@ unsafe fn wgrad<T: Acc>(x: SendPtr<T>, y: SendPtr<T>, dw: SendPtr<T>, g: &Geom) 
     let ck = cg * g.kprod();
     let pointwise = g.pointwise();
     let wlen = g.cout * ck;
-    let col_len = if pointwise { 0 } else { ck * ol };
+    let col_len = 2 * ck * ol;
     // adds the gradient of images `range` into `acc` (weight-shaped)
     let images = |range: std::ops::Range<usize>, acc: *mut T, col: &mut Vec<T>, par: bool| {
         let (x, y) = (x.get() as *const T, y.get() as *const T);
         for n in range {
             for gi in 0..g.groups {
                 let xin = x.add((n * g.cin + gi * cg) * il);
+                // dW_g [og, ck] = y_g [og, ol] @ patches^T [ol, ck], the patches transposed into
+                // scratch so that both operands are row-major, which the gemm kernels prefer
                 let yin = y.add((n * g.cout + gi * og) * ol);
+                let (col, colt) = col.split_at_mut(col_len / 2);
                 let src = if pointwise {
                     xin
                 } else {
-                    im2col(xin, cg, g, col.as_mut_ptr());
+                    im2col(xin, cg, g, col.as_mut_ptr(), (ol, 1));
                     col.as_ptr()
                 };
-                T::gemm(og, ck, ol, acc.add(gi * og * ck), ck, true, Mat::rows(yin, ol), Mat::cols(src, ol), par);
+                transpose(src, ck, ol, colt.as_mut_ptr());
+                T::gemm(og, ck, ol, MatMut::rows(acc.add(gi * og * ck), ck), true, Mat::rows(yin, ol), Mat::rows(colt.as_ptr(), ck), par);
             }
         }
     };
