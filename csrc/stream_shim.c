@@ -13,11 +13,20 @@ extern bool tch_read_stream_seek_start(void *stream_ptr, uint64_t pos, uint64_t 
 extern bool tch_read_stream_seek_end(void *stream_ptr, int64_t pos, uint64_t *new_pos) __attribute__((weak));
 extern bool tch_read_stream_read(void *stream_ptr, uint8_t *buf, size_t size, size_t *new_pos) __attribute__((weak));
 
-/* Returns 1 when all seven callbacks are linked in. */
+/* The stand-ins of libtorchrs_nostreams.so (stream_fallback.c), present when libtorchrs.so is. */
+extern const void *const torchrs_tch_stream_fallbacks[2] __attribute__((weak));
+
+/* Returns 1 when all seven callbacks are the program's own (not missing, not the stand-ins). */
 int torchrs_streams_available(void) {
-  return tch_write_stream_destructor && tch_write_stream_write && tch_read_stream_destructor &&
-         tch_read_stream_stream_position && tch_read_stream_seek_start && tch_read_stream_seek_end &&
-         tch_read_stream_read;
+  if (!(tch_write_stream_destructor && tch_write_stream_write && tch_read_stream_destructor &&
+        tch_read_stream_stream_position && tch_read_stream_seek_start && tch_read_stream_seek_end &&
+        tch_read_stream_read))
+    return 0;
+  if (torchrs_tch_stream_fallbacks &&
+      ((const void *)tch_write_stream_write == torchrs_tch_stream_fallbacks[0] ||
+       (const void *)tch_read_stream_read == torchrs_tch_stream_fallbacks[1]))
+    return 0;
+  return 1;
 }
 
 bool torchrs_write_stream_destructor(void *s) { return tch_write_stream_destructor(s); }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the built library, header, pkg-config file and CMake package under PREFIX:
-#   PREFIX/lib/libtorchrs.so, PREFIX/lib/libtorch.so -> libtorchrs.so (tch's targets link -ltorch),
+#   PREFIX/lib/libtorchrs.so (+ libtorchrs_nostreams.so, which it needs), PREFIX/lib/libtorch.so ->
+#   libtorchrs.so (tch's targets link -ltorch),
 #   PREFIX/lib/libtorchrs.a, PREFIX/include/torchrs.h, PREFIX/lib/pkgconfig/torchrs.pc,
 #   PREFIX/lib/cmake/torchrs/torchrsConfig.cmake (+ torchrsConfigVersion.cmake)
 # usage: scripts/install.sh PREFIX [LIB_DIR]   (LIB_DIR default target/release; DESTDIR honoured)
@@ -12,11 +13,13 @@ case $prefix in /*) ;; *) prefix=$(pwd)/$prefix ;; esac
 dest=${DESTDIR:-}$prefix
 version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
 
-for f in "$lib_dir/libtorchrs.so" "$lib_dir/libtorchrs.a" "$root/include/torchrs.h"; do
+for f in "$lib_dir/libtorchrs.so" "$lib_dir/libtorchrs_nostreams.so" "$lib_dir/libtorchrs.a" "$root/include/torchrs.h"; do
   [[ -f $f ]] || { echo "install: $f is missing (run make lib)" >&2; exit 1; }
 done
 install -d "$dest/lib" "$dest/include" "$dest/lib/pkgconfig" "$dest/lib/cmake/torchrs"
 install -m 755 "$lib_dir/libtorchrs.so" "$dest/lib/libtorchrs.so"
+# the stand-ins for tch's stream callbacks, needed by libtorchrs.so (see csrc/stream_fallback.c)
+install -m 755 "$lib_dir/libtorchrs_nostreams.so" "$dest/lib/libtorchrs_nostreams.so"
 ln -sfn libtorchrs.so "$dest/lib/libtorch.so"
 install -m 644 "$lib_dir/libtorchrs.a" "$dest/lib/libtorchrs.a"
 install -m 644 "$root/include/torchrs.h" "$dest/include/torchrs.h"

@@ -82,6 +82,8 @@ linkdir=$work/lib
 mkdir -p "$linkdir"
 ln -sfn "$lib_dir/libtorchrs.so" "$linkdir/libtorchrs.so"
 ln -sfn "$lib_dir/libtorchrs.so" "$linkdir/libtorch.so"
+# libtorchrs.so needs its stream stand-ins beside it (found through its RUNPATH $ORIGIN)
+[[ -e $lib_dir/libtorchrs_nostreams.so ]] && ln -sfn "$lib_dir/libtorchrs_nostreams.so" "$linkdir/libtorchrs_nostreams.so"
 
 triple=$(rustc -vV | sed -n 's/^host: //p')
 mkdir -p "$suite/.cargo"

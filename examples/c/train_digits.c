@@ -3,6 +3,7 @@
  *   usage: train_digits DIGITS.csv [EPOCHS]
  * Data: E. Alpaydin, C. Kaynak, "Optical Recognition of Handwritten Digits", UCI ML
  * Repository, CC BY 4.0 (1,797 rows of 64 pixels 0..16 and a label). */
+#define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s DIGITS.csv [EPOCHS]\n", argv[0]);
     return 2;
   }
-  int epochs = argc > 2 ? atoi(argv[2]) : 30;
+  int epochs = argc > 2 ? atoi(argv[2]) : 20;
   FILE *f = fopen(argv[1], "r");
   if (!f) {
     perror(argv[1]);
@@ -110,12 +111,19 @@ int main(int argc, char **argv) {
   tensor xs = at_tensor_of_data(pix, xs_shape, 2, 4, 6);
   tensor ys = at_tensor_of_data(lab, ys_shape, 1, 8, 4);
   check("tensor_of_data");
-  tensor xtr[1], ytr[1], xte[1], yte[1];
-  atg_narrow(xtr, xs, 0, 0, ntrain);
-  atg_narrow(ytr, ys, 0, 0, ntrain);
-  atg_narrow(xte, xs, 0, ntrain, ntest);
-  atg_narrow(yte, ys, 0, ntrain, ntest);
-  check("narrow");
+  /* a seeded random split: the file is ordered by writer, so its last rows are not like the rest */
+  tensor order[1], itr[1], ite[1], xtr[1], ytr[1], xte[1], yte[1];
+  atg_randperm(order, n, 4, -1);
+  atg_narrow(itr, order[0], 0, 0, ntrain);
+  atg_narrow(ite, order[0], 0, ntrain, ntest);
+  atg_index_select(xtr, xs, 0, itr[0]);
+  atg_index_select(ytr, ys, 0, itr[0]);
+  atg_index_select(xte, xs, 0, ite[0]);
+  atg_index_select(yte, ys, 0, ite[0]);
+  check("split");
+  at_free(order[0]);
+  at_free(itr[0]);
+  at_free(ite[0]);
 
   int64_t s1[2] = {HIDDEN, NPIX}, s2[1] = {HIDDEN}, s3[2] = {NCLASS, HIDDEN}, s4[1] = {NCLASS};
   tensor w1 = param(s1, 2, 0.125), b1 = param(s2, 1, 0.125);

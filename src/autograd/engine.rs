@@ -148,7 +148,7 @@ pub fn run(
                         )
                     })?;
                     let r = with_grad_mode(create_graph, || func(&node, &buf))?;
-                    if !keep_graph {
+                    if !keep_graph && node.saves {
                         *guard = None;
                     }
                     r

@@ -37,13 +37,17 @@ pub struct Node {
     pub num_outputs: usize,
     /// Creation order: later nodes run first when both are ready.
     pub seq: u64,
+    /// Whether the rule holds saved tensors, freed (with the rule) by a backward without
+    /// keep_graph; a rule that holds none stays runnable, as PyTorch's nodes without saved
+    /// variables do.
+    pub saves: bool,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl Node {
     fn new(name: &'static str, kind: NodeKind, next: Vec<Option<Edge>>, num_outputs: usize) -> Arc<Node> {
-        Arc::new(Node { name, kind, next, num_outputs, seq: SEQ.fetch_add(1, Ordering::Relaxed) })
+        Arc::new(Node { name, kind, next, num_outputs, seq: SEQ.fetch_add(1, Ordering::Relaxed), saves: true })
     }
 }
 
@@ -76,11 +80,27 @@ pub fn record<F>(name: &'static str, inputs: &[&Tensor], outputs: &[&Tensor], ba
 where
     F: FnMut(&Arc<Node>, &[Option<Tensor>]) -> Result<Grads> + Send + 'static,
 {
+    record_node(name, inputs, outputs, Box::new(backward), true);
+}
+
+/// `record` for a rule that holds no saved tensors (only shapes, dtypes, numbers): it can run
+/// again after a backward without keep_graph, as in PyTorch.
+pub fn record_unsaved<F>(name: &'static str, inputs: &[&Tensor], outputs: &[&Tensor], backward: F)
+where
+    F: FnMut(&Arc<Node>, &[Option<Tensor>]) -> Result<Grads> + Send + 'static,
+{
+    record_node(name, inputs, outputs, Box::new(backward), false);
+}
+
+fn record_node(name: &'static str, inputs: &[&Tensor], outputs: &[&Tensor], backward: BackwardFn, saves: bool) {
     if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
         return;
     }
     let next = inputs.iter().map(|t| gradient_edge(t)).collect();
-    let node = Node::new(name, NodeKind::Function(Mutex::new(Some(Box::new(backward)))), next, outputs.len());
+    let mut node = Node::new(name, NodeKind::Function(Mutex::new(Some(backward))), next, outputs.len());
+    if let Some(n) = Arc::get_mut(&mut node) {
+        n.saves = saves;
+    }
     for (i, o) in outputs.iter().enumerate() {
         let mut m = o.autograd();
         m.grad_fn = Some(node.clone());

@@ -3,6 +3,7 @@
 use super::promote::{can_cast, result_type_of, result_type_scalar};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::elementwise::{binary_map, unary_map};
+use crate::autograd::graph::record_unsaved;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::error::Result;
 use crate::tensor::{DType, Dims, Element, Scalar, Tensor, TensorData};
@@ -111,23 +112,30 @@ fn grad_for(g: Tensor, x: &(Dims, DType)) -> Result<Tensor> {
 fn record_binary(op: BinOp, a: &Tensor, b: &Tensor, out: &Tensor) {
     let (ma, mb) = ((a.shape(), a.dtype()), (b.shape(), b.dtype()));
     let (ra, rb) = (a.requires_grad(), b.requires_grad());
-    let (sa, sb) = (SavedTensor::input(a), SavedTensor::input(b));
+    // add and sub save nothing (their rule stays runnable after a backward without keep_graph)
+    let saved = matches!(op, BinOp::Mul | BinOp::Div).then(|| (SavedTensor::input(a), SavedTensor::input(b)));
+    let saves = saved.is_some();
     let name = match op {
         BinOp::Add => "AddBackward0",
         BinOp::Sub => "SubBackward0",
         BinOp::Mul => "MulBackward0",
         BinOp::Div => "DivBackward0",
     };
-    record(name, &[a, b], &[out], move |node, g| {
+    let rule = move |node: &std::sync::Arc<crate::autograd::graph::Node>, g: &[Option<Tensor>]| -> Result<Vec<Option<Tensor>>> {
         let Some(g) = &g[0] else { return Ok(vec![None, None]) };
+        let saved_pair = || saved.as_ref().ok_or_else(|| crate::error::Error::msg("torchrs: internal error: a product rule without its operands"));
         let (ga, gb) = match op {
             BinOp::Add => (ra.then(|| g.clone()), rb.then(|| g.clone())),
             BinOp::Sub => (ra.then(|| g.clone()), if rb { Some(neg(g)?) } else { None }),
-            BinOp::Mul => (
+            BinOp::Mul => {
+                let (sa, sb) = saved_pair()?;
+                (
                 if ra { Some(binary(BinOp::Mul, g, &sb.get(node)?)?) } else { None },
                 if rb { Some(binary(BinOp::Mul, g, &sa.get(node)?)?) } else { None },
-            ),
+                )
+            }
             BinOp::Div => {
+                let (sa, sb) = saved_pair()?;
                 let bv = sb.get(node)?;
                 let ga = binary(BinOp::Div, g, &bv)?;
                 let gb = if rb {
@@ -141,7 +149,12 @@ fn record_binary(op: BinOp, a: &Tensor, b: &Tensor, out: &Tensor) {
             }
         };
         Ok(vec![ga.map(|g| grad_for(g, &ma)).transpose()?, gb.map(|g| grad_for(g, &mb)).transpose()?])
-    });
+    };
+    if saves {
+        record(name, &[a, b], &[out], rule);
+    } else {
+        record_unsaved(name, &[a, b], &[out], rule);
+    }
 }
 
 /// `a op s` for a tensor and a number.
@@ -154,7 +167,7 @@ pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
     let out = compute(op, &a.data(), &st.data(), dtype)?;
     if needs_grad(&[a]) {
         let (s, ma) = (*s, (a.shape(), a.dtype()));
-        record("ScalarOpBackward0", &[a], &[&out], move |_, g| {
+        record_unsaved("ScalarOpBackward0", &[a], &[&out], move |_, g| {
             let Some(g) = &g[0] else { return Ok(vec![None]) };
             let ga = match op {
                 BinOp::Add | BinOp::Sub => g.clone(),
@@ -245,7 +258,7 @@ pub fn assign_out(out: &Tensor, result: &Tensor) -> Result<Tensor> {
 pub fn neg(a: &Tensor) -> Result<Tensor> {
     let out = neg_values(a)?;
     if needs_grad(&[a]) {
-        record("NegBackward0", &[a], &[&out], |_, g| Ok(vec![g[0].as_ref().map(neg).transpose()?]));
+        record_unsaved("NegBackward0", &[a], &[&out], |_, g| Ok(vec![g[0].as_ref().map(neg).transpose()?]));
     }
     Ok(out)
 }

@@ -39,7 +39,7 @@ pub fn grad_to_input(g: Tensor, shape: &[i64], dtype: crate::tensor::DType) -> R
 fn record_reshape_like(name: &'static str, input: &Tensor, out: &Tensor) {
     if needs_grad(&[input]) {
         let shape: Dims = input.shape();
-        record(name, &[input], &[out], move |_, g| Ok(vec![match &g[0] {
+        crate::autograd::graph::record_unsaved(name, &[input], &[out], move |_, g| Ok(vec![match &g[0] {
             Some(g) => Some(reshape(g, &shape)?),
             None => None,
         }]));
@@ -94,7 +94,7 @@ pub fn contiguous(t: &Tensor) -> Result<Tensor> {
 pub fn transpose(t: &Tensor, d0: i64, d1: i64) -> Result<Tensor> {
     let out = t.transpose(d0, d1)?;
     if needs_grad(&[t]) {
-        record("TransposeBackward0", &[t], &[&out], move |_, g| {
+        crate::autograd::graph::record_unsaved("TransposeBackward0", &[t], &[&out], move |_, g| {
             Ok(vec![g[0].as_ref().map(|g| transpose(g, d0, d1)).transpose()?])
         });
     }
@@ -120,7 +120,7 @@ pub fn permute(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
             let d = if d < 0 { d + n as i64 } else { d };
             inv[d as usize] = i as i64;
         }
-        record("PermuteBackward0", &[t], &[&out], move |_, g| {
+        crate::autograd::graph::record_unsaved("PermuteBackward0", &[t], &[&out], move |_, g| {
             Ok(vec![g[0].as_ref().map(|g| permute(g, &inv)).transpose()?])
         });
     }
@@ -131,7 +131,7 @@ pub fn expand(t: &Tensor, shape: &[i64]) -> Result<Tensor> {
     let out = t.expand(shape)?;
     if needs_grad(&[t]) {
         let in_shape = t.shape();
-        record("ExpandBackward0", &[t], &[&out], move |_, g| {
+        crate::autograd::graph::record_unsaved("ExpandBackward0", &[t], &[&out], move |_, g| {
             Ok(vec![g[0].as_ref().map(|g| sum_to(g, &in_shape)).transpose()?])
         });
     }
@@ -158,7 +158,7 @@ fn subview(name: &'static str, t: &Tensor, f: ViewFn) -> Result<Tensor> {
     let out = f(t)?;
     if needs_grad(&[t]) {
         let in_shape = t.shape();
-        record(name, &[t], &[&out], move |_, g| {
+        crate::autograd::graph::record_unsaved(name, &[t], &[&out], move |_, g| {
             Ok(vec![g[0].as_ref().map(|g| embed(g, &in_shape, f.clone())).transpose()?])
         });
     }

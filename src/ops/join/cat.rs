@@ -1,7 +1,7 @@
 //! cat (promoting dtypes, skipping legacy empty 1-d inputs; each input copied as whole runs),
 //! stack and the h/v/d/column stacks, with gradients that narrow the output gradient.
 
-use crate::autograd::{needs_grad, record};
+use crate::autograd::needs_grad;
 use crate::cpu::copy::copy_into;
 use crate::error::Result;
 use crate::ops::promote::result_type;
@@ -61,7 +61,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
             .map(|t| (if legacy_empty(t) { 0 } else { t.shape()[d] }, t.dtype(), legacy_empty(t)))
             .collect();
         let shapes: Vec<Dims> = tensors.iter().map(|t| t.shape()).collect();
-        record("CatBackward0", &grads, &[&out], move |_, g| {
+        crate::autograd::graph::record_unsaved("CatBackward0", &grads, &[&out], move |_, g| {
             let Some(g) = &g[0] else { return Ok(vec![None; sizes.len()]) };
             let mut off = 0;
             let mut r = Vec::with_capacity(sizes.len());
