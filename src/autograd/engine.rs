@@ -192,6 +192,8 @@ fn accumulate(leaf: &Tensor, g: &Tensor, create_graph: bool) -> Result<()> {
         Some(p) => {
             if create_graph || p.requires_grad() {
                 crate::ops::arith::binary(crate::ops::arith::BinOp::Add, &p, g)?
+            } else if add_in_place(&p, g) {
+                p
             } else {
                 with_grad_mode(false, || {
                     crate::ops::arith::assign_inplace("add_", &p, &crate::ops::arith::binary(crate::ops::arith::BinOp::Add, &p, g)?)
@@ -201,6 +203,51 @@ fn accumulate(leaf: &Tensor, g: &Tensor, create_graph: bool) -> Result<()> {
     };
     leaf.set_grad(Some(new));
     Ok(())
+}
+
+/// `p += g` straight into `p`'s buffer when both are contiguous and of one float dtype (the
+/// usual case of a gradient accumulating into `.grad`); false when it did nothing.
+fn add_in_place(p: &Tensor, g: &Tensor) -> bool {
+    use crate::tensor::DType;
+    fn run<T: Copy + Send + Sync + std::ops::Add<Output = T>>(dst: &mut [T], src: &[T]) {
+        use rayon::prelude::*;
+        let body = |d: &mut [T], s: &[T]| {
+            for (d, &s) in d.iter_mut().zip(s) {
+                *d = *d + s;
+            }
+        };
+        if dst.len() < 1 << 16 || crate::cpu::threads::num_threads() <= 1 {
+            body(dst, src);
+        } else {
+            let c = dst.len().div_ceil(crate::cpu::threads::num_threads() * 2).next_multiple_of(64);
+            crate::cpu::threads::install(|| dst.par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| body(d, s)));
+        }
+    }
+    if p.same_tensor(g) || p.dtype() != g.dtype() || p.shape() != g.shape() {
+        return false;
+    }
+    let (pd, gd) = (p.data(), g.data());
+    if !pd.layout.is_contiguous() || !gd.layout.is_contiguous() || pd.base_ptr() == gd.base_ptr() {
+        return false;
+    }
+    let n = pd.numel();
+    // SAFETY: both are contiguous buffers of n elements of the matched dtype; p's is not g's
+    unsafe {
+        match p.dtype() {
+            DType::F32 => run(
+                std::slice::from_raw_parts_mut(pd.base_ptr() as *mut f32, n),
+                std::slice::from_raw_parts(gd.base_ptr() as *const f32, n),
+            ),
+            DType::F64 => run(
+                std::slice::from_raw_parts_mut(pd.base_ptr() as *mut f64, n),
+                std::slice::from_raw_parts(gd.base_ptr() as *const f64, n),
+            ),
+            _ => return false,
+        }
+    }
+    drop((pd, gd));
+    p.bump_version();
+    true
 }
 
 /// `tensor.backward(gradient)`: an implicit gradient of ones only for single-element outputs.

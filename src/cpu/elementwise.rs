@@ -5,17 +5,63 @@ use super::iter::for_each_run;
 use crate::error::Result;
 use crate::tensor::layout::{broadcast_shapes, Layout};
 use crate::tensor::{Element, Tensor, TensorData};
+use rayon::prelude::*;
+
+/// Below this many elements a map runs on the calling thread.
+const GRAIN: usize = 32 * 1024;
+
+/// The chunk length that spreads `n` elements over the pool, or None to run inline.
+fn chunk_len(n: usize) -> Option<usize> {
+    if n < GRAIN {
+        return None;
+    }
+    let t = super::threads::num_threads();
+    (t > 1).then(|| n.div_ceil(t * 4).max(GRAIN / 4).next_multiple_of(64))
+}
+
+/// `dst[i] = f(x[i])` over equal-length slices, on threads when large.
+fn map1<T: Element, U: Element>(x: &[T], dst: &mut [U], f: &(impl Fn(T) -> U + Sync)) {
+    let body = |x: &[T], d: &mut [U]| {
+        for (d, &a) in d.iter_mut().zip(x) {
+            *d = f(a);
+        }
+    };
+    match chunk_len(dst.len()) {
+        None => body(x, dst),
+        Some(c) => super::threads::install(|| x.par_chunks(c).zip(dst.par_chunks_mut(c)).for_each(|(x, d)| body(x, d))),
+    }
+}
+
+/// `dst[i] = f(x[i], y[i])` (or with `y` a single value), on threads when large.
+fn map2<T: Element, U: Element>(x: &[T], y: Option<&[T]>, y0: T, dst: &mut [U], f: &(impl Fn(T, T) -> U + Sync)) {
+    let body = |off: usize, x: &[T], d: &mut [U]| match y {
+        Some(y) => {
+            for ((d, &a), &b) in d.iter_mut().zip(x).zip(&y[off..off + x.len()]) {
+                *d = f(a, b);
+            }
+        }
+        None => {
+            for (d, &a) in d.iter_mut().zip(x) {
+                *d = f(a, y0);
+            }
+        }
+    };
+    match chunk_len(dst.len()) {
+        None => body(0, x, dst),
+        Some(c) => super::threads::install(|| {
+            x.par_chunks(c).zip(dst.par_chunks_mut(c)).enumerate().for_each(|(i, (x, d))| body(i * c, x, d))
+        }),
+    }
+}
 
 /// out[i] = f(a[i]) for a contiguous output of `a`'s shape.
-pub fn unary_map<T: Element, U: Element>(a: &TensorData, f: impl Fn(T) -> U) -> Result<TensorData> {
+pub fn unary_map<T: Element, U: Element>(a: &TensorData, f: impl Fn(T) -> U + Sync) -> Result<TensorData> {
     debug_assert_eq!(a.dtype, T::DTYPE);
     let out = Tensor::empty(&a.layout.shape, U::DTYPE, a.device())?.data();
     let po = out.base_ptr() as *mut U;
     if a.layout.is_contiguous() {
         let (src, dst) = unsafe { (a.as_slice::<T>(), out.as_mut_slice::<U>()) };
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = f(s);
-        }
+        map1(src, dst, &f);
         return Ok(out);
     }
     let pa = a.base_ptr() as *const T;
@@ -31,7 +77,7 @@ pub fn unary_map<T: Element, U: Element>(a: &TensorData, f: impl Fn(T) -> U) -> 
 pub fn binary_map<T: Element, U: Element>(
     a: &TensorData,
     b: &TensorData,
-    f: impl Fn(T, T) -> U,
+    f: impl Fn(T, T) -> U + Sync,
 ) -> Result<TensorData> {
     debug_assert!(a.dtype == T::DTYPE && b.dtype == T::DTYPE);
     let shape = broadcast_shapes(&a.layout.shape, &b.layout.shape)?;
@@ -42,23 +88,18 @@ pub fn binary_map<T: Element, U: Element>(
         let dst = out.as_mut_slice::<U>();
         if ac && bc && a.numel() == n && b.numel() == n {
             let (x, y) = (a.as_slice::<T>(), b.as_slice::<T>());
-            for i in 0..n {
-                dst[i] = f(x[i], y[i]);
-            }
+            map2(x, Some(y), T::from_f64(0.0), dst, &f);
             return Ok(out);
         }
         if ac && a.numel() == n && b.numel() == 1 {
             let (x, y) = (a.as_slice::<T>(), *(b.base_ptr() as *const T));
-            for i in 0..n {
-                dst[i] = f(x[i], y);
-            }
+            map2(x, None, y, dst, &f);
             return Ok(out);
         }
         if bc && b.numel() == n && a.numel() == 1 {
             let (x, y) = (*(a.base_ptr() as *const T), b.as_slice::<T>());
-            for i in 0..n {
-                dst[i] = f(x, y[i]);
-            }
+            let g = |p: T, q: T| f(q, p);
+            map2(y, None, x, dst, &g);
             return Ok(out);
         }
     }

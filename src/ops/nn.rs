@@ -12,11 +12,62 @@ fn f(v: f64) -> Scalar {
 
 /// `input @ weight^T + bias`.
 pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+    let fused = w.dim() == 2
+        && x.dim() >= 1
+        && x.shape()[x.dim() - 1] == w.shape()[1]
+        && x.dtype() == w.dtype()
+        && b.is_none_or(|b| b.dtype() == w.dtype() && b.dim() <= 1);
+    if !fused {
+        return linear_composed(x, w, b);
+    }
+    let y = crate::autograd::with_grad_mode(false, || linear_composed(x, w, b))?;
+    let mut inputs = vec![x, w];
+    inputs.extend(b);
+    if crate::autograd::needs_grad(&inputs) {
+        record_linear(x, w, b, &y);
+    }
+    Ok(y)
+}
+
+fn linear_composed(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     let y = super::linalg::matmul(x, &super::shape::t(w)?)?;
     match b {
         Some(b) => super::arith::binary(super::arith::BinOp::Add, &y, b),
         None => Ok(y),
     }
+}
+
+/// One node for `x @ w^T + b`: the weight's gradient is computed as `g^T @ x`, contiguous in
+/// `w`'s layout, so it accumulates into `.grad` without a transposing copy.
+fn record_linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>, y: &Tensor) {
+    let (rx, rw, rb) = (x.requires_grad(), w.requires_grad(), b.is_some_and(|b| b.requires_grad()));
+    let (xs, ws) = (x.clone(), w.clone());
+    let b_meta = b.map(|b| (b.shape(), b.dtype()));
+    let mut inputs = vec![x, w];
+    inputs.extend(b);
+    crate::autograd::record("AddmmBackward0", &inputs, &[y], move |_, g| {
+        let n_in = if b_meta.is_some() { 3 } else { 2 };
+        let Some(g) = &g[0] else { return Ok(vec![None; n_in]) };
+        let (out_f, in_f) = (ws.shape()[0], ws.shape()[1]);
+        let g2 = super::shape::reshape(g, &[-1, out_f])?;
+        let gx = if rx {
+            let r = super::linalg::mm(&g2, &ws)?;
+            Some(super::shape::reshape(&r, &xs.shape())?)
+        } else {
+            None
+        };
+        let gw = if rw {
+            let x2 = super::shape::reshape(&xs, &[-1, in_f])?;
+            Some(super::linalg::mm(&super::shape::t(&g2)?, &x2)?)
+        } else {
+            None
+        };
+        let mut r = vec![gx, gw];
+        if let Some((bs, bd)) = &b_meta {
+            r.push(if rb { Some(super::shape::grad_to_input(g.clone(), bs, *bd)?) } else { None });
+        }
+        Ok(r)
+    });
 }
 
 /// `beta * input + alpha * product`, with PyTorch's rule that beta = 0 ignores input (NaN too).

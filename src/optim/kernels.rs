@@ -84,6 +84,65 @@ pub fn adam_step(p: &Tensor, g: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&T
     Ok(())
 }
 
+/// Adam's constants in the parameter's type.
+struct AdamQ<T> {
+    b1: T,
+    b2: T,
+    ob1: T,
+    ob2: T,
+    wd: T,
+    eps: T,
+    sqrt_bc2: T,
+    neg_step: T,
+    decay: T,
+    decoupled: bool,
+    has_wd: bool,
+}
+
+/// One run of the update over equal-length slices (`xs`: amsgrad's running max of `vs`).
+#[inline(always)]
+fn adam_run<T: Float>(ps: &mut [T], gs: &[T], ms: &mut [T], vs: &mut [T], xs: Option<&mut [T]>, q: &AdamQ<T>) {
+    let n = ps.len();
+    let (gs, ms, vs) = (&gs[..n], &mut ms[..n], &mut vs[..n]);
+    let mut xs = xs.map(|x| &mut x[..n]);
+    for i in 0..n {
+        let mut grad = gs[i];
+        if q.decoupled {
+            if q.has_wd {
+                ps[i] = ps[i] * q.decay;
+            }
+        } else if q.has_wd {
+            grad = grad + q.wd * ps[i];
+        }
+        ms[i] = ms[i] * q.b1;
+        ms[i] = ms[i] + q.ob1 * grad;
+        vs[i] = vs[i] * q.b2;
+        vs[i] = vs[i] + q.ob2 * grad * grad;
+        let second = match xs.as_deref_mut() {
+            Some(x) => {
+                // max_out propagates NaN like torch.max
+                x[i] = if vs[i].is_nan() || vs[i] > x[i] { vs[i] } else { x[i] };
+                x[i]
+            }
+            None => vs[i],
+        };
+        let denom = second.sqrt() / q.sqrt_bc2 + q.eps;
+        ps[i] = ps[i] + q.neg_step * ms[i] / denom;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn adam_run_avx2<T: Float>(ps: &mut [T], gs: &[T], ms: &mut [T], vs: &mut [T], xs: Option<&mut [T]>, q: &AdamQ<T>) {
+    adam_run(ps, gs, ms, vs, xs, q)
+}
+
+/// A pointer that may cross to the pool's threads (each thread touches its own range).
+#[derive(Clone, Copy)]
+struct Shared<T>(*mut T);
+unsafe impl<T> Send for Shared<T> {}
+unsafe impl<T> Sync for Shared<T> {}
+
 unsafe fn adam<T: Float + crate::tensor::Element>(
     p: &Tensor,
     g: &Tensor,
@@ -93,37 +152,45 @@ unsafe fn adam<T: Float + crate::tensor::Element>(
     k: &AdamConsts,
 ) {
     let (ps, gs, ms, vs) = (slice::<T>(p), slice::<T>(g), slice::<T>(m), slice::<T>(v));
-    let mut xs = vmax.map(|t| slice::<T>(t));
-    let (b1, b2) = (c::<T>(k.beta1), c::<T>(k.beta2));
-    let (ob1, ob2) = (c::<T>(1.0 - k.beta1), c::<T>(1.0 - k.beta2));
-    let (wd, eps) = (c::<T>(k.wd), c::<T>(k.eps));
-    let sqrt_bc2 = c::<T>(k.bias_correction2.sqrt());
-    let neg_step = c::<T>(-(k.lr / k.bias_correction1));
-    let decay = c::<T>(1.0 - k.lr * k.wd);
-    for i in 0..ps.len() {
-        let mut grad = gs[i];
-        if k.decoupled {
-            if k.wd != 0.0 {
-                ps[i] = ps[i] * decay;
-            }
-        } else if k.wd != 0.0 {
-            grad = grad + wd * ps[i];
+    let q = AdamQ {
+        b1: c::<T>(k.beta1),
+        b2: c::<T>(k.beta2),
+        ob1: c::<T>(1.0 - k.beta1),
+        ob2: c::<T>(1.0 - k.beta2),
+        wd: c::<T>(k.wd),
+        eps: c::<T>(k.eps),
+        sqrt_bc2: c::<T>(k.bias_correction2.sqrt()),
+        neg_step: c::<T>(-(k.lr / k.bias_correction1)),
+        decay: c::<T>(1.0 - k.lr * k.wd),
+        decoupled: k.decoupled,
+        has_wd: k.wd != 0.0,
+    };
+    let n = ps.len();
+    let ptrs = (Shared(ps.as_mut_ptr()), Shared(gs.as_mut_ptr()), Shared(ms.as_mut_ptr()), Shared(vs.as_mut_ptr()));
+    let xp = vmax.map(|t| Shared(slice::<T>(t).as_mut_ptr()));
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2");
+    let run = |lo: usize, hi: usize| {
+        let len = hi - lo;
+        let (p, g, m, v) = ptrs;
+        let (ps, gs) = (std::slice::from_raw_parts_mut(p.0.add(lo), len), std::slice::from_raw_parts(g.0.add(lo) as *const T, len));
+        let (ms, vs) = (std::slice::from_raw_parts_mut(m.0.add(lo), len), std::slice::from_raw_parts_mut(v.0.add(lo), len));
+        let xs = xp.map(|x| std::slice::from_raw_parts_mut(x.0.add(lo), len));
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            return adam_run_avx2(ps, gs, ms, vs, xs, &q);
         }
-        ms[i] = ms[i] * b1;
-        ms[i] = ms[i] + ob1 * grad;
-        vs[i] = vs[i] * b2;
-        vs[i] = vs[i] + ob2 * grad * grad;
-        let second = match xs.as_deref_mut() {
-            Some(x) => {
-                // max_out propagates NaN like torch.max
-                x[i] = if vs[i].is_nan() || vs[i] > x[i] { vs[i] } else { x[i] };
-                x[i]
-            }
-            None => vs[i],
-        };
-        let denom = second.sqrt() / sqrt_bc2 + eps;
-        ps[i] = ps[i] + neg_step * ms[i] / denom;
+        adam_run(ps, gs, ms, vs, xs, &q)
+    };
+    const GRAIN: usize = 1 << 15;
+    let threads = crate::cpu::threads::num_threads();
+    if n < 2 * GRAIN || threads <= 1 {
+        run(0, n);
+        return;
     }
+    use rayon::prelude::*;
+    let chunk = n.div_ceil(threads * 2).next_multiple_of(64);
+    crate::cpu::threads::install(|| (0..n.div_ceil(chunk)).into_par_iter().for_each(|c| run(c * chunk, ((c + 1) * chunk).min(n))));
 }
 
 pub fn rmsprop_step(

@@ -42,9 +42,58 @@ unsafe fn lanes_sum_avx2<T: Real>(xs: &[T]) -> f64 {
     lanes_sum(xs)
 }
 
+/// f32 sums: 32 f32 lanes over blocks of 512 values (16 per lane, so the f32 partial sums stay
+/// short), each block's lanes added into f64 lanes; twice the SIMD width of f64 lanes alone, and
+/// at least as accurate as PyTorch's f32 cascade.
+#[inline(always)]
+fn f32_block_sum(xs: &[f32]) -> f64 {
+    const L: usize = 32;
+    const B: usize = 512;
+    let mut acc64 = [0f64; L];
+    let mut blocks = xs.chunks_exact(B);
+    for blk in &mut blocks {
+        let mut acc = [0f32; L];
+        for c in blk.chunks_exact(L) {
+            for j in 0..L {
+                acc[j] += c[j];
+            }
+        }
+        for j in 0..L {
+            acc64[j] += acc[j] as f64;
+        }
+    }
+    let mut w = L;
+    while w > 1 {
+        w /= 2;
+        for j in 0..w {
+            acc64[j] += acc64[j + w];
+        }
+    }
+    let mut s = acc64[0];
+    for &x in blocks.remainder() {
+        s += x as f64;
+    }
+    s
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn f32_block_sum_avx2(xs: &[f32]) -> f64 {
+    f32_block_sum(xs)
+}
+
 /// Sum of a contiguous run of floats, as f64.
 #[inline]
 pub fn sum_slice<T: Real>(xs: &[T]) -> f64 {
+    if T::DTYPE == crate::tensor::DType::F32 {
+        // SAFETY: T is f32 (its dtype says so)
+        let xs = unsafe { std::slice::from_raw_parts(xs.as_ptr() as *const f32, xs.len()) };
+        #[cfg(target_arch = "x86_64")]
+        if xs.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {
+            return unsafe { f32_block_sum_avx2(xs) };
+        }
+        return f32_block_sum(xs);
+    }
     #[cfg(target_arch = "x86_64")]
     if xs.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {
         return unsafe { lanes_sum_avx2(xs) };
