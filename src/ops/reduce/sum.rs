@@ -50,13 +50,16 @@ fn f32_block_sum(xs: &[f32]) -> f64 {
     const L: usize = 32;
     const B: usize = 512;
     let mut acc64 = [0f64; L];
-    let mut blocks = xs.chunks_exact(B);
-    for blk in &mut blocks {
+    for blk in xs.chunks(B) {
         let mut acc = [0f32; L];
-        for c in blk.chunks_exact(L) {
+        let mut it = blk.chunks_exact(L);
+        for c in &mut it {
             for j in 0..L {
                 acc[j] += c[j];
             }
+        }
+        for (a, &x) in acc.iter_mut().zip(it.remainder()) {
+            *a += x;
         }
         for j in 0..L {
             acc64[j] += acc[j] as f64;
@@ -69,11 +72,7 @@ fn f32_block_sum(xs: &[f32]) -> f64 {
             acc64[j] += acc64[j + w];
         }
     }
-    let mut s = acc64[0];
-    for &x in blocks.remainder() {
-        s += x as f64;
-    }
-    s
+    acc64[0]
 }
 
 #[cfg(target_arch = "x86_64")]
