@@ -216,11 +216,9 @@ fn add_in_place(p: &Tensor, g: &Tensor) -> bool {
                 *d = *d + s;
             }
         };
-        if dst.len() < 1 << 16 || crate::cpu::threads::num_threads() <= 1 {
-            body(dst, src);
-        } else {
-            let c = dst.len().div_ceil(crate::cpu::threads::num_threads() * 2).next_multiple_of(64);
-            crate::cpu::threads::install(|| dst.par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| body(d, s)));
+        match crate::cpu::threads::chunk_len(dst.len()) {
+            None => body(dst, src),
+            Some(c) => crate::cpu::threads::install(|| dst.par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| body(d, s))),
         }
     }
     if p.same_tensor(g) || p.dtype() != g.dtype() || p.shape() != g.shape() {

@@ -7,17 +7,7 @@ use crate::tensor::layout::{broadcast_shapes, Layout};
 use crate::tensor::{Element, Tensor, TensorData};
 use rayon::prelude::*;
 
-/// Below this many elements a map runs on the calling thread.
-const GRAIN: usize = 32 * 1024;
-
-/// The chunk length that spreads `n` elements over the pool, or None to run inline.
-fn chunk_len(n: usize) -> Option<usize> {
-    if n < GRAIN {
-        return None;
-    }
-    let t = super::threads::num_threads();
-    (t > 1).then(|| n.div_ceil(t * 4).max(GRAIN / 4).next_multiple_of(64))
-}
+use super::threads::chunk_len;
 
 /// `dst[i] = f(x[i])` over equal-length slices, on threads when large.
 fn map1<T: Element, U: Element>(x: &[T], dst: &mut [U], f: &(impl Fn(T) -> U + Sync)) {

@@ -41,3 +41,25 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let p = pool().read().clone();
     p.install(f)
 }
+
+/// Below this many elements a loop runs on the calling thread.
+pub const GRAIN: usize = 32 * 1024;
+
+/// The chunk length that spreads `n` elements over the pool (about four chunks per thread, 64-
+/// element aligned), or None to run on the calling thread.
+pub fn chunk_len(n: usize) -> Option<usize> {
+    if n < GRAIN {
+        return None;
+    }
+    let t = num_threads();
+    (t > 1).then(|| n.div_ceil(t * 4).max(GRAIN / 4).next_multiple_of(64))
+}
+
+/// Runs `body(lo, hi)` over the chunks of `0..n` that [`chunk_len`] picks, on the pool.
+pub fn for_ranges(n: usize, body: impl Fn(usize, usize) + Sync) {
+    use rayon::prelude::*;
+    match chunk_len(n) {
+        None => body(0, n),
+        Some(c) => install(|| (0..n.div_ceil(c)).into_par_iter().for_each(|i| body(i * c, ((i + 1) * c).min(n)))),
+    }
+}

@@ -182,15 +182,7 @@ unsafe fn adam<T: Float + crate::tensor::Element>(
         }
         adam_run(ps, gs, ms, vs, xs, &q)
     };
-    const GRAIN: usize = 1 << 15;
-    let threads = crate::cpu::threads::num_threads();
-    if n < 2 * GRAIN || threads <= 1 {
-        run(0, n);
-        return;
-    }
-    use rayon::prelude::*;
-    let chunk = n.div_ceil(threads * 2).next_multiple_of(64);
-    crate::cpu::threads::install(|| (0..n.div_ceil(chunk)).into_par_iter().for_each(|c| run(c * chunk, ((c + 1) * chunk).min(n))));
+    crate::cpu::threads::for_ranges(n, run);
 }
 
 pub fn rmsprop_step(

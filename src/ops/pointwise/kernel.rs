@@ -11,7 +11,7 @@ use half::{bf16, f16};
 use rayon::prelude::*;
 
 /// Outputs with at least this many elements are computed on several threads.
-pub const GRAIN: usize = 32 * 1024;
+pub use crate::cpu::threads::GRAIN;
 
 /// An element type with the type its arithmetic runs in.
 pub trait Num: Element {

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Element count from which a kernel is split across threads.
-pub const GRAIN: usize = 32 * 1024;
+pub use crate::cpu::threads::GRAIN;
 /// Elements per gathered run or f16/bf16 conversion buffer.
 const CHUNK: usize = 256;
 
@@ -60,17 +60,8 @@ unsafe fn dense_slice_mut<'a, T: Element>(d: &TensorData) -> &'a mut [T] {
     std::slice::from_raw_parts_mut(d.base_ptr() as *mut T, d.numel())
 }
 
-/// Splits a length-`n` job across threads: the chunk size, or None to run it inline.
-fn split(n: usize) -> Option<usize> {
-    if n < GRAIN {
-        return None;
-    }
-    let t = crate::cpu::threads::num_threads();
-    if t <= 1 {
-        return None;
-    }
-    Some(n.div_ceil(t * 4).max(GRAIN / 4).next_multiple_of(64))
-}
+// a length-n job's chunk size across threads, or None to run it inline
+use crate::cpu::threads::chunk_len as split;
 
 fn run1<S: Element, D: Element>(src: &[S], dst: &mut [D], k: &(impl Fn(&[S], &mut [D]) + Sync)) {
     match split(dst.len()) {
