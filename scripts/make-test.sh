@@ -50,7 +50,15 @@ do_lib() { cargo build --release; }
 
 # `cargo build` first: tests/exported_symbols.rs dlopens target/debug/libtorchrs.so, which
 # `cargo test` alone leaves in target/debug/deps/ (a fresh clone has no target/debug/libtorchrs.so)
-do_cargo() { cargo build && cargo test --no-fail-fast; }
+# The output also goes to target/make-test-cargo.log: the summary repeats its failures (CI shows
+# only the end of the output).
+cargo_log=$root/target/make-test-cargo.log cargo_ran=0
+do_cargo() {
+  cargo_ran=1
+  mkdir -p "$root/target"
+  { cargo build && cargo test --no-fail-fast; } 2>&1 | tee "$cargo_log"
+  return "${PIPESTATUS[0]}"
+}
 
 do_ctest() {
   local b=capi-tests/build rc=0
@@ -139,5 +147,9 @@ for i in "${!names[@]}"; do
   esac
 done
 echo "  total time: $((SECONDS / 60))m $((SECONDS % 60))s"
+if [[ $cargo_ran -eq 1 ]] && grep -qE '^test .* FAILED$|panicked at|^error' "$cargo_log"; then
+  echo "  cargo failures (from $cargo_log):"
+  grep -E '^test .* FAILED$|panicked at|^error' -A2 "$cargo_log" | head -40 | sed 's/^/    /'
+fi
 echo "make-test: $pass passed, $fail failed, $skip skipped"
 [[ $fail -eq 0 ]]

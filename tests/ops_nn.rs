@@ -87,3 +87,27 @@ fn losses_and_layers_match_pytorch() {
     }
     assert!(failures.is_empty(), "{} cases failed:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Many small products in one bmm (run one per task) equal the products done one at a time,
+/// also with a broadcast (stride 0) batch.
+#[test]
+fn batched_small_products_match_single_products() {
+    use torchrs::ops::{linalg, shape};
+    use torchrs::tensor::{DType, Device};
+    torchrs::tensor::random::manual_seed(5);
+    let a = N::randn(&[48, 40, 72], DType::F32, Device::Cpu).unwrap();
+    let b = N::randn(&[48, 72, 56], DType::F32, Device::Cpu).unwrap();
+    let shared = N::randn(&[1, 72, 56], DType::F32, Device::Cpu).unwrap();
+    let shared_b = N::expand(&shared, &[48, 72, 56], false).unwrap();
+    for rhs in [&b, &shared_b] {
+        let all = linalg::bmm(&a, rhs).unwrap();
+        assert_eq!(&all.shape()[..], &[48, 40, 56]);
+        for i in [0i64, 1, 23, 47] {
+            let one = linalg::mm(&shape::select(&a, 0, i).unwrap(), &shape::select(rhs, 0, i).unwrap()).unwrap();
+            let got = shape::select(&all, 0, i).unwrap().to_vec::<f32>().unwrap();
+            let want = one.to_vec::<f32>().unwrap();
+            let diff = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0f32, f32::max);
+            assert!(diff < 1e-4, "batch {i}: max difference {diff}");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::iter::for_each_run;
 use crate::error::Result;
-use crate::tensor::{layout::Layout, DType, Element, Tensor, TensorData};
+use crate::tensor::{layout::Layout, DType, Element, TensorData};
 use crate::with_dtype;
 
 /// Converts one element, through i64 between integer types and through f64 otherwise.
@@ -60,7 +60,7 @@ pub fn copy_into(dst: &TensorData, src: &TensorData) -> Result<()> {
 
 /// A new contiguous copy of `src` in `dtype`.
 pub fn to_contiguous_dtype(src: &TensorData, dtype: DType) -> Result<TensorData> {
-    let out = Tensor::empty(&src.layout.shape, dtype, src.device())?.data();
+    let out = TensorData::empty(&src.layout.shape, dtype, src.device())?;
     copy_into(&out, src)?;
     Ok(out)
 }

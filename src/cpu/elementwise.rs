@@ -4,7 +4,7 @@
 use super::iter::for_each_run;
 use crate::error::Result;
 use crate::tensor::layout::{broadcast_shapes, Layout};
-use crate::tensor::{Element, Tensor, TensorData};
+use crate::tensor::{Element, TensorData};
 use rayon::prelude::*;
 
 use super::threads::chunk_len;
@@ -47,7 +47,7 @@ fn map2<T: Element, U: Element>(x: &[T], y: Option<&[T]>, y0: T, dst: &mut [U], 
 /// out[i] = f(a[i]) for a contiguous output of `a`'s shape.
 pub fn unary_map<T: Element, U: Element>(a: &TensorData, f: impl Fn(T) -> U + Sync) -> Result<TensorData> {
     debug_assert_eq!(a.dtype, T::DTYPE);
-    let out = Tensor::empty(&a.layout.shape, U::DTYPE, a.device())?.data();
+    let out = TensorData::empty(&a.layout.shape, U::DTYPE, a.device())?;
     let po = out.base_ptr() as *mut U;
     if a.layout.is_contiguous() {
         let (src, dst) = unsafe { (a.as_slice::<T>(), out.as_mut_slice::<U>()) };
@@ -71,7 +71,7 @@ pub fn binary_map<T: Element, U: Element>(
 ) -> Result<TensorData> {
     debug_assert!(a.dtype == T::DTYPE && b.dtype == T::DTYPE);
     let shape = broadcast_shapes(&a.layout.shape, &b.layout.shape)?;
-    let out = Tensor::empty(&shape, U::DTYPE, a.device())?.data();
+    let out = TensorData::empty(&shape, U::DTYPE, a.device())?;
     let n = out.numel();
     let (ac, bc) = (a.layout.is_contiguous(), b.layout.is_contiguous());
     unsafe {

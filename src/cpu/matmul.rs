@@ -3,7 +3,7 @@
 
 use super::iter::for_each_run;
 use crate::error::Result;
-use crate::tensor::{Element, Tensor, TensorData};
+use crate::tensor::{Element, TensorData};
 use crate::with_dtype;
 
 /// Work (m*n*k) above which gemm may use the thread pool.
@@ -14,41 +14,50 @@ const PARALLEL_WORK: usize = 128 * 128 * 128;
 pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     let (bsz, m, k) = (a.layout.shape[0], a.layout.shape[1] as usize, a.layout.shape[2] as usize);
     let n = c.layout.shape[2] as usize;
-    let out = Tensor::empty(&[bsz, m as i64, n as i64], a.dtype, a.device())?.data();
+    let out = TensorData::empty(&[bsz, m as i64, n as i64], a.dtype, a.device())?;
     if out.numel() == 0 {
         return Ok(out);
     }
     let (sa, sc) = (&a.layout.strides, &c.layout.strides);
-    let threads = if m * n * k >= PARALLEL_WORK { rayon::current_num_threads() } else { 1 };
+    let work = m * n * k;
+    let threads = if work >= PARALLEL_WORK { super::threads::num_threads() } else { 1 };
+    // element offsets of every batch's output and operands
     let batch_stride = [(m * n) as i64];
-    let ob = out.base_ptr();
-    for_each_run(
-        &[bsz],
-        [&batch_stride[..], &sa[..1], &sc[..1]],
-        [0, 0, 0],
-        |o, len, s| {
-            for bi in 0..len as isize {
-                let (oo, oa, oc) = (o[0] + bi * s[0], o[1] + bi * s[1], o[2] + bi * s[2]);
-                with_dtype!(a.dtype, T, {
-                    unsafe {
-                        gemm_one::<T>(
-                            (ob as *mut T).offset(oo),
-                            (a.base_ptr() as *const T).offset(oa),
-                            (c.base_ptr() as *const T).offset(oc),
-                            (m, n, k),
-                            (sa[1] as isize, sa[2] as isize),
-                            (sc[1] as isize, sc[2] as isize),
-                            threads,
-                        )
-                    }
-                })
+    let mut offsets = Vec::with_capacity(bsz as usize);
+    for_each_run(&[bsz], [&batch_stride[..], &sa[..1], &sc[..1]], [0, 0, 0], |o, len, s| {
+        for bi in 0..len as isize {
+            offsets.push((o[0] + bi * s[0], o[1] + bi * s[1], o[2] + bi * s[2]));
+        }
+    });
+    let (ob, pa, pc) = (out.base_ptr() as usize, a.base_ptr() as usize, c.base_ptr() as usize);
+    let one = |&(oo, oa, oc): &(isize, isize, isize), threads: usize| {
+        with_dtype!(a.dtype, T, {
+            // SAFETY: offsets from the operands' layouts; each batch writes its own output block
+            unsafe {
+                gemm_one::<T>(
+                    (ob as *mut T).offset(oo),
+                    (pa as *const T).offset(oa),
+                    (pc as *const T).offset(oc),
+                    (m, n, k),
+                    (sa[1] as isize, sa[2] as isize),
+                    (sc[1] as isize, sc[2] as isize),
+                    n as isize,
+                    threads,
+                )
             }
-        },
-    );
+        })
+    };
+    if threads == 1 && offsets.len() > 1 && work * offsets.len() >= PARALLEL_WORK && super::threads::num_threads() > 1 {
+        // many small products: one per task, each single-threaded
+        use rayon::prelude::*;
+        super::threads::install(|| offsets.par_iter().for_each(|o| one(o, 1)));
+    } else {
+        offsets.iter().for_each(|o| one(o, threads));
+    }
     Ok(out)
 }
 
-/// One product dst (m x n, row-major contiguous) = a (m x k) @ c (k x n) with element strides.
+/// One product dst (m x n, rows `dst_rs` apart) = a (m x k) @ c (k x n) with element strides.
 unsafe fn gemm_one<T: Element>(
     dst: *mut T,
     a: *const T,
@@ -56,6 +65,7 @@ unsafe fn gemm_one<T: Element>(
     (m, n, k): (usize, usize, usize),
     (a_rs, a_cs): (isize, isize),
     (c_rs, c_cs): (isize, isize),
+    dst_rs: isize,
     threads: usize,
 ) {
     let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
@@ -63,21 +73,28 @@ unsafe fn gemm_one<T: Element>(
         ($t:ty, $zero:expr, $one:expr) => {
             gemm::gemm::<$t>(
                 m, n, k,
-                dst as *mut $t, 1, n as isize, false,
+                dst as *mut $t, 1, dst_rs, false,
                 a as *const $t, a_cs, a_rs,
                 c as *const $t, c_cs, c_rs,
                 $zero, $one, false, false, false, par,
             )
         };
     }
-    match T::DTYPE {
+    let run = || match T::DTYPE {
         crate::tensor::DType::F32 => call_gemm!(f32, 0.0f32, 1.0f32),
         crate::tensor::DType::F64 => call_gemm!(f64, 0.0f64, 1.0f64),
         crate::tensor::DType::F16 => call_gemm!(gemm::f16, gemm::f16::ZERO, gemm::f16::ONE),
-        _ => naive(dst, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs)),
+        _ => naive(dst, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs), dst_rs),
+    };
+    if threads > 1 {
+        // on our pool's threads, not rayon's global pool (SAFETY: the buffers outlive the call)
+        super::threads::install_raw(run)
+    } else {
+        run()
     }
 }
 
+/// The plain loop for the dtypes gemm does not have (integers wrap, as PyTorch's do).
 unsafe fn naive<T: Element>(
     dst: *mut T,
     a: *const T,
@@ -85,6 +102,7 @@ unsafe fn naive<T: Element>(
     (m, n, k): (usize, usize, usize),
     (a_rs, a_cs): (isize, isize),
     (c_rs, c_cs): (isize, isize),
+    dst_rs: isize,
 ) {
     let float = T::DTYPE.is_float();
     for i in 0..m {
@@ -99,7 +117,7 @@ unsafe fn naive<T: Element>(
                     si = si.wrapping_add(x.to_i64().wrapping_mul(y.to_i64()));
                 }
             }
-            *dst.add(i * n + j) = if float { T::from_f64(sf) } else { T::from_i64(si) };
+            *dst.offset(i as isize * dst_rs + j as isize) = if float { T::from_f64(sf) } else { T::from_i64(si) };
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::copy::contiguous_as;
 use crate::error::Result;
 use crate::tensor::layout::Dims;
-use crate::tensor::{DType, Element, Tensor, TensorData};
+use crate::tensor::{DType, Element, TensorData};
 
 /// Output shape of a reduction over `dims` (sorted, unique, wrapped).
 pub fn reduced_shape(shape: &[i64], dims: &[usize], keepdim: bool) -> Dims {
@@ -36,7 +36,7 @@ pub fn reduce_map<T: Element, U: Element>(
     let permuted = TensorData { layout: a.layout.permute(&perm), ..a.clone() };
     let c = contiguous_as(&permuted, T::DTYPE)?;
     let out_shape = reduced_shape(&a.layout.shape, &all, keepdim);
-    let out = Tensor::empty(&out_shape, U::DTYPE, a.device())?.data();
+    let out = TensorData::empty(&out_shape, U::DTYPE, a.device())?;
     let group: usize = all.iter().map(|&d| a.layout.shape[d] as usize).product();
     unsafe {
         let src = c.as_slice::<T>();

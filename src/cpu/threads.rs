@@ -42,6 +42,34 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     p.install(f)
 }
 
+/// A raw pointer that may cross into pool tasks (each task touches a disjoint part).
+#[derive(Clone, Copy)]
+pub struct SendPtr<T>(pub *mut T);
+unsafe impl<T> Send for SendPtr<T> {}
+unsafe impl<T> Sync for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    /// The pointer (a method, so closures capture the whole `SendPtr`).
+    #[inline(always)]
+    pub fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+/// [`install`] for a closure holding raw pointers (a gemm call on tensor buffers).
+///
+/// # Safety
+/// What the pointers point at must be usable from the pool's threads until `f` returns.
+pub unsafe fn install_raw<R: Send>(f: impl FnOnce() -> R) -> R {
+    struct AssertSend<F>(F);
+    unsafe impl<F> Send for AssertSend<F> {}
+    let w = AssertSend(f);
+    install(move || {
+        let w = w;
+        (w.0)()
+    })
+}
+
 /// Below this many elements a loop runs on the calling thread.
 pub const GRAIN: usize = 32 * 1024;
 

@@ -46,6 +46,16 @@ fn kernel<T: Element + num_traits::NumOps>(op: BinOp, a: &TensorData, b: &Tensor
     }
 }
 
+/// `a op c` for a float number `c` already in `a`'s type.
+fn scalar_kernel<T: Element + num_traits::NumOps>(op: BinOp, a: &TensorData, c: T) -> Result<TensorData> {
+    match op {
+        BinOp::Add => unary_map::<T, T>(a, |x| x + c),
+        BinOp::Sub => unary_map::<T, T>(a, |x| x - c),
+        BinOp::Mul => unary_map::<T, T>(a, |x| x * c),
+        BinOp::Div => unary_map::<T, T>(a, |x| x / c),
+    }
+}
+
 /// Integer add/sub/mul wrap around like PyTorch's, never a Rust overflow panic.
 macro_rules! int_kernel {
     ($t:ty, $op:expr, $a:expr, $b:expr) => {
@@ -163,8 +173,13 @@ pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
     if op == BinOp::Div {
         dtype = div_dtype(dtype);
     }
-    let st = scalar_tensor(*s, dtype);
-    let out = compute(op, &a.data(), &st.data(), dtype)?;
+    let da = a.data();
+    let out = match (da.dtype == dtype, dtype) {
+        // the common float case without a scalar tensor for the operand
+        (true, DType::F32) => Tensor::from_data(scalar_kernel::<f32>(op, &da, crate::tensor::create::scalar_as(*s))?),
+        (true, DType::F64) => Tensor::from_data(scalar_kernel::<f64>(op, &da, crate::tensor::create::scalar_as(*s))?),
+        _ => compute(op, &da, &scalar_tensor(*s, dtype).data(), dtype)?,
+    };
     if needs_grad(&[a]) {
         let (s, ma) = (*s, (a.shape(), a.dtype()));
         record_unsaved("ScalarOpBackward0", &[a], &[&out], move |_, g| {

@@ -7,11 +7,25 @@ use smallvec::SmallVec;
 /// Dimensions, inline up to six (the common case never allocates).
 pub type Dims = SmallVec<[i64; 6]>;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Layout {
     pub shape: Dims,
     pub strides: Dims,
     pub offset: usize,
+}
+
+/// `Dims` holding a copy of `s` (one memcpy: smallvec's generic `From<&[T]>`/`clone` go
+/// element by element, which showed in profiles of small ops).
+#[inline]
+pub fn dims(s: &[i64]) -> Dims {
+    Dims::from_slice(s)
+}
+
+impl Clone for Layout {
+    #[inline]
+    fn clone(&self) -> Layout {
+        Layout { shape: dims(&self.shape), strides: dims(&self.strides), offset: self.offset }
+    }
 }
 
 /// The strides of a contiguous (row-major) tensor of this shape.
@@ -75,7 +89,7 @@ pub fn broadcast_shapes(a: &[i64], b: &[i64]) -> Result<Dims> {
 
 impl Layout {
     pub fn contiguous(shape: &[i64]) -> Layout {
-        Layout { shape: shape.into(), strides: contiguous_strides(shape), offset: 0 }
+        Layout { shape: dims(shape), strides: contiguous_strides(shape), offset: 0 }
     }
 
     pub fn ndim(&self) -> usize {

@@ -5,6 +5,7 @@ pub mod dtype;
 pub mod device;
 pub mod scalar;
 pub mod storage;
+pub mod pool;
 pub mod layout;
 #[allow(clippy::module_inception)]
 mod tensor;

@@ -2,15 +2,13 @@
 
 use super::Device;
 use crate::error::Result;
-use std::alloc::{self, Layout as AllocLayout};
+use super::pool;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-const ALIGN: usize = 64;
 
 /// Who owns the bytes.
 enum Owner {
-    /// Allocated by us with `ALIGN` alignment.
-    Own,
+    /// Taken from the buffer pool, with this capacity.
+    Own(usize),
     /// Borrowed from the caller (`at_tensor_of_blob`): never freed by us.
     Borrowed,
 }
@@ -50,23 +48,15 @@ impl Storage {
                 version: AtomicU64::new(0),
             });
         }
-        let layout = AllocLayout::from_size_align(nbytes, ALIGN)
-            .map_err(|_| crate::error::Error::msg(format!("torchrs: cannot allocate {nbytes} bytes")))?;
         // Refuse absurd sizes instead of aborting the process in the allocator.
         if nbytes > (1usize << 46) {
             crate::bail!("torchrs: cannot allocate {nbytes} bytes: too large");
         }
-        let ptr = unsafe {
-            if zero {
-                alloc::alloc_zeroed(layout)
-            } else {
-                alloc::alloc(layout)
-            }
-        };
+        let (ptr, cap) = pool::acquire(nbytes, zero);
         if ptr.is_null() {
             crate::bail!("torchrs: out of memory allocating {nbytes} bytes");
         }
-        Ok(Storage { ptr, nbytes, owner: Owner::Own, device: Device::Cpu, version: AtomicU64::new(0) })
+        Ok(Storage { ptr, nbytes, owner: Owner::Own(cap), device: Device::Cpu, version: AtomicU64::new(0) })
     }
 
     /// Wraps memory owned by the caller, without copying (`at_tensor_of_blob`).
@@ -101,8 +91,9 @@ impl Storage {
 
 impl Drop for Storage {
     fn drop(&mut self) {
-        if let Owner::Own = self.owner {
-            unsafe { alloc::dealloc(self.ptr, AllocLayout::from_size_align_unchecked(self.nbytes, ALIGN)) }
+        if let Owner::Own(cap) = self.owner {
+            // SAFETY: ptr and cap came from one pool::acquire; no view outlives the storage
+            unsafe { pool::release(self.ptr, cap) }
         }
     }
 }

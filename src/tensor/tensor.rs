@@ -16,7 +16,23 @@ pub struct TensorData {
     pub dtype: DType,
 }
 
+/// The bytes a contiguous tensor of this shape and dtype needs, or the error for an unusable
+/// device, a negative size or an overflow.
+fn buffer_bytes(shape: &[i64], dtype: DType, device: Device) -> Result<usize> {
+    device.check_available()?;
+    checked_numel(shape)?
+        .checked_mul(dtype.size())
+        .ok_or_else(|| crate::error::Error::msg(format!("torchrs: shape {shape:?} is too large")))
+}
+
 impl TensorData {
+    /// A new contiguous buffer of this shape, elements not initialised yet (what kernels
+    /// write their results into before wrapping them in a [`Tensor`]).
+    pub fn empty(shape: &[i64], dtype: DType, device: Device) -> Result<TensorData> {
+        let bytes = buffer_bytes(shape, dtype, device)?;
+        Ok(TensorData { storage: Arc::new(Storage::uninit(bytes)?), layout: Layout::contiguous(shape), dtype })
+    }
+
     pub fn device(&self) -> Device {
         self.storage.device()
     }
@@ -75,20 +91,11 @@ impl Tensor {
 
     /// A new contiguous tensor whose elements are not initialised yet.
     pub fn empty(shape: &[i64], dtype: DType, device: Device) -> Result<Tensor> {
-        device.check_available()?;
-        let n = checked_numel(shape)?;
-        let bytes = n
-            .checked_mul(dtype.size())
-            .ok_or_else(|| crate::error::Error::msg(format!("torchrs: shape {shape:?} is too large")))?;
-        Ok(Self::from_parts(Arc::new(Storage::uninit(bytes)?), Layout::contiguous(shape), dtype))
+        Ok(Self::from_data(TensorData::empty(shape, dtype, device)?))
     }
 
     pub fn zeros(shape: &[i64], dtype: DType, device: Device) -> Result<Tensor> {
-        device.check_available()?;
-        let n = checked_numel(shape)?;
-        let bytes = n
-            .checked_mul(dtype.size())
-            .ok_or_else(|| crate::error::Error::msg(format!("torchrs: shape {shape:?} is too large")))?;
+        let bytes = buffer_bytes(shape, dtype, device)?;
         Ok(Self::from_parts(Arc::new(Storage::zeroed(bytes)?), Layout::contiguous(shape), dtype))
     }
 
@@ -123,11 +130,11 @@ impl Tensor {
     }
 
     pub fn shape(&self) -> Dims {
-        self.0.data.read().layout.shape.clone()
+        super::layout::dims(&self.0.data.read().layout.shape)
     }
 
     pub fn strides(&self) -> Dims {
-        self.0.data.read().layout.strides.clone()
+        super::layout::dims(&self.0.data.read().layout.strides)
     }
 
     pub fn layout(&self) -> Layout {

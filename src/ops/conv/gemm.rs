@@ -4,19 +4,7 @@
 
 use crate::tensor::Element;
 
-/// A raw pointer that may cross into rayon tasks (each task touches a disjoint part).
-#[derive(Clone, Copy)]
-pub struct SendPtr<T>(pub *mut T);
-unsafe impl<T> Send for SendPtr<T> {}
-unsafe impl<T> Sync for SendPtr<T> {}
-
-impl<T> SendPtr<T> {
-    /// The pointer (a method, so closures capture the whole `SendPtr`).
-    #[inline(always)]
-    pub fn get(self) -> *mut T {
-        self.0
-    }
-}
+pub use crate::cpu::threads::SendPtr;
 
 /// A strided matrix operand: element (i, j) is at `ptr[i * rs + j * cs]`.
 #[derive(Clone, Copy)]
@@ -98,13 +86,20 @@ macro_rules! float_acc {
                 } else {
                     gemm::Parallelism::None
                 };
-                gemm::gemm::<$t>(
+                let run = || gemm::gemm::<$t>(
                     m, n, k,
                     dst.ptr, dst.cs, dst.rs, accumulate,
                     a.ptr, a.cs, a.rs,
                     b.ptr, b.cs, b.rs,
                     1.0, 1.0, false, false, false, par,
                 );
+                // gemm's threads must be our pool's (outside `install` they would be rayon's
+                // global pool: a second set of threads competing for the same cores)
+                match par {
+                    gemm::Parallelism::None => run(),
+                    // SAFETY: the operands outlive the call, which returns when gemm is done
+                    _ => unsafe { crate::cpu::threads::install_raw(run) },
+                }
             }
         }
     };

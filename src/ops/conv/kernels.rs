@@ -7,7 +7,7 @@ use super::geom::Geom;
 use super::im2col::{col2im, im2col};
 use crate::cpu::copy::contiguous_as;
 use crate::error::Result;
-use crate::tensor::{DType, Device, Tensor, TensorData};
+use crate::tensor::{DType, Device, TensorData};
 use rayon::prelude::*;
 
 /// Which product of the geometry to compute.
@@ -51,7 +51,7 @@ fn compute<T: Acc>(form: Form, a: &TensorData, b: &TensorData, bias: Option<&Ten
     let a = contiguous_as(a, T::DTYPE)?;
     let b = contiguous_as(b, T::DTYPE)?;
     let bias = bias.map(|t| contiguous_as(t, T::DTYPE)).transpose()?;
-    let out = Tensor::empty(&form.out_shape(g), T::DTYPE, Device::Cpu)?.data();
+    let out = TensorData::empty(&form.out_shape(g), T::DTYPE, Device::Cpu)?;
     if out.numel() == 0 {
         return Ok(out);
     }

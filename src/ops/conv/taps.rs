@@ -140,7 +140,7 @@ fn apply_typed<T: Acc>(x: &TensorData, maps: &[Option<Taps>], adjoint: bool) -> 
         };
         if n + 1 == passes.len() {
             let dims: Vec<i64> = cur.iter().map(|&v| v as i64).collect();
-            let out = Tensor::empty(&dims, T::DTYPE, crate::tensor::Device::Cpu)?.data();
+            let out = TensorData::empty(&dims, T::DTYPE, crate::tensor::Device::Cpu)?;
             pass(src, unsafe { out.as_mut_slice::<T>() }, outer, inner, t, adjoint);
             return Ok(out);
         }

@@ -43,7 +43,7 @@ fn strides_through(t: &TensorData, index_ndim: usize, d: usize) -> (Dims, i64) {
 fn gather_values(t: &TensorData, d: usize, index: &TensorData) -> Result<TensorData> {
     let size = t.layout.shape.get(d).copied().unwrap_or(1);
     check_range(index, d, size)?;
-    let out = Tensor::empty(&index.layout.shape, t.dtype, t.device())?.data();
+    let out = TensorData::empty(&index.layout.shape, t.dtype, t.device())?;
     let (st, sd) = strides_through(t, index.layout.ndim(), d);
     let (pi, sd) = (index.base_ptr() as *const i64, sd as isize);
     with_size!(t.dtype.size(), E, {

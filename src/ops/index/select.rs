@@ -23,7 +23,7 @@ pub fn split3(shape: &[i64], d: usize) -> (usize, usize, usize) {
 
 /// Rows `idx` of `t` along `d` (indices already checked), as a new contiguous tensor.
 pub fn select_rows(t: &TensorData, d: usize, idx: &[i64], out_shape: &[i64]) -> Result<TensorData> {
-    let out = Tensor::empty(out_shape, t.dtype, t.device())?.data();
+    let out = TensorData::empty(out_shape, t.dtype, t.device())?;
     if out.numel() == 0 {
         return Ok(out);
     }

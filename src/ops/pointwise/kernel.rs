@@ -6,7 +6,7 @@ use crate::cpu::iter::for_each_run;
 use crate::cpu::threads;
 use crate::error::Result;
 use crate::tensor::layout::broadcast_shapes;
-use crate::tensor::{Device, Dims, Element, Tensor, TensorData};
+use crate::tensor::{Device, Dims, Element, TensorData};
 use half::{bf16, f16};
 use rayon::prelude::*;
 
@@ -120,17 +120,7 @@ impl<T: Element> Src<T> {
 }
 
 /// A raw pointer that kernels share between threads; every thread writes disjoint elements.
-#[derive(Clone, Copy)]
-pub struct SyncPtr<T>(pub *mut T);
-unsafe impl<T> Send for SyncPtr<T> {}
-unsafe impl<T> Sync for SyncPtr<T> {}
-impl<T> SyncPtr<T> {
-    /// The pointer (a method, so closures capture the whole `Send` wrapper).
-    #[inline(always)]
-    pub fn get(self) -> *mut T {
-        self.0
-    }
-}
+pub use crate::cpu::threads::SendPtr as SyncPtr;
 
 /// Calls `body(start, len)` over `[0, n)`: once for small `n`, in parallel chunks otherwise.
 pub fn split(n: usize, body: impl Fn(usize, usize) + Sync) {
@@ -202,7 +192,7 @@ pub fn map2<A: Element, B: Element, U: Element>(
     f: impl Fn(A, B) -> U + Sync,
 ) -> Result<TensorData> {
     let shape = out_shape(&[a.shape(), b.shape()])?;
-    let out = Tensor::empty(&shape, U::DTYPE, out_device(&[a.device(), b.device()]))?.data();
+    let out = TensorData::empty(&shape, U::DTYPE, out_device(&[a.device(), b.device()]))?;
     let n = out.numel();
     if n == 0 {
         return Ok(out);
@@ -277,7 +267,7 @@ pub fn map3<A: Element, B: Element, C: Element, U: Element>(
     f: impl Fn(A, B, C) -> U + Sync,
 ) -> Result<TensorData> {
     let shape = out_shape(&[a.shape(), b.shape(), c.shape()])?;
-    let out = Tensor::empty(&shape, U::DTYPE, out_device(&[a.device(), b.device(), c.device()]))?.data();
+    let out = TensorData::empty(&shape, U::DTYPE, out_device(&[a.device(), b.device(), c.device()]))?;
     let n = out.numel();
     if n == 0 {
         return Ok(out);

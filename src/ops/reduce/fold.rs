@@ -208,7 +208,7 @@ pub fn fill_rows<T: Element, U: Send>(d: &TensorData, plan: &Plan, out: &mut [U]
 /// Runs `f(row)` for each output and collects the results into a new contiguous tensor of
 /// the plan's output shape.
 pub fn reduce_into<T: Element, U: Element>(d: &TensorData, plan: &Plan, f: impl Fn(Row<'_, T>) -> U + Sync) -> Result<TensorData> {
-    let out = crate::tensor::Tensor::empty(&plan.out_shape, U::DTYPE, d.device())?.data();
+    let out = crate::tensor::TensorData::empty(&plan.out_shape, U::DTYPE, d.device())?;
     fill_rows(d, plan, unsafe { out.as_mut_slice::<U>() }, f);
     Ok(out)
 }

@@ -64,7 +64,7 @@ fn extreme_values(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> R
             let xs = unsafe { d.as_slice::<T>() };
             let parts = super::fold::split_parallel(xs.len(), |r| lane_extreme(&xs[r], max));
             let v = lane_extreme(&parts, max);
-            let out = Tensor::empty(&plan.out_shape, d.dtype, d.device())?.data();
+            let out = TensorData::empty(&plan.out_shape, d.dtype, d.device())?;
             unsafe { out.as_mut_slice::<T>()[0] = v };
             return Ok(out);
         }
@@ -87,8 +87,8 @@ fn op_name(max: bool, arg: bool) -> &'static str {
 /// Values and indices of the extremes of `d` over `dims` (empty: all).
 fn extremes(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> Result<(TensorData, TensorData)> {
     let plan = Plan::new(&d.layout, dims, keepdim);
-    let vals = Tensor::empty(&plan.out_shape, d.dtype, d.device())?.data();
-    let idx = Tensor::empty(&plan.out_shape, DType::I64, d.device())?.data();
+    let vals = TensorData::empty(&plan.out_shape, d.dtype, d.device())?;
+    let idx = TensorData::empty(&plan.out_shape, DType::I64, d.device())?;
     with_dtype!(d.dtype, T, {
         let mut pairs = vec![(T::zero(), 0usize); plan.n_out];
         fill_rows::<T, (T, usize)>(d, &plan, &mut pairs, |row| extreme(row, max));

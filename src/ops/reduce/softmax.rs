@@ -235,7 +235,7 @@ simd_dispatch!(backward_dispatch, backward_block_avx2, backward_block, (g: &[T],
 /// The fused forward on a tensor already of the compute dtype.
 fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
     let c = contiguous_as(x, x.dtype)?;
-    let out = Tensor::empty(&c.layout.shape, c.dtype, c.device())?.data();
+    let out = TensorData::empty(&c.layout.shape, c.dtype, c.device())?;
     let s = shape3(&c.layout.shape, d);
     with_float_dtype!(c.dtype, T, {
         let (src, dst) = unsafe { (c.as_slice::<T>(), out.as_mut_slice::<T>()) };

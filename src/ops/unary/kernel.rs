@@ -6,7 +6,7 @@ use crate::cpu::copy::contiguous_as;
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
 use crate::tensor::layout::{broadcast_shapes, Layout};
-use crate::tensor::{DType, Element, Storage, Tensor, TensorData};
+use crate::tensor::{DType, Element, Storage, TensorData};
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
 use rayon::prelude::*;
@@ -39,7 +39,7 @@ pub fn is_dense(l: &Layout) -> bool {
 /// A new tensor laid out like the dense view `l` (same strides), of dtype `dtype`.
 fn empty_dense_like(l: &Layout, dtype: DType, like: &TensorData) -> Result<TensorData> {
     if l.is_contiguous() {
-        return Ok(Tensor::empty(&l.shape, dtype, like.device())?.data());
+        return TensorData::empty(&l.shape, dtype, like.device());
     }
     let storage = Arc::new(Storage::uninit(l.numel() * dtype.size())?);
     let strides = l.strides.iter().zip(&l.shape).map(|(&s, &n)| if n == 1 { 1 } else { s }).collect();
@@ -94,7 +94,7 @@ pub fn map<S: Element, D: Element>(a: &TensorData, k: impl Fn(&[S], &mut [D]) + 
     if a.numel() >= GRAIN {
         return map(&contiguous_as(a, S::DTYPE)?, k);
     }
-    let out = Tensor::empty(&a.layout.shape, D::DTYPE, a.device())?.data();
+    let out = TensorData::empty(&a.layout.shape, D::DTYPE, a.device())?;
     let (pa, po) = (a.base_ptr() as *const S, out.base_ptr() as *mut D);
     let mut buf = [S::zero(); CHUNK];
     for_each_run(&a.layout.shape, [&out.layout.strides, &a.layout.strides], [0, 0], |o, n, s| unsafe {
@@ -137,7 +137,7 @@ pub fn map2<S: Element, D: Element>(
         crate::cpu::copy::to_contiguous_dtype(&view, S::DTYPE)
     };
     let (a, b) = (flat(a)?, flat(b)?);
-    let out = Tensor::empty(&shape, D::DTYPE, a.device())?.data();
+    let out = TensorData::empty(&shape, D::DTYPE, a.device())?;
     unsafe { run2(a.as_slice::<S>(), b.as_slice::<S>(), out.as_mut_slice::<D>(), &k) };
     Ok(out)
 }
