@@ -129,6 +129,16 @@ fn bad_images_are_errors() {
     big[16..20].copy_from_slice(&60000u32.to_be_bytes());
     big[20..24].copy_from_slice(&60000u32.to_be_bytes());
     assert!(load_image_from_memory(&big).is_err());
+    // a JPEG of 860 bytes whose header declares 44048 x 3072 pixels (found by fuzz/image): refused
+    // before decoding, from memory and from a file
+    let huge = std::fs::read(data("huge_declared.jpg")).unwrap();
+    assert_eq!(huge.len(), 860);
+    let e = load_image_from_memory(&huge).unwrap_err().0;
+    assert!(e.contains("declares 3072x44048 pixels"), "{e}");
+    let e = load_image(&data("huge_declared.jpg")).unwrap_err().0;
+    assert!(e.contains("cannot decode image '") && e.contains("declares"), "{e}");
+    // small images compress far less than the limit allows: the fixtures still decode
+    assert!(load_image_from_memory(&png).is_ok());
     let t2 = Tensor::zeros(&[4, 4], DType::U8, Device::Cpu).unwrap();
     assert_eq!(save_image(&t2, &tmp("x.png")).unwrap_err().0, "invalid number of dimensions, should be 3");
     assert_eq!(resize_image(&t2, 2, 2).unwrap_err().0, "invalid number of dimensions, should be 3");

@@ -20,17 +20,47 @@ fn from_rgb(img: image::DynamicImage) -> Result<Tensor> {
     Tensor::from_vec(rgb.into_raw(), &[h as i64, w as i64, 3])
 }
 
+/// A decoded image may take at most this many times the bytes of its file (or `DECODE_FLOOR`):
+/// a tiny file that declares a huge image (a JPEG of 860 bytes declaring 44048x3072 pixels, found
+/// by the fuzzer) would otherwise allocate and decode hundreds of megabytes of padding.
+const MAX_EXPANSION: u64 = 1024;
+const DECODE_FLOOR: u64 = 64 << 20;
+
+/// Decodes an encoded image (`what` names it in errors) into `[h, w, 3]` u8, after checking the
+/// size its header declares against the size of the data.
+/// `by_name`: the format the file name says (TGA has no signature to guess from); the content's
+/// signature wins when it has one.
+fn decode(data: &[u8], what: &str, by_name: Option<ImageFormat>) -> Result<Tensor> {
+    let reader = || {
+        let mut r = image::ImageReader::new(Cursor::new(data));
+        if let Some(f) = by_name {
+            r.set_format(f);
+        }
+        r.with_guessed_format().map_err(img_err)
+    };
+    let bad = |e: image::ImageError| img_err(format!("cannot decode {what}: {e}"));
+    let (w, h) = reader()?.into_dimensions().map_err(bad)?;
+    // the decoders hold up to four channels of u8 (or two bytes per channel: the check is a bound
+    // on the declared size, not an exact count)
+    let declared = w as u64 * h as u64 * 4;
+    let limit = (data.len() as u64).saturating_mul(MAX_EXPANSION).max(DECODE_FLOOR);
+    crate::ensure!(
+        declared <= limit,
+        "torchrs: cannot decode {what}: its header declares {w}x{h} pixels, more than {} bytes of data can hold",
+        data.len()
+    );
+    from_rgb(reader()?.decode().map_err(bad)?)
+}
+
 /// Decodes a PNG, JPEG, BMP or TGA file into `[h, w, 3]` u8.
 pub fn load_image(path: &str) -> Result<Tensor> {
-    let r = image::ImageReader::open(path).map_err(|e| img_err(format!("cannot open image '{path}': {e}")))?;
-    let r = r.with_guessed_format().map_err(img_err)?;
-    from_rgb(r.decode().map_err(|e| img_err(format!("cannot decode image '{path}': {e}")))?)
+    let data = std::fs::read(path).map_err(|e| img_err(format!("cannot open image '{path}': {e}")))?;
+    decode(&data, &format!("image '{path}'"), ImageFormat::from_path(path).ok())
 }
 
 /// Decodes an encoded image held in memory into `[h, w, 3]` u8.
 pub fn load_image_from_memory(data: &[u8]) -> Result<Tensor> {
-    let r = image::ImageReader::new(Cursor::new(data)).with_guessed_format().map_err(img_err)?;
-    from_rgb(r.decode().map_err(|e| img_err(format!("cannot decode image: {e}")))?)
+    decode(data, "image", None)
 }
 
 /// Checks an `[h, w, c]` image tensor and returns it as contiguous u8 bytes with its sizes.
