@@ -41,7 +41,6 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
                     (m, n, k),
                     (sa[1] as isize, sa[2] as isize),
                     (sc[1] as isize, sc[2] as isize),
-                    n as isize,
                     threads,
                 )
             }
@@ -57,7 +56,7 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     Ok(out)
 }
 
-/// One product dst (m x n, rows `dst_rs` apart) = a (m x k) @ c (k x n) with element strides.
+/// One product dst (m x n, row-major contiguous) = a (m x k) @ c (k x n) with element strides.
 unsafe fn gemm_one<T: Element>(
     dst: *mut T,
     a: *const T,
@@ -65,7 +64,6 @@ unsafe fn gemm_one<T: Element>(
     (m, n, k): (usize, usize, usize),
     (a_rs, a_cs): (isize, isize),
     (c_rs, c_cs): (isize, isize),
-    dst_rs: isize,
     threads: usize,
 ) {
     let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
@@ -73,7 +71,7 @@ unsafe fn gemm_one<T: Element>(
         ($t:ty, $zero:expr, $one:expr) => {
             gemm::gemm::<$t>(
                 m, n, k,
-                dst as *mut $t, 1, dst_rs, false,
+                dst as *mut $t, 1, n as isize, false,
                 a as *const $t, a_cs, a_rs,
                 c as *const $t, c_cs, c_rs,
                 $zero, $one, false, false, false, par,
@@ -84,7 +82,7 @@ unsafe fn gemm_one<T: Element>(
         crate::tensor::DType::F32 => call_gemm!(f32, 0.0f32, 1.0f32),
         crate::tensor::DType::F64 => call_gemm!(f64, 0.0f64, 1.0f64),
         crate::tensor::DType::F16 => call_gemm!(gemm::f16, gemm::f16::ZERO, gemm::f16::ONE),
-        _ => naive(dst, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs), dst_rs),
+        _ => naive(dst, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs)),
     };
     if threads > 1 {
         // on our pool's threads, not rayon's global pool (SAFETY: the buffers outlive the call)
@@ -102,7 +100,6 @@ unsafe fn naive<T: Element>(
     (m, n, k): (usize, usize, usize),
     (a_rs, a_cs): (isize, isize),
     (c_rs, c_cs): (isize, isize),
-    dst_rs: isize,
 ) {
     let float = T::DTYPE.is_float();
     for i in 0..m {
@@ -117,7 +114,7 @@ unsafe fn naive<T: Element>(
                     si = si.wrapping_add(x.to_i64().wrapping_mul(y.to_i64()));
                 }
             }
-            *dst.offset(i as isize * dst_rs + j as isize) = if float { T::from_f64(sf) } else { T::from_i64(si) };
+            *dst.add(i * n + j) = if float { T::from_f64(sf) } else { T::from_i64(si) };
         }
     }
 }

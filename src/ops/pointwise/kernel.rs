@@ -122,23 +122,10 @@ impl<T: Element> Src<T> {
 /// A raw pointer that kernels share between threads; every thread writes disjoint elements.
 pub use crate::cpu::threads::SendPtr as SyncPtr;
 
-/// Calls `body(start, len)` over `[0, n)`: once for small `n`, in parallel chunks otherwise.
+/// Calls `body(start, len)` over `[0, n)`: once for small `n`, in parallel chunks otherwise
+/// (the chunks of [`threads::for_ranges`], the one chunking rule of the CPU kernels).
 pub fn split(n: usize, body: impl Fn(usize, usize) + Sync) {
-    let threads = if n >= GRAIN { threads::num_threads() } else { 1 };
-    if threads <= 1 {
-        body(0, n);
-        return;
-    }
-    let chunks = (n / (GRAIN / 4)).clamp(2, threads * 4);
-    let chunk = n.div_ceil(chunks);
-    threads::install(|| {
-        (0..chunks).into_par_iter().for_each(|c| {
-            let s = c * chunk;
-            if s < n {
-                body(s, chunk.min(n - s));
-            }
-        })
-    });
+    threads::for_ranges(n, |lo, hi| body(lo, hi - lo));
 }
 
 /// `for_each_run` over `shape`, split across threads along its first non-trivial dim when large.

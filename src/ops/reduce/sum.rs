@@ -74,10 +74,10 @@ unsafe fn f32_sum_avx2(xs: &[f32]) -> f64 {
 }
 
 /// Sum of a contiguous run of floats, as f64.
-#[inline]
 /// Every value is widened to f64 before it is added: f32 partial sums (even short ones) lose
 /// about sqrt(n) roundings, which on long sums with cancellation is more than PyTorch's cascade
 /// loses; f64 lanes lose nothing measurable, and the result does not depend on the thread count.
+#[inline]
 pub fn sum_slice<T: Real>(xs: &[T]) -> f64 {
     #[cfg(target_arch = "x86_64")]
     if T::DTYPE == crate::tensor::DType::F32 && xs.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {
