@@ -26,7 +26,7 @@ lib:
 	$(CARGO) build --release
 
 header:
-	TORCHRS_BLESS=1 $(CARGO) test --test header
+	TORCHRS_BLESS=1 $(CARGO) test --test suite header::
 
 build/demo: examples/c/demo.c include/torchrs.h lib
 	@mkdir -p build

@@ -16,6 +16,8 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# no incremental cache: on a fresh clone it only costs disk (it was 13 GB of target/debug)
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 only=${MAKE_TEST_STEPS:-}
 

@@ -1,5 +1,5 @@
 //! The committed C header must equal what cbindgen generates from the source now.
-//! `TORCHRS_BLESS=1 cargo test --test header` rewrites it.
+//! `TORCHRS_BLESS=1 cargo test --test suite header::` rewrites it.
 
 use std::path::Path;
 
@@ -23,6 +23,6 @@ fn committed_header_is_fresh() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "include/torchrs.h is stale: run `make header` (TORCHRS_BLESS=1 cargo test --test header) and commit it"
+        "include/torchrs.h is stale: run `make header` (TORCHRS_BLESS=1 cargo test --test suite header::) and commit it"
     );
 }

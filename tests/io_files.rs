@@ -2,9 +2,9 @@
 //! their EXPECTED.md) and the files of tools/fixtures/gen_io.py (tests/data/io, values in
 //! expected.json), through `torchrs::io` and through the C functions tch calls.
 
-mod common;
+use crate::common;
 
-use common::{dtype, num};
+use crate::common::{dtype, num};
 use serde_json::Value;
 use std::ffi::{c_char, c_void, CStr, CString};
 use torchrs::capi::handles::tensor_arg;

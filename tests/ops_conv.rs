@@ -3,7 +3,7 @@
 //! strided and transposed inputs, the gradients of sum(output * w), second-order gradients,
 //! and PyTorch's error messages.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use torchrs::autograd::engine;

@@ -2,10 +2,10 @@
 //! tools/fixtures/gen_index.py), through the `AtgApi` entry points; plus in-place,
 //! random-sampling and large-input checks.
 
-mod common;
-mod fixture_ops;
+use crate::common;
+use crate::fixture_ops;
 
-use fixture_ops::{b, f, i, opt_i, run_group, s};
+use crate::fixture_ops::{b, f, i, opt_i, run_group, s};
 use serde_json::Value;
 use torchrs::capi::generated::AtgApi;
 use torchrs::error::Result;

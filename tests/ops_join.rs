@@ -2,10 +2,10 @@
 //! (tests/fixtures/join.json from tools/fixtures/gen_join.py), through the `AtgApi` entry
 //! points; plus out= and large-input checks.
 
-mod common;
-mod fixture_ops;
+use crate::common;
+use crate::fixture_ops;
 
-use fixture_ops::{f, i, ints, opt_i, run_group, s};
+use crate::fixture_ops::{f, i, ints, opt_i, run_group, s};
 use serde_json::Value;
 use torchrs::capi::generated::AtgApi;
 use torchrs::error::Result;

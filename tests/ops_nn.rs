@@ -1,7 +1,7 @@
 //! Losses and layer ops against PyTorch (tests/fixtures/nn.json from tools/fixtures/gen_nn.py):
 //! forward values and the gradients of sum(output * w).
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use torchrs::capi::generated::AtgApi;

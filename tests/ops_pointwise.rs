@@ -3,7 +3,7 @@
 //! dtype, shape and values (integers exactly), PyTorch's errors, the identity of in-place and
 //! out= results, and gradients; a second test checks the threaded paths on large inputs.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use torchrs::capi::generated::AtgApi;

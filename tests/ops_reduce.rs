@@ -2,10 +2,10 @@
 //! tools/fixtures/gen_reduce.py): values, gradients and error texts, through the `AtgApi`
 //! entry points C callers use; plus large-input checks of the fast and threaded paths.
 
-mod common;
-mod fixture_ops;
+use crate::common;
+use crate::fixture_ops;
 
-use fixture_ops::{b, f, i, ints, opt_dtype, opt_i, opt_ints, run_group};
+use crate::fixture_ops::{b, f, i, ints, opt_dtype, opt_i, opt_ints, run_group};
 use serde_json::Value;
 use torchrs::capi::generated::AtgApi;
 use torchrs::error::Result;

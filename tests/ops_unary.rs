@@ -3,9 +3,9 @@
 //! gradients, gradients of gradients, the fused `*_backward` ops, in-place and out= variants,
 //! and the threaded and vectorized paths on large tensors.
 
-mod common;
+use crate::common;
 
-use common::{assert_close, fixture, tensor};
+use crate::common::{assert_close, fixture, tensor};
 use serde_json::Value;
 use std::collections::HashMap;
 use torchrs::autograd::engine::run;

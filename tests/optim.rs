@@ -1,6 +1,6 @@
 //! Optimizer trajectories equal torch.optim's over 5 steps (fixtures from tools/fixtures/gen_optim.py).
 
-mod common;
+use crate::common;
 
 use torchrs::optim::{Algorithm, Optimizer, Options};
 use torchrs::{DType, Tensor};
