@@ -1,5 +1,6 @@
 //! CPU kernels: strided iteration, copies and casts, elementwise maps, reductions and matmul.
 
+pub mod isa;
 pub mod iter;
 pub mod copy;
 pub mod elementwise;

@@ -81,7 +81,8 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
     }
 }
 
-const W: usize = 8;
+/// Independent lanes of the row loops (one AVX-512 register of f32, two AVX2 ones).
+const W: usize = 16;
 
 /// The maximum of a row and whether it holds a NaN, over `W` independent lanes.
 #[inline(always)]
@@ -209,28 +210,38 @@ where
     }
 }
 
-/// Runs a block kernel compiled for AVX2+FMA when the CPU has them (the kernels are
+/// Runs a block kernel compiled for AVX-512 or AVX2+FMA when the CPU has them (the kernels are
 /// `#[inline(always)]` generics, so each instantiation vectorises for the wider registers).
 macro_rules! simd_dispatch {
-    ($name:ident, $avx:ident, $kernel:ident, ($($a:ident: $t:ty),*)) => {
+    ($name:ident, $avx:ident, $avx512:ident, $kernel:ident, ($($a:ident: $t:ty),*)) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $avx<T: Real>($($a: $t),*) where T::C: FastExp {
             $kernel::<T>($($a),*)
         }
 
-        fn $name<T: Real>($($a: $t),*) where T::C: FastExp {
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-                return unsafe { $avx::<T>($($a),*) };
-            }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+        unsafe fn $avx512<T: Real>($($a: $t),*) where T::C: FastExp {
             $kernel::<T>($($a),*)
+        }
+
+        fn $name<T: Real>($($a: $t),*) where T::C: FastExp {
+            use crate::cpu::isa::{isa, Isa};
+            match isa() {
+                // SAFETY: the CPU was probed for these features
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => unsafe { $avx512::<T>($($a),*) },
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => unsafe { $avx::<T>($($a),*) },
+                _ => $kernel::<T>($($a),*),
+            }
         }
     };
 }
 
-simd_dispatch!(forward_block, forward_block_avx2, softmax_block, (x: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
-simd_dispatch!(backward_dispatch, backward_block_avx2, backward_block, (g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
+simd_dispatch!(forward_block, forward_block_avx2, forward_block_avx512, softmax_block, (x: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
+simd_dispatch!(backward_dispatch, backward_block_avx2, backward_block_avx512, backward_block, (g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
 
 /// The fused forward on a tensor already of the compute dtype.
 fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {

@@ -3,6 +3,7 @@
 //! builds of the f32 loops picked at run time and f16/bf16 computed in f32 chunks.
 
 use crate::cpu::copy::contiguous_as;
+use crate::cpu::isa::{isa, Isa};
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
 use crate::tensor::layout::{broadcast_shapes, Layout};
@@ -183,39 +184,6 @@ mod wide {
     pub unsafe fn each2_avx512<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], d: &mut [f32], f: &F) {
         super::each2_impl(a, b, d, f)
     }
-}
-
-/// Which f32 build to run, probed once.
-#[derive(Clone, Copy, PartialEq)]
-enum Isa {
-    Base,
-    Avx2,
-    Avx512,
-}
-
-fn isa() -> Isa {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::atomic::{AtomicU8, Ordering};
-        static ISA: AtomicU8 = AtomicU8::new(0);
-        match ISA.load(Ordering::Relaxed) {
-            1 => return Isa::Base,
-            2 => return Isa::Avx2,
-            3 => return Isa::Avx512,
-            _ => {}
-        }
-        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-        let avx512 = avx2
-            && is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512dq")
-            && is_x86_feature_detected!("avx512vl");
-        let v = if avx512 { Isa::Avx512 } else if avx2 { Isa::Avx2 } else { Isa::Base };
-        ISA.store(v as u8 + 1, Ordering::Relaxed);
-        v
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    Isa::Base
 }
 
 /// `dst[i] = f(src[i])` on f32, in the widest vector build this CPU runs.
