@@ -8,6 +8,7 @@ mod fixture_ops;
 mod autograd_release;
 mod exported_symbols;
 mod gotch_symbols;
+mod gradcheck;
 mod header;
 mod io_crosscheck;
 mod io_files;

@@ -1,6 +1,7 @@
 //! Copies and casts between any two dtypes and layouts (the engine of contiguous, to, copy_, clone).
 
 use super::iter::for_each_run;
+use super::threads::{for_ranges, SendPtr};
 use crate::error::Result;
 use crate::tensor::{layout::Layout, DType, Element, TensorData};
 use crate::with_dtype;
@@ -17,6 +18,23 @@ pub fn convert<S: Element, D: Element>(s: S) -> D {
     }
 }
 
+/// Below this many bytes a contiguous run is copied by the calling thread alone.
+const PARALLEL_COPY_BYTES: usize = 256 * 1024;
+
+/// `memmove` of `bytes` bytes; large copies between disjoint buffers are split across threads.
+///
+/// # Safety
+/// Both ranges must be valid for `bytes` bytes.
+unsafe fn copy_bytes(src: *const u8, dst: *mut u8, bytes: usize) {
+    let overlap = (src as usize) < dst as usize + bytes && (dst as usize) < src as usize + bytes;
+    if overlap || bytes < PARALLEL_COPY_BYTES {
+        std::ptr::copy(src, dst, bytes);
+        return;
+    }
+    let (s, d) = (SendPtr(src as *mut u8), SendPtr(dst));
+    for_ranges(bytes, |lo, hi| unsafe { std::ptr::copy_nonoverlapping(s.get().add(lo), d.get().add(lo), hi - lo) });
+}
+
 fn copy_typed<S: Element, D: Element>(dst: &TensorData, src_layout: &Layout, src_ptr: *const S) {
     let dst_ptr = dst.base_ptr() as *mut D;
     for_each_run(
@@ -26,7 +44,7 @@ fn copy_typed<S: Element, D: Element>(dst: &TensorData, src_layout: &Layout, src
         |o, n, s| unsafe {
             let (mut pd, mut ps) = (dst_ptr.offset(o[0]), src_ptr.offset(o[1]));
             if s[0] == 1 && s[1] == 1 && S::DTYPE == D::DTYPE {
-                std::ptr::copy(ps as *const u8, pd as *mut u8, n * std::mem::size_of::<S>());
+                copy_bytes(ps as *const u8, pd as *mut u8, n * std::mem::size_of::<S>());
                 return;
             }
             for _ in 0..n {
@@ -52,6 +70,9 @@ pub fn copy_into(dst: &TensorData, src: &TensorData) -> Result<()> {
         })?
     };
     let sp = src.base_ptr();
+    if src.dtype == dst.dtype && super::transpose::copy_transposed(dst, &src_layout, sp, src.dtype.size()) {
+        return Ok(());
+    }
     with_dtype!(src.dtype, S, {
         with_dtype!(dst.dtype, D, { copy_typed::<S, D>(dst, &src_layout, sp as *const S) })
     });

@@ -31,6 +31,13 @@ fn plan<const N: usize>(shape: &[i64], strides: [&[i64]; N]) -> Plan<N> {
     Plan { sizes, strides: st }
 }
 
+/// The shape with unit dims dropped and mergeable neighbours merged: sizes (outer to inner)
+/// and each operand's stride per remaining dim.
+pub fn coalesced<const N: usize>(shape: &[i64], strides: [&[i64]; N]) -> (SmallVec<[i64; 6]>, SmallVec<[[i64; N]; 6]>) {
+    let p = plan(shape, strides);
+    (p.sizes, p.strides)
+}
+
 /// Calls `f(offsets, len, inner_strides)` for each innermost run of `shape`, where operand k's
 /// element i of the run is at `offsets[k] + i * inner_strides[k]` (in elements). Nothing is
 /// called for an empty shape; a 0-d shape is one run of length 1.

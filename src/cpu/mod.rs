@@ -7,3 +7,4 @@ pub mod elementwise;
 pub mod reduce;
 pub mod matmul;
 pub mod threads;
+pub mod transpose;

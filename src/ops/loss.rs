@@ -228,6 +228,12 @@ pub fn nll_loss(x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64, igno
         t.dtype().name()
     );
     crate::ensure!((0..=2).contains(&reduction), "{reduction} is not a valid value for reduction");
+    // PyTorch's nll_loss has no derivative for its weight (derivatives.yaml): refuse, as it does
+    if w.is_some_and(|w| crate::autograd::needs_grad(&[w])) {
+        crate::bail!(
+            "The function 'nll_loss_forward' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True."
+        );
+    }
     let (n, c, inner) = nll_dims(x, t)?;
     if let Some(w) = w {
         crate::ensure!(
