@@ -2,7 +2,6 @@
 //! their EXPECTED.md) and the files of tools/fixtures/gen_io.py (tests/data/io, values in
 //! expected.json), through `torchrs::io` and through the C functions tch calls.
 
-use crate::common;
 
 use crate::common::{dtype, num};
 use serde_json::Value;

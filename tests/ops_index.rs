@@ -2,8 +2,6 @@
 //! tools/fixtures/gen_index.py), through the `AtgApi` entry points; plus in-place,
 //! random-sampling and large-input checks.
 
-use crate::common;
-use crate::fixture_ops;
 
 use crate::fixture_ops::{b, f, i, opt_i, run_group, s};
 use serde_json::Value;

@@ -2,8 +2,6 @@
 //! (tests/fixtures/join.json from tools/fixtures/gen_join.py), through the `AtgApi` entry
 //! points; plus out= and large-input checks.
 
-use crate::common;
-use crate::fixture_ops;
 
 use crate::fixture_ops::{f, i, ints, opt_i, run_group, s};
 use serde_json::Value;

@@ -2,8 +2,6 @@
 //! tools/fixtures/gen_reduce.py): values, gradients and error texts, through the `AtgApi`
 //! entry points C callers use; plus large-input checks of the fast and threaded paths.
 
-use crate::common;
-use crate::fixture_ops;
 
 use crate::fixture_ops::{b, f, i, ints, opt_dtype, opt_i, opt_ints, run_group};
 use serde_json::Value;

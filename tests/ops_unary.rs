@@ -3,7 +3,6 @@
 //! gradients, gradients of gradients, the fused `*_backward` ops, in-place and out= variants,
 //! and the threaded and vectorized paths on large tensors.
 
-use crate::common;
 
 use crate::common::{assert_close, fixture, tensor};
 use serde_json::Value;

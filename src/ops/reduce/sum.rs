@@ -42,6 +42,33 @@ unsafe fn lanes_sum_avx2<T: Real>(xs: &[T]) -> f64 {
     lanes_sum(xs)
 }
 
+/// Adds eight vector accumulators into one, pairwise (0+4, 1+5, ... then halves again).
+#[inline(always)]
+fn fold_halves<V: Copy>(mut acc: [V; 8], add: impl Fn(V, V) -> V) -> V {
+    let mut w = 8;
+    while w > 1 {
+        w /= 2;
+        for k in 0..w {
+            acc[k] = add(acc[k], acc[k + w]);
+        }
+    }
+    acc[0]
+}
+
+/// The lanes of the folded accumulator added pairwise the same way, then the tail the vector
+/// loop left, one value at a time.
+#[inline(always)]
+fn lanes_then_tail(lanes: &mut [f64], tail: &[f32]) -> f64 {
+    let mut w = lanes.len();
+    while w > 1 {
+        w /= 2;
+        for k in 0..w {
+            lanes[k] += lanes[k + w];
+        }
+    }
+    tail.iter().fold(lanes[0], |s, &x| s + x as f64)
+}
+
 /// f32 sum in f64: eight groups of four f64 lanes, each f32 widened as it is loaded (the
 /// widening is the bottleneck; the compiler's version of the generic loop widens one at a time).
 #[cfg(target_arch = "x86_64")]
@@ -57,20 +84,9 @@ unsafe fn f32_sum_avx2(xs: &[f32]) -> f64 {
         }
         i += 32;
     }
-    let mut w = 8;
-    while w > 1 {
-        w /= 2;
-        for k in 0..w {
-            acc[k] = _mm256_add_pd(acc[k], acc[k + w]);
-        }
-    }
-    let mut four = [0f64; 4];
-    _mm256_storeu_pd(four.as_mut_ptr(), acc[0]);
-    let mut s = (four[0] + four[2]) + (four[1] + four[3]);
-    for &x in &xs[i..] {
-        s += x as f64;
-    }
-    s
+    let mut lanes = [0f64; 4];
+    _mm256_storeu_pd(lanes.as_mut_ptr(), fold_halves(acc, |a, b| _mm256_add_pd(a, b)));
+    lanes_then_tail(&mut lanes, &xs[i..])
 }
 
 /// [`f32_sum_avx2`] with AVX-512: eight groups of eight f64 lanes (twice the widening rate).
@@ -87,20 +103,9 @@ unsafe fn f32_sum_avx512(xs: &[f32]) -> f64 {
         }
         i += 64;
     }
-    let mut w = 8;
-    while w > 1 {
-        w /= 2;
-        for k in 0..w {
-            acc[k] = _mm512_add_pd(acc[k], acc[k + w]);
-        }
-    }
-    let mut eight = [0f64; 8];
-    _mm512_storeu_pd(eight.as_mut_ptr(), acc[0]);
-    let mut s = ((eight[0] + eight[4]) + (eight[2] + eight[6])) + ((eight[1] + eight[5]) + (eight[3] + eight[7]));
-    for &x in &xs[i..] {
-        s += x as f64;
-    }
-    s
+    let mut lanes = [0f64; 8];
+    _mm512_storeu_pd(lanes.as_mut_ptr(), fold_halves(acc, |a, b| _mm512_add_pd(a, b)));
+    lanes_then_tail(&mut lanes, &xs[i..])
 }
 
 /// Sum of a contiguous run of floats, as f64.
