@@ -234,7 +234,6 @@ fn accumulate(leaf: &Tensor, g: &Tensor, create_graph: bool) -> Result<()> {
 fn add_in_place(p: &Tensor, g: &Tensor) -> bool {
     use crate::tensor::DType;
     fn run<T: Copy + Send + Sync + std::ops::Add<Output = T>>(dst: &mut [T], src: &[T]) {
-        use rayon::prelude::*;
         let body = |d: &mut [T], s: &[T]| {
             for (d, &s) in d.iter_mut().zip(s) {
                 *d = *d + s;
@@ -242,7 +241,7 @@ fn add_in_place(p: &Tensor, g: &Tensor) -> bool {
         };
         match crate::cpu::threads::chunk_len(dst.len()) {
             None => body(dst, src),
-            Some(c) => crate::cpu::threads::install(|| dst.par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| body(d, s))),
+            Some(c) => crate::cpu::threads::for_chunks_mut(dst, c, |i, d| body(d, &src[i * c..i * c + d.len()])),
         }
     }
     if p.same_tensor(g) || p.dtype() != g.dtype() || p.shape() != g.shape() {

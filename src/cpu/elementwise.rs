@@ -5,7 +5,6 @@ use super::iter::for_each_run;
 use crate::error::Result;
 use crate::tensor::layout::{broadcast_shapes, Layout};
 use crate::tensor::{Element, TensorData};
-use rayon::prelude::*;
 
 use super::threads::chunk_len;
 
@@ -18,7 +17,7 @@ fn map1<T: Element, U: Element>(x: &[T], dst: &mut [U], f: &(impl Fn(T) -> U + S
     };
     match chunk_len(dst.len()) {
         None => body(x, dst),
-        Some(c) => super::threads::install(|| x.par_chunks(c).zip(dst.par_chunks_mut(c)).for_each(|(x, d)| body(x, d))),
+        Some(c) => super::threads::for_chunks_mut(dst, c, |i, d| body(&x[i * c..i * c + d.len()], d)),
     }
 }
 
@@ -38,9 +37,7 @@ fn map2<T: Element, U: Element>(x: &[T], y: Option<&[T]>, y0: T, dst: &mut [U], 
     };
     match chunk_len(dst.len()) {
         None => body(0, x, dst),
-        Some(c) => super::threads::install(|| {
-            x.par_chunks(c).zip(dst.par_chunks_mut(c)).enumerate().for_each(|(i, (x, d))| body(i * c, x, d))
-        }),
+        Some(c) => super::threads::for_chunks_mut(dst, c, |i, d| body(i * c, &x[i * c..i * c + d.len()], d)),
     }
 }
 

@@ -6,5 +6,6 @@ pub mod copy;
 pub mod elementwise;
 pub mod reduce;
 pub mod matmul;
+pub mod team;
 pub mod threads;
 pub mod transpose;

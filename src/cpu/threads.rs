@@ -1,8 +1,11 @@
-//! The thread pool kernels run on: rayon's, sized by `at_set_num_threads`.
+//! The threads kernels run on, sized by `at_set_num_threads`: our worker team
+//! ([`super::team`]) for the parallel loops of the elementwise, reduction and copy kernels, and a
+//! rayon pool for what runs on rayon (gemm, convolutions).
 
 use crate::error::Result;
 use once_cell::sync::OnceCell;
 use parking_lot::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
 static POOL: OnceCell<RwLock<Arc<rayon::ThreadPool>>> = OnceCell::new();
@@ -24,27 +27,46 @@ fn pool() -> &'static RwLock<Arc<rayon::ThreadPool>> {
     POOL.get_or_init(|| RwLock::new(build(default_threads()).expect("the default thread pool starts")))
 }
 
+/// The thread count (0 until first asked).
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
 /// How many threads kernels use.
 pub fn num_threads() -> usize {
-    pool().read().current_num_threads()
+    match THREADS.load(Relaxed) {
+        0 => {
+            let n = pool().read().current_num_threads();
+            THREADS.store(n, Relaxed);
+            n
+        }
+        n => n,
+    }
 }
 
-/// Resizes the pool (`at_set_num_threads`).
+/// Resizes the pools (`at_set_num_threads`).
 pub fn set_num_threads(n: usize) -> Result<()> {
     let p = build(n)?;
     *pool().write() = p;
+    THREADS.store(n.max(1), Relaxed);
+    super::team::set_threads(n);
     Ok(())
 }
 
-/// Runs `f` inside our pool, so rayon calls within it use our thread count.
+/// Runs `f` inside our rayon pool, so rayon calls within it use our thread count (the team's
+/// helpers sleep meanwhile rather than spin on the cores rayon's threads need).
 pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let p = pool().read().clone();
+    let _quiet = super::team::quiet();
     p.install(f)
 }
 
 /// A raw pointer that may cross into pool tasks (each task touches a disjoint part).
-#[derive(Clone, Copy)]
 pub struct SendPtr<T>(pub *mut T);
+impl<T> Clone for SendPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SendPtr<T> {}
 unsafe impl<T> Send for SendPtr<T> {}
 unsafe impl<T> Sync for SendPtr<T> {}
 
@@ -83,11 +105,27 @@ pub fn chunk_len(n: usize) -> Option<usize> {
     (t > 1).then(|| n.div_ceil(t * 4).max(GRAIN / 4).next_multiple_of(64))
 }
 
-/// Runs `body(lo, hi)` over the chunks of `0..n` that [`chunk_len`] picks, on the pool.
+pub use super::team::parallel_for;
+
+/// Runs `body(lo, hi)` over the chunks of `0..n` that [`chunk_len`] picks, across threads.
 pub fn for_ranges(n: usize, body: impl Fn(usize, usize) + Sync) {
-    use rayon::prelude::*;
     match chunk_len(n) {
         None => body(0, n),
-        Some(c) => install(|| (0..n.div_ceil(c)).into_par_iter().for_each(|i| body(i * c, ((i + 1) * c).min(n)))),
+        Some(c) => parallel_for(n.div_ceil(c), |i| body(i * c, ((i + 1) * c).min(n))),
     }
+}
+
+/// Runs `body(i, chunk i)` over `dst` cut in chunks of `c` elements (the last may be shorter),
+/// across threads.
+pub fn for_chunks_mut<T: Send>(dst: &mut [T], c: usize, body: impl Fn(usize, &mut [T]) + Sync) {
+    let (n, p) = (dst.len(), SendPtr(dst.as_mut_ptr()));
+    if n == 0 {
+        return;
+    }
+    let c = c.max(1);
+    parallel_for(n.div_ceil(c), |i| {
+        let lo = i * c;
+        // SAFETY: chunks are disjoint parts of `dst`, which outlives the loop
+        body(i, unsafe { std::slice::from_raw_parts_mut(p.get().add(lo), c.min(n - lo)) })
+    });
 }

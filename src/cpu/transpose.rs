@@ -3,9 +3,8 @@
 //! dim and writing along the destination's, with row bands across threads.
 
 use super::iter::coalesced;
-use super::threads::{install, num_threads, SendPtr, GRAIN};
+use super::threads::{num_threads, parallel_for, SendPtr, GRAIN};
 use crate::tensor::{layout::Layout, TensorData};
-use rayon::prelude::*;
 
 /// Tile edge, in elements.
 const TILE: usize = 32;
@@ -49,7 +48,7 @@ unsafe fn copy_batch<T: Copy + Send>(dst: SendPtr<T>, src: SendPtr<T>, m: Matric
     if batch * rows * cols < GRAIN || num_threads() < 2 {
         (0..batch).for_each(|b| (0..bands).for_each(|band| work(b, band)));
     } else {
-        install(|| (0..batch * bands).into_par_iter().for_each(|i| work(i / bands, i % bands)));
+        parallel_for(batch * bands, |i| work(i / bands, i % bands));
     }
 }
 

@@ -3,6 +3,7 @@
 use super::promote::{can_cast, result_type_of, result_type_scalar};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::elementwise::{binary_map, unary_map};
+use crate::ops::unary::kernel::{float_map, float_map2};
 use crate::autograd::graph::record_unsaved;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::error::Result;
@@ -56,6 +57,17 @@ fn scalar_kernel<T: Element + num_traits::NumOps>(op: BinOp, a: &TensorData, c: 
     }
 }
 
+/// `a op c` on f32, through the slice kernels' AVX2/AVX-512 builds.
+fn scalar_f32(op: BinOp, a: &TensorData, c: f32) -> Result<TensorData> {
+    let w = c as f64; // the f64 function never runs on an f32 tensor; float_map wants one
+    match op {
+        BinOp::Add => float_map(a, move |x| x + c, move |x| x + w),
+        BinOp::Sub => float_map(a, move |x| x - c, move |x| x - w),
+        BinOp::Mul => float_map(a, move |x| x * c, move |x| x * w),
+        BinOp::Div => float_map(a, move |x| x / c, move |x| x / w),
+    }
+}
+
 /// Integer add/sub/mul wrap around like PyTorch's, never a Rust overflow panic.
 macro_rules! int_kernel {
     ($t:ty, $op:expr, $a:expr, $b:expr) => {
@@ -85,7 +97,13 @@ fn compute(op: BinOp, a: &TensorData, b: &TensorData, dtype: DType) -> Result<Te
         DType::I64 => int_kernel!(i64, op, a, b),
         DType::F16 => kernel::<half::f16>(op, &a, &b)?,
         DType::BF16 => kernel::<half::bf16>(op, &a, &b)?,
-        DType::F32 => kernel::<f32>(op, &a, &b)?,
+        DType::F32 => match op {
+            // the slice kernels' AVX2/AVX-512 builds
+            BinOp::Add => float_map2(&a, &b, |x, y| x + y, |x, y| x + y)?,
+            BinOp::Sub => float_map2(&a, &b, |x, y| x - y, |x, y| x - y)?,
+            BinOp::Mul => float_map2(&a, &b, |x, y| x * y, |x, y| x * y)?,
+            BinOp::Div => float_map2(&a, &b, |x, y| x / y, |x, y| x / y)?,
+        },
         DType::F64 => kernel::<f64>(op, &a, &b)?,
     };
     Ok(Tensor::from_data(out))
@@ -176,7 +194,7 @@ pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
     let da = a.data();
     let out = match (da.dtype == dtype, dtype) {
         // the common float case without a scalar tensor for the operand
-        (true, DType::F32) => Tensor::from_data(scalar_kernel::<f32>(op, &da, crate::tensor::create::scalar_as(*s))?),
+        (true, DType::F32) => Tensor::from_data(scalar_f32(op, &da, crate::tensor::create::scalar_as(*s))?),
         (true, DType::F64) => Tensor::from_data(scalar_kernel::<f64>(op, &da, crate::tensor::create::scalar_as(*s))?),
         _ => compute(op, &da, &scalar_tensor(*s, dtype).data(), dtype)?,
     };

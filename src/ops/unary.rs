@@ -4,7 +4,7 @@ mod activation;
 mod approx;
 mod backward_ops;
 mod grad;
-mod kernel;
+pub(crate) mod kernel;
 mod math;
 mod predicates;
 mod rounding;

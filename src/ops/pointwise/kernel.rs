@@ -1,5 +1,5 @@
 //! Pointwise kernels: broadcasting maps over two or three operands (tensor views or plain
-//! values) with contiguous fast paths, a strided fallback, and a rayon split for large outputs;
+//! values) with contiguous fast paths, a strided fallback, and a split across threads for large outputs;
 //! plus `Num`, the compute type of each element type (f16/bf16 compute in f32).
 
 use crate::cpu::iter::for_each_run;
@@ -8,7 +8,6 @@ use crate::error::Result;
 use crate::tensor::layout::broadcast_shapes;
 use crate::tensor::{Device, Dims, Element, TensorData};
 use half::{bf16, f16};
-use rayon::prelude::*;
 
 /// Outputs with at least this many elements are computed on several threads.
 pub use crate::cpu::threads::GRAIN;
@@ -144,17 +143,15 @@ fn strided<const N: usize>(
     let rows = shape[d] as usize;
     let chunks = rows.min(threads * 4);
     let per = rows.div_ceil(chunks);
-    threads::install(|| {
-        (0..chunks).into_par_iter().for_each(|c| {
-            let start = c * per;
-            if start >= rows {
-                return;
-            }
-            let mut sub: Dims = shape.into();
-            sub[d] = per.min(rows - start) as i64;
-            let base: [isize; N] = std::array::from_fn(|k| (start as i64 * strides[k][d]) as isize);
-            for_each_run(&sub, strides, base, &body);
-        })
+    threads::parallel_for(chunks, |c| {
+        let start = c * per;
+        if start >= rows {
+            return;
+        }
+        let mut sub: Dims = shape.into();
+        sub[d] = per.min(rows - start) as i64;
+        let base: [isize; N] = std::array::from_fn(|k| (start as i64 * strides[k][d]) as isize);
+        for_each_run(&sub, strides, base, &body);
     });
 }
 

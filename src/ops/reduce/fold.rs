@@ -7,7 +7,6 @@ use crate::cpu::iter::for_each_run;
 use crate::cpu::reduce::reduced_shape;
 use crate::error::Result;
 use crate::tensor::{Dims, Element, TensorData};
-use rayon::prelude::*;
 
 /// Elements of work below which a reduction stays on the calling thread.
 pub const GRAIN: usize = 1 << 15;
@@ -197,11 +196,9 @@ pub fn fill_rows<T: Element, U: Send>(d: &TensorData, plan: &Plan, out: &mut [U]
         return;
     }
     let chunk = (GRAIN / plan.red_numel.max(1)).max(1);
-    crate::cpu::threads::install(|| {
-        out.par_chunks_mut(chunk).enumerate().for_each(|(ci, os)| {
-            let start = ci * chunk;
-            plan.kept.for_range(start..start + os.len(), |i, b| os[i - start] = f(row(b)));
-        })
+    crate::cpu::threads::for_chunks_mut(out, chunk, |ci, os| {
+        let start = ci * chunk;
+        plan.kept.for_range(start..start + os.len(), |i, b| os[i - start] = f(row(b)));
     });
 }
 
@@ -220,9 +217,11 @@ pub fn split_parallel<R: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> R
     if n < 4 * GRAIN || threads < 2 {
         return vec![f(0..n)];
     }
-    let parts = threads.min(n / GRAIN).max(1);
-    let step = n.div_ceil(parts);
-    crate::cpu::threads::install(|| {
-        (0..parts).into_par_iter().map(|p| f(p * step..((p + 1) * step).min(n))).collect()
-    })
+    // parts start at multiples of 2048 elements (the f32 sum's blocks: same result at any
+    // thread count)
+    let step = n.div_ceil(threads.min(n / GRAIN).max(1)).next_multiple_of(2048);
+    let parts = n.div_ceil(step);
+    let mut parts_out: Vec<Option<R>> = (0..parts).map(|_| None).collect();
+    crate::cpu::threads::for_chunks_mut(&mut parts_out, 1, |p, slot| slot[0] = Some(f(p * step..((p + 1) * step).min(n))));
+    parts_out.into_iter().map(|r| r.expect("every part ran")).collect()
 }

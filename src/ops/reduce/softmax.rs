@@ -13,7 +13,6 @@ use crate::tensor::layout::wrap_dim;
 use crate::tensor::{DType, Tensor, TensorData};
 use crate::with_float_dtype;
 use num_traits::{Float, Zero};
-use rayon::prelude::*;
 
 /// exp for the compute types: f32 with a branch-free Cody-Waite + degree-7 polynomial that
 /// vectorises (about 1 ulp on the range softmax uses, x <= 0), f64 with the library's.
@@ -77,7 +76,7 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
     if s.outer * bl < GRAIN || s.outer < 2 {
         out.chunks_mut(bl).enumerate().for_each(run);
     } else {
-        crate::cpu::threads::install(|| out.par_chunks_mut(bl).enumerate().for_each(run));
+        crate::cpu::threads::for_chunks_mut(out, bl, |i, o| run((i, o)));
     }
 }
 

@@ -1,5 +1,5 @@
-//! Fast sums: contiguous runs summed into 16 independent f64 accumulators (SIMD-friendly,
-//! AVX2 when the CPU has it); outer-dim reductions of a
+//! Fast sums: contiguous runs summed in SIMD lanes (f32 in short f32 blocks, everything in
+//! f64 across blocks; AVX2/AVX-512 when the CPU has them); outer-dim reductions of a
 //! contiguous input accumulate whole rows; large inputs split across threads.
 
 use super::fold::{fill_rows, split_parallel, Plan, GRAIN};
@@ -8,7 +8,6 @@ use crate::cpu::copy::contiguous_as;
 use crate::error::Result;
 use crate::tensor::{DType, Element, Layout, TensorData};
 use crate::{with_dtype, with_float_dtype};
-use rayon::prelude::*;
 
 const LANES: usize = 16;
 
@@ -42,21 +41,83 @@ unsafe fn lanes_sum_avx2<T: Real>(xs: &[T]) -> f64 {
     lanes_sum(xs)
 }
 
-/// Adds eight vector accumulators into one, pairwise (0+4, 1+5, ... then halves again).
-#[inline(always)]
-fn fold_halves<V: Copy>(mut acc: [V; 8], add: impl Fn(V, V) -> V) -> V {
-    let mut w = 8;
-    while w > 1 {
-        w /= 2;
-        for k in 0..w {
-            acc[k] = add(acc[k], acc[k + w]);
+/// Elements summed in f32 registers before the block's partial sums are widened into the f64
+/// total: each f32 lane adds at most 32 values, so the f32 rounding stays within a few ulps of
+/// the block (PyTorch's cascade sum loses about as much), while the loop runs at f32 speed.
+const F32_BLOCK: usize = 2048;
+
+/// f32 sum: blocks of [`F32_BLOCK`] in four AVX2 f32 accumulators, each block widened to f64.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn f32_sum_avx2(xs: &[f32]) -> f64 {
+    use std::arch::x86_64::*;
+    let (n, p) = (xs.len(), xs.as_ptr());
+    let mut total = [_mm256_setzero_pd(); 2];
+    let mut i = 0;
+    while i + 8 <= n {
+        let end = (i + F32_BLOCK).min(n);
+        let mut acc = [_mm256_setzero_ps(); 4];
+        while i + 32 <= end {
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_add_ps(*a, _mm256_loadu_ps(p.add(i + 8 * k)));
+            }
+            i += 32;
+        }
+        while i + 8 <= end {
+            acc[0] = _mm256_add_ps(acc[0], _mm256_loadu_ps(p.add(i)));
+            i += 8;
+        }
+        for a in acc {
+            total[0] = _mm256_add_pd(total[0], _mm256_cvtps_pd(_mm256_castps256_ps128(a)));
+            total[1] = _mm256_add_pd(total[1], _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)));
         }
     }
-    acc[0]
+    let mut lanes = [0f64; 8];
+    _mm256_storeu_pd(lanes.as_mut_ptr(), total[0]);
+    _mm256_storeu_pd(lanes.as_mut_ptr().add(4), total[1]);
+    lanes_then_tail(&mut lanes, &xs[i..])
 }
 
-/// The lanes of the folded accumulator added pairwise the same way, then the tail the vector
-/// loop left, one value at a time.
+/// [`f32_sum_avx2`] with AVX-512: four 16-lane f32 accumulators per block, and a masked load
+/// for the last partial vector.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn f32_sum_avx512(xs: &[f32]) -> f64 {
+    use std::arch::x86_64::*;
+    let (n, p) = (xs.len(), xs.as_ptr());
+    let mut total = [_mm512_setzero_pd(); 2];
+    let mut i = 0;
+    while i < n {
+        let end = (i + F32_BLOCK).min(n);
+        let mut acc = [_mm512_setzero_ps(); 4];
+        while i + 64 <= end {
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = _mm512_add_ps(*a, _mm512_loadu_ps(p.add(i + 16 * k)));
+            }
+            i += 64;
+        }
+        while i + 16 <= end {
+            acc[0] = _mm512_add_ps(acc[0], _mm512_loadu_ps(p.add(i)));
+            i += 16;
+        }
+        if i < end {
+            let mask: __mmask16 = (1u16 << (end - i)) - 1;
+            acc[1] = _mm512_add_ps(acc[1], _mm512_maskz_loadu_ps(mask, p.add(i)));
+            i = end;
+        }
+        for a in acc {
+            total[0] = _mm512_add_pd(total[0], _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
+            total[1] = _mm512_add_pd(total[1], _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
+        }
+    }
+    let mut lanes = [0f64; 16];
+    _mm512_storeu_pd(lanes.as_mut_ptr(), total[0]);
+    _mm512_storeu_pd(lanes.as_mut_ptr().add(8), total[1]);
+    lanes_then_tail(&mut lanes, &[])
+}
+
+/// The lanes added pairwise (halves, then halves again), then the tail the vector loop left,
+/// one value at a time.
 #[inline(always)]
 fn lanes_then_tail(lanes: &mut [f64], tail: &[f32]) -> f64 {
     let mut w = lanes.len();
@@ -69,49 +130,9 @@ fn lanes_then_tail(lanes: &mut [f64], tail: &[f32]) -> f64 {
     tail.iter().fold(lanes[0], |s, &x| s + x as f64)
 }
 
-/// f32 sum in f64: eight groups of four f64 lanes, each f32 widened as it is loaded (the
-/// widening is the bottleneck; the compiler's version of the generic loop widens one at a time).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn f32_sum_avx2(xs: &[f32]) -> f64 {
-    use std::arch::x86_64::*;
-    let (n, p) = (xs.len(), xs.as_ptr());
-    let mut acc = [_mm256_setzero_pd(); 8];
-    let mut i = 0;
-    while i + 32 <= n {
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a = _mm256_add_pd(*a, _mm256_cvtps_pd(_mm_loadu_ps(p.add(i + 4 * k))));
-        }
-        i += 32;
-    }
-    let mut lanes = [0f64; 4];
-    _mm256_storeu_pd(lanes.as_mut_ptr(), fold_halves(acc, |a, b| _mm256_add_pd(a, b)));
-    lanes_then_tail(&mut lanes, &xs[i..])
-}
-
-/// [`f32_sum_avx2`] with AVX-512: eight groups of eight f64 lanes (twice the widening rate).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn f32_sum_avx512(xs: &[f32]) -> f64 {
-    use std::arch::x86_64::*;
-    let (n, p) = (xs.len(), xs.as_ptr());
-    let mut acc = [_mm512_setzero_pd(); 8];
-    let mut i = 0;
-    while i + 64 <= n {
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a = _mm512_add_pd(*a, _mm512_cvtps_pd(_mm256_loadu_ps(p.add(i + 8 * k))));
-        }
-        i += 64;
-    }
-    let mut lanes = [0f64; 8];
-    _mm512_storeu_pd(lanes.as_mut_ptr(), fold_halves(acc, |a, b| _mm512_add_pd(a, b)));
-    lanes_then_tail(&mut lanes, &xs[i..])
-}
-
-/// Sum of a contiguous run of floats, as f64.
-/// Every value is widened to f64 before it is added: f32 partial sums (even short ones) lose
-/// about sqrt(n) roundings, which on long sums with cancellation is more than PyTorch's cascade
-/// loses; f64 lanes lose nothing measurable, and the result does not depend on the thread count.
+/// Sum of a contiguous run of floats, as f64. f32 runs add short blocks in f32 lanes and the
+/// blocks in f64 (see [`F32_BLOCK`]); other types widen every value to f64. Threads split long
+/// runs at block boundaries, so the result does not depend on the thread count.
 #[inline]
 pub fn sum_slice<T: Real>(xs: &[T]) -> f64 {
     #[cfg(target_arch = "x86_64")]
@@ -216,17 +237,17 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
         if plan.n_out * r < GRAIN {
             dst.chunks_mut(b).enumerate().for_each(job);
         } else {
-            crate::cpu::threads::install(|| {
-                dst.par_chunks_mut(b).enumerate().for_each(|(ai, orow)| {
-                    let x = &src[ai * r * b..(ai + 1) * r * b];
-                    orow.par_chunks_mut(bc).enumerate().for_each(|(ci, oc)| {
-                        let mut acc = vec![0f64; oc.len()];
-                        column_sums(&x[ci * bc..], r, b, &mut acc);
-                        for (o, &s) in oc.iter_mut().zip(&acc) {
-                            *o = fin(s);
-                        }
-                    })
-                })
+            let (nb, dp) = (b.div_ceil(bc), crate::cpu::threads::SendPtr(dst.as_mut_ptr()));
+            crate::cpu::threads::parallel_for(plan.n_out / b * nb, |t| {
+                let (ai, lo) = (t / nb, t % nb * bc);
+                let len = bc.min(b - lo);
+                let mut acc = vec![0f64; len];
+                column_sums(&src[ai * r * b + lo..(ai + 1) * r * b], r, b, &mut acc);
+                // SAFETY: each task writes its own columns of its own output row
+                let oc = unsafe { std::slice::from_raw_parts_mut(dp.get().add(ai * b + lo), len) };
+                for (o, &s) in oc.iter_mut().zip(&acc) {
+                    *o = fin(s);
+                }
             });
         }
         return Ok(out);

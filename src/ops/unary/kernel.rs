@@ -10,7 +10,6 @@ use crate::tensor::layout::{broadcast_shapes, Layout};
 use crate::tensor::{DType, Element, Storage, TensorData};
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
-use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Element count from which a kernel is split across threads.
@@ -67,17 +66,16 @@ use crate::cpu::threads::chunk_len as split;
 fn run1<S: Element, D: Element>(src: &[S], dst: &mut [D], k: &(impl Fn(&[S], &mut [D]) + Sync)) {
     match split(dst.len()) {
         None => k(src, dst),
-        Some(c) => crate::cpu::threads::install(|| {
-            src.par_chunks(c).zip(dst.par_chunks_mut(c)).for_each(|(s, d)| k(s, d));
-        }),
+        Some(c) => crate::cpu::threads::for_chunks_mut(dst, c, |i, d| k(&src[i * c..i * c + d.len()], d)),
     }
 }
 
 fn run2<S: Element, D: Element>(a: &[S], b: &[S], dst: &mut [D], k: &(impl Fn(&[S], &[S], &mut [D]) + Sync)) {
     match split(dst.len()) {
         None => k(a, b, dst),
-        Some(c) => crate::cpu::threads::install(|| {
-            a.par_chunks(c).zip(b.par_chunks(c)).zip(dst.par_chunks_mut(c)).for_each(|((x, y), d)| k(x, y, d));
+        Some(c) => crate::cpu::threads::for_chunks_mut(dst, c, |i, d| {
+            let r = i * c..i * c + d.len();
+            k(&a[r.clone()], &b[r], d)
         }),
     }
 }
