@@ -158,7 +158,7 @@ pub fn run(
             match &node.kind {
                 NodeKind::Accumulate(leaf) => {
                     if input_edges.is_none() {
-                        if let Some(g) = &buf[0] {
+                        if let Some(g) = buf.into_iter().next().flatten() {
                             accumulate(leaf, g, create_graph)?;
                         }
                     }
@@ -196,8 +196,9 @@ pub fn run(
     Ok(captured)
 }
 
-/// Adds `g` into `leaf.grad` (a fresh copy the first time; in place after, unless create_graph).
-fn accumulate(leaf: &Tensor, g: &Tensor, create_graph: bool) -> Result<()> {
+/// Adds `g` into `leaf.grad`: the first time `g` itself when nobody else holds it (else a fresh
+/// copy); in place after, unless create_graph.
+fn accumulate(leaf: &Tensor, g: Tensor, create_graph: bool) -> Result<()> {
     crate::ensure!(
         g.shape() == leaf.shape(),
         "torchrs: gradient of shape {:?} does not match its leaf of shape {:?}",
@@ -208,19 +209,21 @@ fn accumulate(leaf: &Tensor, g: &Tensor, create_graph: bool) -> Result<()> {
     let new = match prev {
         None => {
             if create_graph {
-                g.clone()
+                g
+            } else if g.dtype() == leaf.dtype() && g.device() == leaf.device() && !g.requires_grad() && g.is_sole_dense_owner() {
+                g
             } else {
-                crate::ops::convert::to(g, None, Some(leaf.dtype()), true)?
+                crate::ops::convert::to(&g, None, Some(leaf.dtype()), true)?
             }
         }
         Some(p) => {
             if create_graph || p.requires_grad() {
-                crate::ops::arith::binary(crate::ops::arith::BinOp::Add, &p, g)?
-            } else if add_in_place(&p, g) {
+                crate::ops::arith::binary(crate::ops::arith::BinOp::Add, &p, &g)?
+            } else if add_in_place(&p, &g) {
                 p
             } else {
                 with_grad_mode(false, || {
-                    crate::ops::arith::assign_inplace("add_", &p, &crate::ops::arith::binary(crate::ops::arith::BinOp::Add, &p, g)?)
+                    crate::ops::arith::assign_inplace("add_", &p, &crate::ops::arith::binary(crate::ops::arith::BinOp::Add, &p, &g)?)
                 })?
             }
         }

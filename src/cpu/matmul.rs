@@ -2,6 +2,7 @@
 //! for the other dtypes.
 
 use super::iter::for_each_run;
+use super::threads::SendPtr;
 use crate::error::Result;
 use crate::tensor::{Element, TensorData};
 use crate::with_dtype;
@@ -48,8 +49,7 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     };
     if threads == 1 && offsets.len() > 1 && work * offsets.len() >= PARALLEL_WORK && super::threads::num_threads() > 1 {
         // many small products: one per task, each single-threaded
-        use rayon::prelude::*;
-        super::threads::install(|| offsets.par_iter().for_each(|o| one(o, 1)));
+        super::threads::parallel_for(offsets.len(), |i| one(&offsets[i], 1));
     } else {
         offsets.iter().for_each(|o| one(o, threads));
     }
@@ -57,6 +57,9 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
 }
 
 /// One product dst (m x n, row-major contiguous) = a (m x k) @ c (k x n) with element strides.
+/// With `threads` > 1 the output is cut into that many bands (of columns when it is wider than
+/// tall, else of rows), each a single-threaded gemm on our worker team: no rayon wake-ups, and
+/// each band's operands stay in its core's cache.
 unsafe fn gemm_one<T: Element>(
     dst: *mut T,
     a: *const T,
@@ -66,35 +69,60 @@ unsafe fn gemm_one<T: Element>(
     (c_rs, c_cs): (isize, isize),
     threads: usize,
 ) {
-    let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    if threads < 2 {
+        return gemm_band(dst, n, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs));
+    }
+    let (dp, ap, cp) = (SendPtr(dst), SendPtr(a as *mut T), SendPtr(c as *mut T));
+    if n >= m {
+        let step = n.div_ceil(threads).next_multiple_of(16);
+        super::threads::parallel_for(n.div_ceil(step), |i| {
+            let (lo, w) = (i * step, step.min(n - i * step));
+            let c = cp.get().offset(lo as isize * c_cs);
+            gemm_band(dp.get().add(lo), n, ap.get(), c, (m, w, k), (a_rs, a_cs), (c_rs, c_cs));
+        });
+    } else {
+        let step = m.div_ceil(threads).next_multiple_of(8);
+        super::threads::parallel_for(m.div_ceil(step), |i| {
+            let (lo, h) = (i * step, step.min(m - i * step));
+            let a = ap.get().offset(lo as isize * a_rs);
+            gemm_band(dp.get().add(lo * n), n, a, cp.get(), (h, n, k), (a_rs, a_cs), (c_rs, c_cs));
+        });
+    }
+}
+
+/// dst (m x n, rows `dst_rs` apart) = a @ c on the calling thread.
+unsafe fn gemm_band<T: Element>(
+    dst: *mut T,
+    dst_rs: usize,
+    a: *const T,
+    c: *const T,
+    (m, n, k): (usize, usize, usize),
+    (a_rs, a_cs): (isize, isize),
+    (c_rs, c_cs): (isize, isize),
+) {
     macro_rules! call_gemm {
         ($t:ty, $zero:expr, $one:expr) => {
             gemm::gemm::<$t>(
                 m, n, k,
-                dst as *mut $t, 1, n as isize, false,
+                dst as *mut $t, 1, dst_rs as isize, false,
                 a as *const $t, a_cs, a_rs,
                 c as *const $t, c_cs, c_rs,
-                $zero, $one, false, false, false, par,
+                $zero, $one, false, false, false, gemm::Parallelism::None,
             )
         };
     }
-    let run = || match T::DTYPE {
+    match T::DTYPE {
         crate::tensor::DType::F32 => call_gemm!(f32, 0.0f32, 1.0f32),
         crate::tensor::DType::F64 => call_gemm!(f64, 0.0f64, 1.0f64),
         crate::tensor::DType::F16 => call_gemm!(gemm::f16, gemm::f16::ZERO, gemm::f16::ONE),
-        _ => naive(dst, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs)),
-    };
-    if threads > 1 {
-        // on our pool's threads, not rayon's global pool (SAFETY: the buffers outlive the call)
-        super::threads::install_raw(run)
-    } else {
-        run()
+        _ => naive(dst, dst_rs, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs)),
     }
 }
 
 /// The plain loop for the dtypes gemm does not have (integers wrap, as PyTorch's do).
 unsafe fn naive<T: Element>(
     dst: *mut T,
+    dst_rs: usize,
     a: *const T,
     c: *const T,
     (m, n, k): (usize, usize, usize),
@@ -114,7 +142,7 @@ unsafe fn naive<T: Element>(
                     si = si.wrapping_add(x.to_i64().wrapping_mul(y.to_i64()));
                 }
             }
-            *dst.add(i * n + j) = if float { T::from_f64(sf) } else { T::from_i64(si) };
+            *dst.add(i * dst_rs + j) = if float { T::from_f64(sf) } else { T::from_i64(si) };
         }
     }
 }

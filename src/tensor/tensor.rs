@@ -117,6 +117,20 @@ impl Tensor {
         self.0.data.read().clone()
     }
 
+    /// True when nothing else holds this tensor or its buffer and it covers the whole buffer
+    /// contiguously: the buffer may then be handed over (a gradient becoming a leaf's `.grad`,
+    /// as PyTorch's AccumulateGrad steals a gradient nobody else references).
+    pub fn is_sole_dense_owner(&self) -> bool {
+        if Arc::strong_count(&self.0) != 1 {
+            return false;
+        }
+        let d = self.0.data.read();
+        Arc::strong_count(&d.storage) == 1
+            && d.layout.is_contiguous()
+            && d.layout.offset == 0
+            && d.storage.nbytes() == d.numel() * d.dtype.size()
+    }
+
     pub fn same_tensor(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
