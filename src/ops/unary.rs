@@ -1,7 +1,7 @@
 //! Unary math and activations (exp, log, trig, tanh, sigmoid, relu, gelu, silu...) with their backward rules.
 
 mod activation;
-mod approx;
+pub(crate) mod approx;
 mod backward_ops;
 mod grad;
 pub(crate) mod kernel;

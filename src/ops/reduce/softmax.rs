@@ -12,30 +12,32 @@ use crate::ops::arith::{binary, BinOp};
 use crate::tensor::layout::wrap_dim;
 use crate::tensor::{DType, Tensor, TensorData};
 use crate::with_float_dtype;
+use crate::ops::unary::approx::{Fused, Madd, Split};
 use num_traits::{Float, Zero};
 
 /// exp for the compute types: f32 with a branch-free Cody-Waite + degree-7 polynomial that
 /// vectorises (about 1 ulp on the range softmax uses, x <= 0), f64 with the library's.
+/// (`M` computes the polynomial steps: fused in the FMA builds.)
 pub trait FastExp: Float {
-    fn fexp(self) -> Self;
+    fn fexp<M: Madd>(self) -> Self;
 }
 
 impl FastExp for f32 {
     #[inline(always)]
-    fn fexp(self) -> f32 {
+    fn fexp<M: Madd>(self) -> f32 {
         let x = self.clamp(-87.5, 88.0);
         // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
-        let j = x * std::f32::consts::LOG2_E + 12582912.0;
+        let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
         let n = j - 12582912.0;
-        let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
+        let r = M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x));
         let mut p = 1.0 / 5040.0;
-        p = p * r + 1.0 / 720.0;
-        p = p * r + 1.0 / 120.0;
-        p = p * r + 1.0 / 24.0;
-        p = p * r + 1.0 / 6.0;
-        p = p * r + 0.5;
-        p = p * r + 1.0;
-        p = p * r + 1.0;
+        p = M::madd(p, r, 1.0 / 720.0);
+        p = M::madd(p, r, 1.0 / 120.0);
+        p = M::madd(p, r, 1.0 / 24.0);
+        p = M::madd(p, r, 1.0 / 6.0);
+        p = M::madd(p, r, 0.5);
+        p = M::madd(p, r, 1.0);
+        p = M::madd(p, r, 1.0);
         // 2^n from those bits, without a (scalarising) float-to-int conversion
         let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
         p * scale
@@ -44,7 +46,7 @@ impl FastExp for f32 {
 
 impl FastExp for f64 {
     #[inline(always)]
-    fn fexp(self) -> f64 {
+    fn fexp<M: Madd>(self) -> f64 {
         self.exp()
     }
 }
@@ -107,7 +109,7 @@ fn row_max<T: Real>(x: &[T]) -> (T::C, bool) {
 
 /// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there.
 #[inline(always)]
-fn row_exp_sum<T: Real>(x: &[T], m: T::C, o: Option<&mut [T]>) -> T::C
+fn row_exp_sum<T: Real, M: Madd>(x: &[T], m: T::C, o: Option<&mut [T]>) -> T::C
 where
     T::C: FastExp,
 {
@@ -118,13 +120,13 @@ where
         Some(o) => {
             for (xs, os) in x.chunks_exact(W).zip(o.chunks_exact_mut(W)) {
                 for j in 0..W {
-                    let e = (xs[j].load() - m).fexp();
+                    let e = (xs[j].load() - m).fexp::<M>();
                     os[j] = T::store(e);
                     acc[j] = acc[j] + e;
                 }
             }
             for (oo, &v) in o[n..].iter_mut().zip(&x[n..]) {
-                let e = (v.load() - m).fexp();
+                let e = (v.load() - m).fexp::<M>();
                 *oo = T::store(e);
                 tail = tail + e;
             }
@@ -132,11 +134,11 @@ where
         None => {
             for xs in x.chunks_exact(W) {
                 for j in 0..W {
-                    acc[j] = acc[j] + (xs[j].load() - m).fexp();
+                    acc[j] = acc[j] + (xs[j].load() - m).fexp::<M>();
                 }
             }
             for &v in &x[n..] {
-                tail = tail + (v.load() - m).fexp();
+                tail = tail + (v.load() - m).fexp::<M>();
             }
         }
     }
@@ -145,7 +147,7 @@ where
 
 /// softmax (or log_softmax) of one block `[n, inner]`.
 #[inline(always)]
-fn softmax_block<T: Real>(x: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
+fn softmax_block<T: Real, M: Madd>(x: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
 where
     T::C: FastExp,
 {
@@ -164,12 +166,12 @@ where
             return;
         }
         if log {
-            let c = m + row_exp_sum(x, m, None).ln();
+            let c = m + row_exp_sum::<T, M>(x, m, None).ln();
             for (oo, &v) in o.iter_mut().zip(x) {
                 *oo = T::store(v.load() - c);
             }
         } else {
-            let inv = <T::C as num_traits::One>::one() / row_exp_sum(x, m, Some(&mut *o));
+            let inv = <T::C as num_traits::One>::one() / row_exp_sum::<T, M>(x, m, Some(&mut *o));
             for oo in o.iter_mut() {
                 *oo = T::store(oo.load() * inv);
             }
@@ -192,7 +194,7 @@ where
     for r in 0..n {
         for j in 0..inner {
             let d = x[r * inner + j].load() - m[j];
-            s[j] = s[j] + if m[j].is_finite() { d.fexp() } else { d.exp() };
+            s[j] = s[j] + if m[j].is_finite() { d.fexp::<M>() } else { d.exp() };
         }
     }
     for j in 0..inner {
@@ -203,7 +205,7 @@ where
     for r in 0..n {
         for j in 0..inner {
             let d = x[r * inner + j].load() - m[j];
-            let v = if log { d - s[j].ln() } else if m[j].is_finite() { d.fexp() / s[j] } else { d.exp() / s[j] };
+            let v = if log { d - s[j].ln() } else if m[j].is_finite() { d.fexp::<M>() / s[j] } else { d.exp() / s[j] };
             o[r * inner + j] = T::store(v);
         }
     }
@@ -216,13 +218,13 @@ macro_rules! simd_dispatch {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         unsafe fn $avx<T: Real>($($a: $t),*) where T::C: FastExp {
-            $kernel::<T>($($a),*)
+            $kernel::<T, Fused>($($a),*)
         }
 
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
         unsafe fn $avx512<T: Real>($($a: $t),*) where T::C: FastExp {
-            $kernel::<T>($($a),*)
+            $kernel::<T, Fused>($($a),*)
         }
 
         fn $name<T: Real>($($a: $t),*) where T::C: FastExp {
@@ -233,7 +235,7 @@ macro_rules! simd_dispatch {
                 Isa::Avx512 => unsafe { $avx512::<T>($($a),*) },
                 #[cfg(target_arch = "x86_64")]
                 Isa::Avx2 => unsafe { $avx::<T>($($a),*) },
-                _ => $kernel::<T>($($a),*),
+                _ => $kernel::<T, Split>($($a),*),
             }
         }
     };
@@ -306,7 +308,7 @@ pub fn softmax_impl(t: &Tensor, dim: i64, half_to_float: bool, log: bool) -> Res
 /// One block of the fused backward: softmax `gi = y * (g - sum(g * y))`, log_softmax
 /// `gi = g - exp(y) * sum(g)`.
 #[inline(always)]
-fn backward_block<T: Real>(g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
+fn backward_block<T: Real, M: Madd>(g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool)
 where
     T::C: FastExp,
 {
@@ -321,7 +323,7 @@ where
         for j in 0..inner {
             let k = r * inner + j;
             let (gv, yv) = (g[k].load(), y[k].load());
-            o[k] = T::store(if log { gv - (if yv.is_nan() { yv } else { yv.fexp() }) * s[j] } else { yv * (gv - s[j]) });
+            o[k] = T::store(if log { gv - (if yv.is_nan() { yv } else { yv.fexp::<M>() }) * s[j] } else { yv * (gv - s[j]) });
         }
     }
 }

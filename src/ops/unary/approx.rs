@@ -25,6 +25,69 @@ pub fn erfc_f32(x: f32) -> f32 {
     unsafe { erfcf(x) }
 }
 
+/// How a polynomial step `a * b + c` is computed: [`Fused`] (one FMA) in code built with the
+/// FMA feature (the AVX2/AVX-512 kernels), [`Split`] elsewhere (where `mul_add` would call libm).
+pub trait Madd: Copy {
+    fn madd(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// `a * b + c` as one fused multiply-add; only for code compiled with the FMA feature.
+#[derive(Clone, Copy)]
+pub struct Fused;
+/// `a * b + c` as a multiply and an add.
+#[derive(Clone, Copy)]
+pub struct Split;
+
+impl Madd for Fused {
+    #[inline(always)]
+    fn madd(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
+
+impl Madd for Split {
+    #[inline(always)]
+    fn madd(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// An f32 function with a [`Madd`]-generic body, so each kernel build picks its own steps.
+pub trait MaddFn: Copy + Sync {
+    fn at<M: Madd>(self, x: f32) -> f32;
+}
+
+/// e^x as a [`MaddFn`].
+#[derive(Clone, Copy)]
+pub struct Exp;
+/// tanh as a [`MaddFn`].
+#[derive(Clone, Copy)]
+pub struct Tanh;
+/// The logistic function as a [`MaddFn`].
+#[derive(Clone, Copy)]
+pub struct Sigmoid;
+
+impl MaddFn for Exp {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        exp_m::<M>(x)
+    }
+}
+
+impl MaddFn for Tanh {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        tanh_m::<M>(x)
+    }
+}
+
+impl MaddFn for Sigmoid {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        1.0 / (1.0 + exp_m::<M>(-x))
+    }
+}
+
 /// `if c { a } else { b }` written so that it compiles to a blend.
 #[inline(always)]
 fn select(c: bool, a: f32, b: f32) -> f32 {
@@ -53,18 +116,25 @@ fn pow2i(n: i32) -> f32 {
 /// subnormals and then 0. NaN stays NaN.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
+    exp_m::<Split>(x)
+}
+
+/// [`exp`] with its polynomial steps computed by `M`.
+#[inline(always)]
+pub fn exp_m<M: Madd>(x: f32) -> f32 {
     const MAGIC: f32 = 12582912.0; // 1.5 * 2^23: adding it rounds to an integer
     let x = clamp_nan(x, -104.0, 89.0);
-    let t = x * std::f32::consts::LOG2_E + MAGIC;
+    let t = M::madd(x, std::f32::consts::LOG2_E, MAGIC);
     let n = t - MAGIC;
     let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let r = M::madd(n, 2.121_944_4e-4, M::madd(n, -0.693_359_4, x));
     let z = r * r;
-    let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
-        + 1.666_666_5e-1)
-        * r
-        + 5.000_000_1e-1;
-    let y = p * z + r + 1.0;
+    let mut p = M::madd(1.987_569_1e-4, r, 1.398_199_9e-3);
+    p = M::madd(p, r, 8.333_452e-3);
+    p = M::madd(p, r, 4.166_579_6e-2);
+    p = M::madd(p, r, 1.666_666_5e-1);
+    p = M::madd(p, r, 5.000_000_1e-1);
+    let y = M::madd(p, z, r) + 1.0;
     let n1 = ni >> 1;
     y * pow2i(n1) * pow2i(ni - n1)
 }
@@ -72,13 +142,20 @@ pub fn exp(x: f32) -> f32 {
 /// tanh(x): an odd polynomial below |x| = 0.625 (Cephes tanhf), `1 - 2 / (e^{2|x|} + 1)` above.
 #[inline(always)]
 pub fn tanh(x: f32) -> f32 {
+    tanh_m::<Split>(x)
+}
+
+/// [`tanh`] with its polynomial steps computed by `M`.
+#[inline(always)]
+pub fn tanh_m<M: Madd>(x: f32) -> f32 {
     let ax = x.abs();
     let z = x * x;
-    let p = ((((-5.704_988_7e-3 * z + 2.063_908_9e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z
-        - 3.333_328_2e-1)
-        * z;
-    let small = p * x + x;
-    let big = (1.0 - 2.0 / (exp(2.0 * ax) + 1.0)).copysign(x);
+    let mut p = M::madd(-5.704_988_7e-3, z, 2.063_908_9e-2);
+    p = M::madd(p, z, -5.373_971_6e-2);
+    p = M::madd(p, z, 1.333_144_2e-1);
+    p = M::madd(p, z, -3.333_328_2e-1) * z;
+    let small = M::madd(p, x, x);
+    let big = (1.0 - 2.0 / (exp_m::<M>(2.0 * ax) + 1.0)).copysign(x);
     select(ax < 0.625, small, big)
 }
 

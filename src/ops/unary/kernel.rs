@@ -2,6 +2,7 @@
 //! our thread pool above a grain size), over gathered runs of strided inputs, with AVX2/AVX-512
 //! builds of the f32 loops picked at run time and f16/bf16 computed in f32 chunks.
 
+use super::approx::{Fused, MaddFn, Split};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::isa::{isa, Isa};
 use crate::cpu::iter::for_each_run;
@@ -197,6 +198,20 @@ pub fn each_f32(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
     each_impl(src, dst, &f)
 }
 
+/// `dst[i] = k(src[i])` on f32, in the widest vector build this CPU runs, its polynomial steps
+/// fused there (FMA) and split on the baseline build.
+#[inline]
+pub fn each_f32_m(src: &[f32], dst: &mut [f32], k: impl MaddFn) {
+    #[cfg(target_arch = "x86_64")]
+    match isa() {
+        // SAFETY: the CPU was probed for these features (FMA among them).
+        Isa::Avx512 => return unsafe { wide::each_avx512(src, dst, &|x| k.at::<Fused>(x)) },
+        Isa::Avx2 => return unsafe { wide::each_avx2(src, dst, &|x| k.at::<Fused>(x)) },
+        Isa::Base => {}
+    }
+    each_impl(src, dst, &|x| k.at::<Split>(x))
+}
+
 /// `dst[i] = f(a[i], b[i])` on f32, in the widest vector build this CPU runs.
 #[inline]
 pub fn each2_f32(a: &[f32], b: &[f32], dst: &mut [f32], f: impl Fn(f32, f32) -> f32) {
@@ -262,6 +277,17 @@ pub fn float_map(
         DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32(x, y, f))),
         DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32(x, y, f))),
         _ => float_map(&contiguous_as(a, DType::F32)?, f, g),
+    }
+}
+
+/// [`float_map`] for an f32 function whose polynomial steps each build computes its own way.
+pub fn float_map_m(a: &TensorData, k: impl MaddFn, g: impl Fn(f64) -> f64 + Sync + Copy) -> Result<TensorData> {
+    match a.dtype {
+        DType::F32 => map::<f32, f32>(a, |s, d| each_f32_m(s, d, k)),
+        DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
+        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32_m(x, y, k))),
+        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32_m(x, y, k))),
+        _ => float_map_m(&contiguous_as(a, DType::F32)?, k, g),
     }
 }
 

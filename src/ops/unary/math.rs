@@ -5,7 +5,7 @@
 use super::approx;
 use super::backward_ops::{logit_backward, sigmoid_backward, tanh_backward};
 use super::grad::{add_c, div, mul, mul_c, record1, rsub_c, Keep};
-use super::kernel::float_map;
+use super::kernel::{float_map, float_map_m};
 use crate::error::Result;
 use crate::ops::arith::neg;
 use crate::tensor::Tensor;
@@ -25,8 +25,20 @@ macro_rules! float_unary {
     };
 }
 
-float_unary!(/// e^x
-    exp, "ExpBackward0", approx::exp, f64::exp, Output, |g, y| mul(g, y));
+/// `float_unary!` for a [`approx::MaddFn`] (fused polynomial steps in the FMA builds).
+macro_rules! float_unary_m {
+    ($(#[$doc:meta])* $name:ident, $node:literal, $f32:expr, $f64:expr, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
+        $(#[$doc])*
+        pub fn $name(a: &Tensor) -> Result<Tensor> {
+            let out = Tensor::from_data(float_map_m(&a.data(), $f32, $f64)?);
+            record1($node, a, &out, Keep::$keep, |$g: &Tensor, $k: &Tensor| $rule);
+            Ok(out)
+        }
+    };
+}
+
+float_unary_m!(/// e^x
+    exp, "ExpBackward0", approx::Exp, f64::exp, Output, |g, y| mul(g, y));
 float_unary!(/// 2^x
     exp2, "Exp2Backward0", f32::exp2, f64::exp2, Output, |g, y| mul_c(&mul(g, y)?, LN_2));
 float_unary!(/// e^x - 1
@@ -69,16 +81,16 @@ float_unary!(/// Hyperbolic sine.
 float_unary!(/// Hyperbolic cosine.
     cosh, "CoshBackward0", |x: f32| if x.abs() > SINH_OVERFLOW { f32::INFINITY } else { x.cosh() },
     f64::cosh, Input, |g, x| mul(g, &sinh(x)?));
-float_unary!(/// Hyperbolic tangent.
-    tanh, "TanhBackward0", approx::tanh, f64::tanh, Output, |g, y| tanh_backward(g, y));
+float_unary_m!(/// Hyperbolic tangent.
+    tanh, "TanhBackward0", approx::Tanh, f64::tanh, Output, |g, y| tanh_backward(g, y));
 float_unary!(/// Inverse hyperbolic sine.
     asinh, "AsinhBackward0", f32::asinh, f64::asinh, Input, |g, x| mul(g, &rsqrt(&add_c(&mul(x, x)?, 1.0)?)?));
 float_unary!(/// Inverse hyperbolic cosine.
     acosh, "AcoshBackward0", f32::acosh, f64::acosh, Input, |g, x| mul(g, &rsqrt(&add_c(&mul(x, x)?, -1.0)?)?));
 float_unary!(/// Inverse hyperbolic tangent.
     atanh, "AtanhBackward0", f32::atanh, f64::atanh, Input, |g, x| div(g, &rsub_c(&mul(x, x)?, 1.0)?));
-float_unary!(/// The logistic function 1 / (1 + e^-x).
-    sigmoid, "SigmoidBackward0", approx::sigmoid, |x: f64| 1.0 / (1.0 + (-x).exp()), Output,
+float_unary_m!(/// The logistic function 1 / (1 + e^-x).
+    sigmoid, "SigmoidBackward0", approx::Sigmoid, |x: f64| 1.0 / (1.0 + (-x).exp()), Output,
     |g, y| sigmoid_backward(g, y));
 float_unary!(/// The error function.
     erf, "ErfBackward0", approx::erf_approx, approx::erf_f64, Input,
