@@ -30,11 +30,11 @@ impl BinOp {
 }
 
 /// Converts a view to `dtype` only when it is not already of it (kernels take strided input).
-fn as_dtype(d: &TensorData, dtype: DType) -> Result<TensorData> {
+fn as_dtype(d: &TensorData, dtype: DType) -> Result<std::borrow::Cow<'_, TensorData>> {
     if d.dtype == dtype {
-        Ok(d.clone())
+        Ok(std::borrow::Cow::Borrowed(d))
     } else {
-        contiguous_as(d, dtype)
+        Ok(std::borrow::Cow::Owned(contiguous_as(d, dtype)?))
     }
 }
 
@@ -82,6 +82,7 @@ macro_rules! int_kernel {
 
 fn compute(op: BinOp, a: &TensorData, b: &TensorData, dtype: DType) -> Result<Tensor> {
     let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
+    let (a, b) = (a.as_ref(), b.as_ref());
     let out = match dtype {
         DType::Bool => match op {
             BinOp::Add => binary_map::<bool, bool>(&a, &b, |x, y| x | y)?,

@@ -21,10 +21,23 @@ pub fn dims(s: &[i64]) -> Dims {
     Dims::from_slice(s)
 }
 
+/// A copy of `d`: a plain copy of the value when its elements are stored inline (no call, no
+/// loop: layouts are cloned several times per op), else one memcpy.
+#[inline(always)]
+fn dims_clone(d: &Dims) -> Dims {
+    if d.spilled() {
+        dims(d)
+    } else {
+        // SAFETY: an inline SmallVec of i64 owns no heap memory and its elements are Copy, so
+        // its bytes are an independent, valid value
+        unsafe { std::ptr::read(d) }
+    }
+}
+
 impl Clone for Layout {
     #[inline]
     fn clone(&self) -> Layout {
-        Layout { shape: dims(&self.shape), strides: dims(&self.strides), offset: self.offset }
+        Layout { shape: dims_clone(&self.shape), strides: dims_clone(&self.strides), offset: self.offset }
     }
 }
 

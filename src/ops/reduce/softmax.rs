@@ -82,8 +82,9 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
     }
 }
 
-/// Independent lanes of the row loops (one AVX-512 register of f32, two AVX2 ones).
-const W: usize = 16;
+/// Independent lanes of the row loops (two AVX-512 registers of f32, four AVX2 ones: two
+/// dependency chains per accumulator step).
+const W: usize = 32;
 
 /// The maximum of a row and whether it holds a NaN, over `W` independent lanes.
 #[inline(always)]
@@ -107,16 +108,16 @@ fn row_max<T: Real>(x: &[T]) -> (T::C, bool) {
     (m.iter().fold(mm, |a, &b| if b > a { b } else { a }), any)
 }
 
-/// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there.
+/// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there. The
+/// last partial chunk runs through the same lanes, padded with -inf (whose terms are dropped).
 #[inline(always)]
-fn row_exp_sum<T: Real, M: Madd>(x: &[T], m: T::C, o: Option<&mut [T]>) -> T::C
+fn row_exp_sum<T: Real, M: Madd>(x: &[T], m: T::C, mut o: Option<&mut [T]>) -> T::C
 where
     T::C: FastExp,
 {
     let mut acc = [T::C::zero(); W];
     let n = x.len() / W * W;
-    let mut tail = T::C::zero();
-    match o {
+    match o.as_deref_mut() {
         Some(o) => {
             for (xs, os) in x.chunks_exact(W).zip(o.chunks_exact_mut(W)) {
                 for j in 0..W {
@@ -125,11 +126,6 @@ where
                     acc[j] = acc[j] + e;
                 }
             }
-            for (oo, &v) in o[n..].iter_mut().zip(&x[n..]) {
-                let e = (v.load() - m).fexp::<M>();
-                *oo = T::store(e);
-                tail = tail + e;
-            }
         }
         None => {
             for xs in x.chunks_exact(W) {
@@ -137,12 +133,33 @@ where
                     acc[j] = acc[j] + (xs[j].load() - m).fexp::<M>();
                 }
             }
-            for &v in &x[n..] {
-                tail = tail + (v.load() - m).fexp::<M>();
+        }
+    }
+    let rem = x.len() - n;
+    if rem > 0 {
+        let mut e = [T::C::neg_infinity(); W];
+        for (d, v) in e.iter_mut().zip(&x[n..]) {
+            *d = v.load();
+        }
+        for (j, ej) in e.iter_mut().enumerate() {
+            let v = (*ej - m).fexp::<M>();
+            *ej = if j < rem { v } else { T::C::zero() };
+            acc[j] = acc[j] + *ej;
+        }
+        if let Some(o) = o {
+            for (oo, &v) in o[n..].iter_mut().zip(&e) {
+                *oo = T::store(v);
             }
         }
     }
-    acc.iter().fold(tail, |a, &b| a + b)
+    let mut w = W;
+    while w > 1 {
+        w /= 2;
+        for j in 0..w {
+            acc[j] = acc[j] + acc[j + w];
+        }
+    }
+    acc[0]
 }
 
 /// softmax (or log_softmax) of one block `[n, inner]`.
