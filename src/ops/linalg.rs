@@ -4,7 +4,7 @@ use super::shape;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::matmul;
 use crate::error::Result;
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Layout, Tensor, TensorData};
 
 fn check_dtypes(op: &str, a: &Tensor, b: &Tensor) -> Result<DType> {
     let (da, db) = (a.dtype(), b.dtype());
@@ -30,7 +30,14 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         sb[0],
         sb[1]
     );
-    let r = Tensor::from_data(matmul::bmm(&a.unsqueeze(0)?.data(), &b.unsqueeze(0)?.data())?).squeeze(Some(&[0]))?;
+    // one batch of bmm on the operands' data, without view tensors in between (small products
+    // are mostly this overhead)
+    let one = |t: &Tensor| {
+        let d = t.data();
+        TensorData { layout: d.layout.unsqueeze(0), ..d }
+    };
+    let out = matmul::bmm(&one(a), &one(b))?;
+    let r = Tensor::from_data(TensorData { layout: Layout::contiguous(&[sa[0], sb[1]]), ..out });
     record_product("MmBackward0", a, b, &r, mm);
     Ok(r)
 }
@@ -77,6 +84,9 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         "both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
     );
     check_dtypes("matmul", a, b)?;
+    if na == 2 && nb == 2 {
+        return mm(a, b);
+    }
     let (sa, sb) = (a.shape(), b.shape());
     // Promote vectors to matrices, remembering which dims to drop at the end.
     let a2 = if na == 1 { shape::unsqueeze(a, 0)? } else { a.clone() };
