@@ -147,7 +147,7 @@ pub fn sum_slice<T: Real>(xs: &[T]) -> f64 {
         }
     }
     #[cfg(target_arch = "x86_64")]
-    if xs.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {
+    if xs.len() >= 64 && !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
         return unsafe { lanes_sum_avx2(xs) };
     }
     lanes_sum(xs)
@@ -174,7 +174,7 @@ fn column_sums<T: Real>(x: &[T], rows: usize, stride: usize, acc: &mut [f64]) {
     for r in 0..rows {
         let row = &x[r * stride..r * stride + w];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
             unsafe { add_rows_avx2(row, w, acc) };
             continue;
         }
