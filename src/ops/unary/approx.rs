@@ -57,6 +57,17 @@ pub trait MaddFn: Copy + Sync {
     fn at<M: Madd>(self, x: f32) -> f32;
 }
 
+/// A plain f32 function as a [`MaddFn`] (it computes its steps its own way in every build).
+#[derive(Clone, Copy)]
+pub struct Plain<F>(pub F);
+
+impl<F: Fn(f32) -> f32 + Copy + Sync> MaddFn for Plain<F> {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        (self.0)(x)
+    }
+}
+
 /// e^x as a [`MaddFn`].
 #[derive(Clone, Copy)]
 pub struct Exp;

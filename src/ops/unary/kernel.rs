@@ -2,7 +2,7 @@
 //! our thread pool above a grain size), over gathered runs of strided inputs, with AVX2/AVX-512
 //! builds of the f32 loops picked at run time and f16/bf16 computed in f32 chunks.
 
-use super::approx::{Fused, MaddFn, Split};
+use super::approx::{Fused, MaddFn, Plain, Split};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::isa::{isa, Isa};
 use crate::cpu::iter::for_each_run;
@@ -185,21 +185,9 @@ mod wide {
     }
 }
 
-/// `dst[i] = f(src[i])` on f32, in the widest vector build this CPU runs.
-#[inline]
-pub fn each_f32(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
-    #[cfg(target_arch = "x86_64")]
-    match isa() {
-        // SAFETY: the CPU was probed for these features.
-        Isa::Avx512 => return unsafe { wide::each_avx512(src, dst, &f) },
-        Isa::Avx2 => return unsafe { wide::each_avx2(src, dst, &f) },
-        Isa::Base => {}
-    }
-    each_impl(src, dst, &f)
-}
-
-/// `dst[i] = k(src[i])` on f32, in the widest vector build this CPU runs, its polynomial steps
-/// fused there (FMA) and split on the baseline build.
+/// `dst[i] = k(src[i])` on f32, in the widest vector build this CPU runs, a [`MaddFn`]'s
+/// polynomial steps fused there (FMA) and split on the baseline build (a plain function goes in
+/// as [`Plain`]).
 #[inline]
 pub fn each_f32_m(src: &[f32], dst: &mut [f32], k: impl MaddFn) {
     #[cfg(target_arch = "x86_64")]
@@ -271,13 +259,7 @@ pub fn float_map(
     f: impl Fn(f32) -> f32 + Sync + Copy,
     g: impl Fn(f64) -> f64 + Sync + Copy,
 ) -> Result<TensorData> {
-    match a.dtype {
-        DType::F32 => map::<f32, f32>(a, |s, d| each_f32(s, d, f)),
-        DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
-        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32(x, y, f))),
-        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32(x, y, f))),
-        _ => float_map(&contiguous_as(a, DType::F32)?, f, g),
-    }
+    float_map_m(a, Plain(f), g)
 }
 
 /// [`float_map`] for an f32 function whose polynomial steps each build computes its own way.

@@ -14,27 +14,25 @@ use std::f64::consts::{LN_10, LN_2};
 /// 2 / sqrt(pi), the scale of erf's derivative.
 const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
-macro_rules! float_unary {
-    ($(#[$doc:meta])* $name:ident, $node:literal, $f32:expr, $f64:expr, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
+/// A float op: `$map` (`float_map` for a plain f32 function, `float_map_m` for an
+/// [`approx::MaddFn`], whose polynomial steps are fused in the FMA builds) and its backward rule.
+macro_rules! float_unary_with {
+    ($map:ident, $(#[$doc:meta])* $name:ident, $node:literal, $f32:expr, $f64:expr, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
         $(#[$doc])*
         pub fn $name(a: &Tensor) -> Result<Tensor> {
-            let out = Tensor::from_data(float_map(&a.data(), $f32, $f64)?);
+            let out = Tensor::from_data($map(&a.data(), $f32, $f64)?);
             record1($node, a, &out, Keep::$keep, |$g: &Tensor, $k: &Tensor| $rule);
             Ok(out)
         }
     };
 }
 
-/// `float_unary!` for a [`approx::MaddFn`] (fused polynomial steps in the FMA builds).
+macro_rules! float_unary {
+    ($($t:tt)*) => { float_unary_with!(float_map, $($t)*); };
+}
+
 macro_rules! float_unary_m {
-    ($(#[$doc:meta])* $name:ident, $node:literal, $f32:expr, $f64:expr, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
-        $(#[$doc])*
-        pub fn $name(a: &Tensor) -> Result<Tensor> {
-            let out = Tensor::from_data(float_map_m(&a.data(), $f32, $f64)?);
-            record1($node, a, &out, Keep::$keep, |$g: &Tensor, $k: &Tensor| $rule);
-            Ok(out)
-        }
-    };
+    ($($t:tt)*) => { float_unary_with!(float_map_m, $($t)*); };
 }
 
 float_unary_m!(/// e^x
