@@ -1,4 +1,4 @@
-//! Joining, splitting, repeating, flipping, padding and diagonal ops against PyTorch fixtures
+//! Joining, splitting, repeating, flipping, padding and diagonal ops, and QR, against PyTorch fixtures
 //! (tests/fixtures/join.json from tools/fixtures/gen_join.py), through the `AtgApi` entry
 //! points; plus out= and large-input checks.
 
@@ -49,6 +49,7 @@ fn run(op: &str, xs: &[Tensor], a: &Value) -> Result<Vec<Tensor>> {
         "triu" => one(N::triu(x, i(a, "k"))),
         "diagonal" => one(N::diagonal(x, i(a, "k"), i(a, "d1"), i(a, "d2"))),
         "diag" => one(N::diag(x, i(a, "k"))),
+        "linalg_qr" => N::linalg_qr(x, s(a, "mode")).map(|(q, r)| vec![q, r]),
         "diag_embed" => one(N::diag_embed(x, i(a, "k"), i(a, "d1"), i(a, "d2"))),
         "diagflat" => one(N::diagflat(x, i(a, "k"))),
         "trace" => one(N::trace(x)),
@@ -90,6 +91,11 @@ fn repeat_flip_roll_rot90() {
 #[test]
 fn padding() {
     run_group(FILE, "pad", run);
+}
+
+#[test]
+fn linalg_qr() {
+    run_group(FILE, "qr", run);
 }
 
 #[test]

@@ -22,14 +22,17 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     let (sa, sc) = (&a.layout.strides, &c.layout.strides);
     let work = m * n * k;
     let threads = if work >= PARALLEL_WORK { super::threads::num_threads() } else { 1 };
-    // element offsets of every batch's output and operands
-    let batch_stride = [(m * n) as i64];
-    let mut offsets = Vec::with_capacity(bsz as usize);
-    for_each_run(&[bsz], [&batch_stride[..], &sa[..1], &sc[..1]], [0, 0, 0], |o, len, s| {
-        for bi in 0..len as isize {
-            offsets.push((o[0] + bi * s[0], o[1] + bi * s[1], o[2] + bi * s[2]));
-        }
-    });
+    // element offsets of every batch's output and operands (no list for a single product)
+    let mut offsets = Vec::new();
+    if bsz > 1 {
+        let batch_stride = [(m * n) as i64];
+        offsets.reserve(bsz as usize);
+        for_each_run(&[bsz], [&batch_stride[..], &sa[..1], &sc[..1]], [0, 0, 0], |o, len, s| {
+            for bi in 0..len as isize {
+                offsets.push((o[0] + bi * s[0], o[1] + bi * s[1], o[2] + bi * s[2]));
+            }
+        });
+    }
     let (ob, pa, pc) = (out.base_ptr() as usize, a.base_ptr() as usize, c.base_ptr() as usize);
     let one = |&(oo, oa, oc): &(isize, isize, isize), threads: usize| {
         with_dtype!(a.dtype, T, {
@@ -47,7 +50,9 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
             }
         })
     };
-    if threads == 1 && offsets.len() > 1 && work * offsets.len() >= PARALLEL_WORK && super::threads::num_threads() > 1 {
+    if bsz == 1 {
+        one(&(0, 0, 0), threads);
+    } else if threads == 1 && offsets.len() > 1 && work * offsets.len() >= PARALLEL_WORK && super::threads::num_threads() > 1 {
         // many small products: one per task, each single-threaded
         super::threads::parallel_for(offsets.len(), |i| one(&offsets[i], 1));
     } else {
@@ -112,6 +117,9 @@ unsafe fn gemm_band<T: Element>(
         };
     }
     match T::DTYPE {
+        crate::tensor::DType::F32 if super::small_gemm::fits(m, n, k, c_cs) => {
+            super::small_gemm::small_f32(dst as *mut f32, dst_rs, a as *const f32, c as *const f32, (m, n, k), (a_rs, a_cs), c_rs)
+        }
         crate::tensor::DType::F32 => call_gemm!(f32, 0.0f32, 1.0f32),
         crate::tensor::DType::F64 => call_gemm!(f64, 0.0f64, 1.0f64),
         crate::tensor::DType::F16 => call_gemm!(gemm::f16, gemm::f16::ZERO, gemm::f16::ONE),

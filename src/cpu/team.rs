@@ -15,15 +15,27 @@ const SPIN: Duration = Duration::from_micros(300);
 
 type Body<'a> = &'a (dyn Fn(usize) + Sync);
 
+/// An atomic alone on its cache line: the task counter, the finished count and the epoch are
+/// written by different threads during a loop and must not share a line.
+#[repr(align(128))]
+struct Line<T>(T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 struct Team {
     /// Odd while a loop is open; every open and every close adds one.
-    epoch: AtomicUsize,
+    epoch: Line<AtomicUsize>,
     /// The open loop's body: a `*const Body`, valid while the loop is open.
     body: AtomicPtr<()>,
     /// Tasks of the open loop, the next one to hand out, and how many have finished.
     tasks: AtomicUsize,
-    next: AtomicUsize,
-    done: AtomicUsize,
+    next: Line<AtomicUsize>,
+    done: Line<AtomicUsize>,
     /// Helpers inside the open loop (the caller waits for them to leave before it returns).
     inside: AtomicUsize,
     /// A task of the open loop panicked on a helper.
@@ -43,11 +55,11 @@ struct Team {
 }
 
 static TEAM: Team = Team {
-    epoch: AtomicUsize::new(0),
+    epoch: Line(AtomicUsize::new(0)),
     body: AtomicPtr::new(std::ptr::null_mut()),
     tasks: AtomicUsize::new(0),
-    next: AtomicUsize::new(0),
-    done: AtomicUsize::new(0),
+    next: Line(AtomicUsize::new(0)),
+    done: Line(AtomicUsize::new(0)),
     inside: AtomicUsize::new(0),
     panicked: AtomicBool::new(false),
     busy: AtomicBool::new(false),
@@ -80,15 +92,18 @@ pub fn quiet() -> impl Drop {
 fn run_tasks(body: Body<'_>) -> Result<(), Box<dyn std::any::Any + Send>> {
     let mut result = Ok(());
     let n = TEAM.tasks.load(Acquire);
+    let mut ran = 0;
     loop {
         let i = TEAM.next.fetch_add(1, AcqRel);
         if i >= n {
+            // counted once per thread and loop (not per task): the waiting caller reads this line
+            TEAM.done.fetch_add(ran, AcqRel);
             return result;
         }
         if let Err(p) = catch_unwind(AssertUnwindSafe(|| body(i))) {
             result = Err(p);
         }
-        TEAM.done.fetch_add(1, AcqRel);
+        ran += 1;
     }
 }
 

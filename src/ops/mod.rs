@@ -5,6 +5,7 @@ pub mod promote;
 pub mod arith;
 pub mod reduce;
 pub mod linalg;
+pub mod qr;
 pub mod convert;
 pub mod shape;
 pub mod unary;

@@ -79,6 +79,11 @@ impl AtgApi for Native {
     fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::matmul(a, b) }
     fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::mm(a, b) }
     fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::bmm(a, b) }
+    fn linalg_qr(a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> { super::qr::linalg_qr(a, mode) }
+    fn linalg_qr_out(q: &Tensor, r: &Tensor, a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
+        let (qv, rv) = super::qr::linalg_qr(a, mode)?;
+        Ok((assign_out(q, &qv)?, assign_out(r, &rv)?))
+    }
 
     // ---- creation
     fn empty(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { Tensor::empty(size, kind, device) }
