@@ -100,7 +100,7 @@ pub unsafe fn opt_scalar_arg<'a>(p: scalar) -> Option<&'a Scalar> {
 ///
 /// # Safety
 /// `out` is NULL or points to at least `outs.len()` writable slots.
-pub unsafe fn write_outputs(out: *mut tensor, outs: Vec<Tensor>) -> Result<()> {
+pub unsafe fn write_outputs(out: *mut tensor, outs: impl IntoIterator<Item = Tensor>) -> Result<()> {
     if out.is_null() {
         return Err(Error::msg("torchrs: the output array is NULL"));
     }

@@ -1,4 +1,6 @@
 //! Which vector instruction set the f32 kernels run: probed once, then read with one load.
+//! `TORCHRS_CPU_CAPABILITY=default|avx2|avx512` lowers it (like libtorch's
+//! `ATEN_CPU_CAPABILITY`): to compare both libraries on the instruction set of another machine.
 
 /// The widest build of a kernel this CPU runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -9,6 +11,20 @@ pub enum Isa {
     Avx2,
     /// AVX-512 F, BW, DQ and VL (with AVX2 and FMA).
     Avx512,
+}
+
+/// `probed` lowered to what `wanted` names (never raised above what the CPU has).
+fn cap(probed: Isa, wanted: Option<&str>) -> Isa {
+    let limit = match wanted.map(|w| w.trim().to_ascii_lowercase()) {
+        Some(w) if w == "default" => Isa::Base,
+        Some(w) if w == "avx2" => Isa::Avx2,
+        _ => Isa::Avx512,
+    };
+    if (limit as u8) < (probed as u8) {
+        limit
+    } else {
+        probed
+    }
 }
 
 /// The probed instruction set.
@@ -30,10 +46,26 @@ pub fn isa() -> Isa {
             && is_x86_feature_detected!("avx512bw")
             && is_x86_feature_detected!("avx512dq")
             && is_x86_feature_detected!("avx512vl");
-        let v = if avx512 { Isa::Avx512 } else if avx2 { Isa::Avx2 } else { Isa::Base };
+        let probed = if avx512 { Isa::Avx512 } else if avx2 { Isa::Avx2 } else { Isa::Base };
+        let v = cap(probed, std::env::var("TORCHRS_CPU_CAPABILITY").ok().as_deref());
         ISA.store(v as u8 + 1, Ordering::Relaxed);
         v
     }
     #[cfg(not(target_arch = "x86_64"))]
     Isa::Base
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_capability_variable_only_lowers() {
+        assert_eq!(cap(Isa::Avx512, Some("avx2")), Isa::Avx2);
+        assert_eq!(cap(Isa::Avx512, Some("DEFAULT")), Isa::Base);
+        assert_eq!(cap(Isa::Avx2, Some("avx512")), Isa::Avx2);
+        assert_eq!(cap(Isa::Base, Some("avx2")), Isa::Base);
+        assert_eq!(cap(Isa::Avx512, None), Isa::Avx512);
+        assert_eq!(cap(Isa::Avx2, Some("bogus")), Isa::Avx2);
+    }
 }

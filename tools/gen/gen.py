@@ -555,9 +555,9 @@ def gen_wrapper(name, ret, args):
         if k == 1 and op in MAYBE_UNDEFINED:
             lines.append("        handles::write_opt_output(out__, r__)")
         elif k == 1:
-            lines.append("        handles::write_outputs(out__, vec![r__])")
+            lines.append("        handles::write_outputs(out__, [r__])")
         else:
-            lines.append("        handles::write_outputs(out__, vec![%s])" % ", ".join("r__.%d" % i for i in range(k)))
+            lines.append("        handles::write_outputs(out__, [%s])" % ", ".join("r__.%d" % i for i in range(k)))
         lines.append("    })")
     lines.append("}")
     return lines

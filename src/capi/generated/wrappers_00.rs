@@ -20,7 +20,7 @@ pub unsafe extern "C" fn atg___and__(out__: *mut tensor, self_: tensor, other: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn atg___and__tensor_(out__: *mut tensor, self_: tensor, o
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn atg___iand__(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn atg___iand__tensor_(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -68,7 +68,7 @@ pub unsafe extern "C" fn atg___ilshift__(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -80,7 +80,7 @@ pub unsafe extern "C" fn atg___ilshift__tensor_(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn atg___ior__(out__: *mut tensor, self_: tensor, other: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -104,7 +104,7 @@ pub unsafe extern "C" fn atg___ior__tensor_(out__: *mut tensor, self_: tensor, o
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn atg___irshift__(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -128,7 +128,7 @@ pub unsafe extern "C" fn atg___irshift__tensor_(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -140,7 +140,7 @@ pub unsafe extern "C" fn atg___ixor__(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn atg___ixor__tensor_(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn atg___lshift__(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn atg___lshift__scalar_out_(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -194,7 +194,7 @@ pub unsafe extern "C" fn atg___lshift__tensor_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -212,7 +212,7 @@ pub unsafe extern "C" fn atg___lshift__tensor_out_(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn atg___or__(out__: *mut tensor, self_: tensor, other: sc
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn atg___or__tensor_(out__: *mut tensor, self_: tensor, ot
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -248,7 +248,7 @@ pub unsafe extern "C" fn atg___rshift__(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -266,7 +266,7 @@ pub unsafe extern "C" fn atg___rshift__scalar_out_(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -278,7 +278,7 @@ pub unsafe extern "C" fn atg___rshift__tensor_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -296,7 +296,7 @@ pub unsafe extern "C" fn atg___rshift__tensor_out_(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -308,7 +308,7 @@ pub unsafe extern "C" fn atg___xor__(out__: *mut tensor, self_: tensor, other: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -320,7 +320,7 @@ pub unsafe extern "C" fn atg___xor__tensor_(out__: *mut tensor, self_: tensor, o
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -337,7 +337,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool2d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -353,7 +353,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool2d_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -371,7 +371,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool2d_backward_out(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -390,7 +390,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool2d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -407,7 +407,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool3d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -423,7 +423,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool3d_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -441,7 +441,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool3d_backward_out(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -460,7 +460,7 @@ pub unsafe extern "C" fn atg__adaptive_avg_pool3d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -478,7 +478,7 @@ pub unsafe extern "C" fn atg__add_batch_dim(
             batch_dim,
             level,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -490,7 +490,7 @@ pub unsafe extern "C" fn atg__add_relu(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -502,7 +502,7 @@ pub unsafe extern "C" fn atg__add_relu_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -520,7 +520,7 @@ pub unsafe extern "C" fn atg__add_relu_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -532,7 +532,7 @@ pub unsafe extern "C" fn atg__add_relu_scalar(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -544,7 +544,7 @@ pub unsafe extern "C" fn atg__add_relu_scalar_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -562,7 +562,7 @@ pub unsafe extern "C" fn atg__add_relu_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -582,7 +582,7 @@ pub unsafe extern "C" fn atg__addmm_activation(
             handles::tensor_arg(mat2, "mat2")?,
             use_gelu != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -604,7 +604,7 @@ pub unsafe extern "C" fn atg__addmm_activation_out(
             handles::tensor_arg(mat2, "mat2")?,
             use_gelu != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn atg__aminmax(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 2);
     guard_void("atg__aminmax", || {
         let r__ = <Native as AtgApi>::_aminmax(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -631,7 +631,7 @@ pub unsafe extern "C" fn atg__aminmax_dim(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -653,7 +653,7 @@ pub unsafe extern "C" fn atg__aminmax_dim_out(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -671,7 +671,7 @@ pub unsafe extern "C" fn atg__aminmax_out(
             handles::tensor_arg(out1, "out1")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -695,7 +695,7 @@ pub unsafe extern "C" fn atg__amp_update_scale(
             scale_backoff_factor,
             growth_interval,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -719,7 +719,7 @@ pub unsafe extern "C" fn atg__amp_update_scale_(
             scale_backoff_factor,
             growth_interval,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -745,7 +745,7 @@ pub unsafe extern "C" fn atg__amp_update_scale_out(
             scale_backoff_factor,
             growth_interval,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -800,7 +800,7 @@ pub unsafe extern "C" fn atg__autocast_to_full_precision(
             cuda_enabled != 0,
             cpu_enabled != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -822,7 +822,7 @@ pub unsafe extern "C" fn atg__autocast_to_reduced_precision(
             args::dtype(cuda_dtype)?,
             args::dtype(cpu_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -848,7 +848,7 @@ pub unsafe extern "C" fn atg__batch_norm_no_update(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -882,7 +882,7 @@ pub unsafe extern "C" fn atg__batch_norm_no_update_out(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -908,7 +908,7 @@ pub unsafe extern "C" fn atg__batch_norm_with_update(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -934,7 +934,7 @@ pub unsafe extern "C" fn atg__batch_norm_with_update_functional(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
     })
 }
 
@@ -968,7 +968,7 @@ pub unsafe extern "C" fn atg__batch_norm_with_update_out(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -980,7 +980,7 @@ pub unsafe extern "C" fn atg__cast_byte(out__: *mut tensor, self_: tensor, non_b
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -992,7 +992,7 @@ pub unsafe extern "C" fn atg__cast_char(out__: *mut tensor, self_: tensor, non_b
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1004,7 +1004,7 @@ pub unsafe extern "C" fn atg__cast_double(out__: *mut tensor, self_: tensor, non
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1016,7 +1016,7 @@ pub unsafe extern "C" fn atg__cast_float(out__: *mut tensor, self_: tensor, non_
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1028,7 +1028,7 @@ pub unsafe extern "C" fn atg__cast_half(out__: *mut tensor, self_: tensor, non_b
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1040,7 +1040,7 @@ pub unsafe extern "C" fn atg__cast_int(out__: *mut tensor, self_: tensor, non_bl
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1052,7 +1052,7 @@ pub unsafe extern "C" fn atg__cast_long(out__: *mut tensor, self_: tensor, non_b
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1064,7 +1064,7 @@ pub unsafe extern "C" fn atg__cast_short(out__: *mut tensor, self_: tensor, non_
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1086,7 +1086,7 @@ pub unsafe extern "C" fn atg__cdist_backward(
             p,
             handles::tensor_arg(cdist, "cdist")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1110,7 +1110,7 @@ pub unsafe extern "C" fn atg__cdist_backward_out(
             p,
             handles::tensor_arg(cdist, "cdist")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1128,7 +1128,7 @@ pub unsafe extern "C" fn atg__cholesky_solve_helper(
             handles::tensor_arg(A, "A")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1148,7 +1148,7 @@ pub unsafe extern "C" fn atg__cholesky_solve_helper_out(
             handles::tensor_arg(A, "A")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1167,7 +1167,7 @@ pub unsafe extern "C" fn atg__chunk_cat(
             dim,
             num_chunks,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1188,7 +1188,7 @@ pub unsafe extern "C" fn atg__chunk_cat_out(
             dim,
             num_chunks,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1197,7 +1197,7 @@ pub unsafe extern "C" fn atg__coalesce(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__coalesce", || {
         let r__ = <Native as AtgApi>::_coalesce(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1209,7 +1209,7 @@ pub unsafe extern "C" fn atg__coalesce_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1221,7 +1221,7 @@ pub unsafe extern "C" fn atg__coalesced(out__: *mut tensor, self_: tensor, coale
             handles::tensor_arg(self_, "self")?,
             coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1233,7 +1233,7 @@ pub unsafe extern "C" fn atg__coalesced_(out__: *mut tensor, self_: tensor, coal
             handles::tensor_arg(self_, "self")?,
             coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1251,7 +1251,7 @@ pub unsafe extern "C" fn atg__coalesced_out(
             handles::tensor_arg(self_, "self")?,
             coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1267,7 +1267,7 @@ pub unsafe extern "C" fn atg__compute_linear_combination(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(coefficients, "coefficients")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1285,7 +1285,7 @@ pub unsafe extern "C" fn atg__compute_linear_combination_out(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(coefficients, "coefficients")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1294,7 +1294,7 @@ pub unsafe extern "C" fn atg__conj(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__conj", || {
         let r__ = <Native as AtgApi>::_conj(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1303,7 +1303,7 @@ pub unsafe extern "C" fn atg__conj_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__conj_copy", || {
         let r__ = <Native as AtgApi>::_conj_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1315,7 +1315,7 @@ pub unsafe extern "C" fn atg__conj_copy_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1324,7 +1324,7 @@ pub unsafe extern "C" fn atg__conj_physical(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__conj_physical", || {
         let r__ = <Native as AtgApi>::_conj_physical(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1336,7 +1336,7 @@ pub unsafe extern "C" fn atg__conj_physical_out(out__: *mut tensor, out: tensor,
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1366,7 +1366,7 @@ pub unsafe extern "C" fn atg__conv_depthwise2d(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1398,7 +1398,7 @@ pub unsafe extern "C" fn atg__conv_depthwise2d_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1416,7 +1416,7 @@ pub unsafe extern "C" fn atg__convert_indices_from_coo_to_csr(
             size,
             out_int32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1436,7 +1436,7 @@ pub unsafe extern "C" fn atg__convert_indices_from_coo_to_csr_out(
             size,
             out_int32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1456,7 +1456,7 @@ pub unsafe extern "C" fn atg__convert_indices_from_csr_to_coo(
             out_int32 != 0,
             transpose != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1478,7 +1478,7 @@ pub unsafe extern "C" fn atg__convert_indices_from_csr_to_coo_out(
             out_int32 != 0,
             transpose != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1494,7 +1494,7 @@ pub unsafe extern "C" fn atg__convert_weight_to_int4pack(
             handles::tensor_arg(self_, "self")?,
             innerKTiles,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1510,7 +1510,7 @@ pub unsafe extern "C" fn atg__convert_weight_to_int4pack_for_cpu(
             handles::tensor_arg(self_, "self")?,
             innerKTiles,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1552,7 +1552,7 @@ pub unsafe extern "C" fn atg__convolution(
             cudnn_enabled != 0,
             allow_tf32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1592,7 +1592,7 @@ pub unsafe extern "C" fn atg__convolution_deprecated(
             deterministic != 0,
             cudnn_enabled != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1621,7 +1621,7 @@ pub unsafe extern "C" fn atg__convolution_mode(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1665,7 +1665,7 @@ pub unsafe extern "C" fn atg__convolution_out(
             cudnn_enabled != 0,
             allow_tf32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1683,7 +1683,7 @@ pub unsafe extern "C" fn atg__copy_from(
             handles::tensor_arg(dst, "dst")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1695,7 +1695,7 @@ pub unsafe extern "C" fn atg__copy_from_and_resize(out__: *mut tensor, self_: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(dst, "dst")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1713,7 +1713,7 @@ pub unsafe extern "C" fn atg__copy_from_and_resize_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(dst, "dst")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1733,7 +1733,7 @@ pub unsafe extern "C" fn atg__copy_from_out(
             handles::tensor_arg(dst, "dst")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1742,7 +1742,7 @@ pub unsafe extern "C" fn atg__cslt_compress(out__: *mut tensor, input: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__cslt_compress", || {
         let r__ = <Native as AtgApi>::_cslt_compress(handles::tensor_arg(input, "input")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1772,7 +1772,7 @@ pub unsafe extern "C" fn atg__cslt_sparse_mm(
             split_k,
             split_k_mode,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1819,7 +1819,7 @@ pub unsafe extern "C" fn atg__ctc_loss(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1851,7 +1851,7 @@ pub unsafe extern "C" fn atg__ctc_loss_backward(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1885,7 +1885,7 @@ pub unsafe extern "C" fn atg__ctc_loss_backward_out(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1915,7 +1915,7 @@ pub unsafe extern "C" fn atg__ctc_loss_backward_tensor(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1945,7 +1945,7 @@ pub unsafe extern "C" fn atg__ctc_loss_out(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1969,7 +1969,7 @@ pub unsafe extern "C" fn atg__ctc_loss_tensor(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1997,7 +1997,7 @@ pub unsafe extern "C" fn atg__ctc_loss_tensor_out(
             blank,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2042,7 +2042,7 @@ pub unsafe extern "C" fn atg__cudnn_attention_backward(
             is_causal != 0,
             args::opt_f64(scale_v, scale_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2070,7 +2070,7 @@ pub unsafe extern "C" fn atg__cudnn_ctc_loss(
             deterministic != 0,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2102,7 +2102,7 @@ pub unsafe extern "C" fn atg__cudnn_ctc_loss_out(
             deterministic != 0,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2128,7 +2128,7 @@ pub unsafe extern "C" fn atg__cudnn_ctc_loss_tensor(
             deterministic != 0,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2150,7 +2150,7 @@ pub unsafe extern "C" fn atg__cudnn_init_dropout_state(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2170,7 +2170,7 @@ pub unsafe extern "C" fn atg__cudnn_init_dropout_state_out(
             train != 0,
             dropout_seed,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2216,7 +2216,7 @@ pub unsafe extern "C" fn atg__cudnn_rnn(
             args::int_list(batch_sizes_data, batch_sizes_len, "batch_sizes")?,
             handles::opt_tensor_arg(dropout_state)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4])
     })
 }
 
@@ -2247,7 +2247,7 @@ pub unsafe extern "C" fn atg__cudnn_rnn_flatten_weight(
             batch_first != 0,
             bidirectional != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2280,7 +2280,7 @@ pub unsafe extern "C" fn atg__cudnn_rnn_flatten_weight_out(
             batch_first != 0,
             bidirectional != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2336,7 +2336,7 @@ pub unsafe extern "C" fn atg__cudnn_rnn_out(
             args::int_list(batch_sizes_data, batch_sizes_len, "batch_sizes")?,
             handles::opt_tensor_arg(dropout_state)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4])
     })
 }
 
@@ -2352,7 +2352,7 @@ pub unsafe extern "C" fn atg__dim_arange(out__: *mut tensor, like: tensor, dim: 
     handles::clear_outputs(out__, 1);
     guard_void("atg__dim_arange", || {
         let r__ = <Native as AtgApi>::_dim_arange(handles::tensor_arg(like, "like")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2384,7 +2384,7 @@ pub unsafe extern "C" fn atg__dirichlet_grad(
             handles::tensor_arg(alpha, "alpha")?,
             handles::tensor_arg(total, "total")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2404,7 +2404,7 @@ pub unsafe extern "C" fn atg__dirichlet_grad_out(
             handles::tensor_arg(alpha, "alpha")?,
             handles::tensor_arg(total, "total")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2426,7 +2426,7 @@ pub unsafe extern "C" fn atg__dyn_quant_matmul_4bit(
             in_features,
             out_features,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2450,7 +2450,7 @@ pub unsafe extern "C" fn atg__dyn_quant_pack_4bit_weight(
             in_features,
             out_features,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2505,7 +2505,7 @@ pub unsafe extern "C" fn atg__efficient_attention_backward(
             args::opt_i64(window_size_v, window_size_null),
             shared_storage_dqdkdv != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2524,7 +2524,7 @@ pub unsafe extern "C" fn atg__efficientzerotensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2541,7 +2541,7 @@ pub unsafe extern "C" fn atg__efficientzerotensor_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2571,7 +2571,7 @@ pub unsafe extern "C" fn atg__embedding_bag(
             include_last_offset != 0,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2607,7 +2607,7 @@ pub unsafe extern "C" fn atg__embedding_bag_backward(
             handles::opt_tensor_arg(per_sample_weights)?,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2639,7 +2639,7 @@ pub unsafe extern "C" fn atg__embedding_bag_dense_backward(
             handles::opt_tensor_arg(per_sample_weights)?,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2673,7 +2673,7 @@ pub unsafe extern "C" fn atg__embedding_bag_dense_backward_out(
             handles::opt_tensor_arg(per_sample_weights)?,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2703,7 +2703,7 @@ pub unsafe extern "C" fn atg__embedding_bag_forward_only(
             include_last_offset != 0,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2741,7 +2741,7 @@ pub unsafe extern "C" fn atg__embedding_bag_forward_only_out(
             include_last_offset != 0,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2779,7 +2779,7 @@ pub unsafe extern "C" fn atg__embedding_bag_out(
             include_last_offset != 0,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2805,7 +2805,7 @@ pub unsafe extern "C" fn atg__embedding_bag_per_sample_weights_backward(
             mode,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2833,7 +2833,7 @@ pub unsafe extern "C" fn atg__embedding_bag_per_sample_weights_backward_out(
             mode,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2865,7 +2865,7 @@ pub unsafe extern "C" fn atg__embedding_bag_sparse_backward(
             handles::opt_tensor_arg(per_sample_weights)?,
             padding_idx,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2888,7 +2888,7 @@ pub unsafe extern "C" fn atg__empty_affine_quantized(
             scale,
             zero_point,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2909,7 +2909,7 @@ pub unsafe extern "C" fn atg__empty_affine_quantized_out(
             scale,
             zero_point,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2934,7 +2934,7 @@ pub unsafe extern "C" fn atg__empty_per_channel_affine_quantized(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2957,7 +2957,7 @@ pub unsafe extern "C" fn atg__empty_per_channel_affine_quantized_out(
             handles::tensor_arg(zero_points, "zero_points")?,
             axis,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2969,7 +2969,7 @@ pub unsafe extern "C" fn atg__euclidean_dist(out__: *mut tensor, x1: tensor, x2:
             handles::tensor_arg(x1, "x1")?,
             handles::tensor_arg(x2, "x2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2987,7 +2987,7 @@ pub unsafe extern "C" fn atg__euclidean_dist_out(
             handles::tensor_arg(x1, "x1")?,
             handles::tensor_arg(x2, "x2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3013,7 +3013,7 @@ pub unsafe extern "C" fn atg__fake_quantize_learnable_per_channel_affine(
             quant_max,
             grad_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3041,7 +3041,7 @@ pub unsafe extern "C" fn atg__fake_quantize_learnable_per_channel_affine_backwar
             quant_max,
             grad_factor,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3069,7 +3069,7 @@ pub unsafe extern "C" fn atg__fake_quantize_learnable_per_channel_affine_out(
             quant_max,
             grad_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3093,7 +3093,7 @@ pub unsafe extern "C" fn atg__fake_quantize_learnable_per_tensor_affine(
             quant_max,
             grad_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3119,7 +3119,7 @@ pub unsafe extern "C" fn atg__fake_quantize_learnable_per_tensor_affine_backward
             quant_max,
             grad_factor,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3145,7 +3145,7 @@ pub unsafe extern "C" fn atg__fake_quantize_learnable_per_tensor_affine_out(
             quant_max,
             grad_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3169,7 +3169,7 @@ pub unsafe extern "C" fn atg__fake_quantize_per_tensor_affine_cachemask_tensor_q
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3197,7 +3197,7 @@ pub unsafe extern "C" fn atg__fake_quantize_per_tensor_affine_cachemask_tensor_q
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3218,7 +3218,7 @@ pub unsafe extern "C" fn atg__fft_c2c(
             normalization,
             forward != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3241,7 +3241,7 @@ pub unsafe extern "C" fn atg__fft_c2c_out(
             normalization,
             forward != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3262,7 +3262,7 @@ pub unsafe extern "C" fn atg__fft_c2r(
             normalization,
             last_dim_size,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3285,7 +3285,7 @@ pub unsafe extern "C" fn atg__fft_c2r_out(
             normalization,
             last_dim_size,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3306,7 +3306,7 @@ pub unsafe extern "C" fn atg__fft_r2c(
             normalization,
             onesided != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3329,7 +3329,7 @@ pub unsafe extern "C" fn atg__fft_r2c_out(
             normalization,
             onesided != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3349,7 +3349,7 @@ pub unsafe extern "C" fn atg__fill_mem_eff_dropout_mask_(
             seed,
             offset,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3398,7 +3398,7 @@ pub unsafe extern "C" fn atg__flash_attention_backward(
             args::opt_i64(window_size_left_v, window_size_left_null),
             args::opt_i64(window_size_right_v, window_size_right_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3450,7 +3450,7 @@ pub unsafe extern "C" fn atg__flash_attention_forward_no_dropout_inplace(
             handles::opt_tensor_arg(block_table)?,
             args::opt_i64(num_splits_v, num_splits_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3470,7 +3470,7 @@ pub unsafe extern "C" fn atg__foobar(
             arg2 != 0,
             arg3 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3492,7 +3492,7 @@ pub unsafe extern "C" fn atg__foobar_out(
             arg2 != 0,
             arg3 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3511,7 +3511,7 @@ pub unsafe extern "C" fn atg__functional_assert_async(
             args::string(assert_msg_ptr, assert_msg_len, "assert_msg")?,
             handles::tensor_arg(dep_token, "dep_token")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3530,7 +3530,7 @@ pub unsafe extern "C" fn atg__functional_assert_scalar(
             args::string(assert_msg_ptr, assert_msg_len, "assert_msg")?,
             handles::tensor_arg(dep_token, "dep_token")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3552,7 +3552,7 @@ pub unsafe extern "C" fn atg__functional_sym_constrain_range(
             args::opt_i64(max_v, max_null),
             handles::tensor_arg(dep_token, "dep_token")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3574,7 +3574,7 @@ pub unsafe extern "C" fn atg__functional_sym_constrain_range_for_size(
             args::opt_i64(max_v, max_null),
             handles::tensor_arg(dep_token, "dep_token")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3583,7 +3583,7 @@ pub unsafe extern "C" fn atg__fused_dropout(out__: *mut tensor, self_: tensor, p
     handles::clear_outputs(out__, 2);
     guard_void("atg__fused_dropout", || {
         let r__ = <Native as AtgApi>::_fused_dropout(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3603,7 +3603,7 @@ pub unsafe extern "C" fn atg__fused_dropout_out(
             handles::tensor_arg(self_, "self")?,
             p,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3641,7 +3641,7 @@ pub unsafe extern "C" fn atg__fused_moving_avg_obs_fq_helper(
             per_row_fake_quant != 0,
             symmetric_quant != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3679,7 +3679,7 @@ pub unsafe extern "C" fn atg__fused_moving_avg_obs_fq_helper_functional(
             per_row_fake_quant != 0,
             symmetric_quant != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
     })
 }
 
@@ -3721,7 +3721,7 @@ pub unsafe extern "C" fn atg__fused_moving_avg_obs_fq_helper_out(
             per_row_fake_quant != 0,
             symmetric_quant != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3743,7 +3743,7 @@ pub unsafe extern "C" fn atg__fused_rms_norm(
             handles::opt_tensor_arg(weight)?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3778,7 +3778,7 @@ pub unsafe extern "C" fn atg__fw_primal(out__: *mut tensor, self_: tensor, level
     handles::clear_outputs(out__, 1);
     guard_void("atg__fw_primal", || {
         let r__ = <Native as AtgApi>::_fw_primal(handles::tensor_arg(self_, "self")?, level)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3787,7 +3787,7 @@ pub unsafe extern "C" fn atg__fw_primal_copy(out__: *mut tensor, self_: tensor, 
     handles::clear_outputs(out__, 1);
     guard_void("atg__fw_primal_copy", || {
         let r__ = <Native as AtgApi>::_fw_primal_copy(handles::tensor_arg(self_, "self")?, level)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3805,7 +3805,7 @@ pub unsafe extern "C" fn atg__fw_primal_copy_out(
             handles::tensor_arg(self_, "self")?,
             level,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3825,7 +3825,7 @@ pub unsafe extern "C" fn atg__gather_sparse_backward(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(grad, "grad")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3847,7 +3847,7 @@ pub unsafe extern "C" fn atg__grid_sampler_2d_cpu_fallback(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3871,7 +3871,7 @@ pub unsafe extern "C" fn atg__grid_sampler_2d_cpu_fallback_backward(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3895,7 +3895,7 @@ pub unsafe extern "C" fn atg__grid_sampler_2d_cpu_fallback_out(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3917,7 +3917,7 @@ pub unsafe extern "C" fn atg__grouped_mm(
             handles::opt_tensor_arg(bias)?,
             args::opt_dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4012,7 +4012,7 @@ pub unsafe extern "C" fn atg__histogramdd_from_bin_cts(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4038,7 +4038,7 @@ pub unsafe extern "C" fn atg__histogramdd_from_bin_cts_out(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4059,7 +4059,7 @@ pub unsafe extern "C" fn atg__histogramdd_from_bin_tensors(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4082,7 +4082,7 @@ pub unsafe extern "C" fn atg__histogramdd_from_bin_tensors_out(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4105,7 +4105,7 @@ pub unsafe extern "C" fn atg__index_put_impl(
             accumulate != 0,
             unsafe_ != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4128,7 +4128,7 @@ pub unsafe extern "C" fn atg__index_put_impl_(
             accumulate != 0,
             unsafe_ != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4153,7 +4153,7 @@ pub unsafe extern "C" fn atg__index_put_impl_out(
             accumulate != 0,
             unsafe_ != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4162,7 +4162,7 @@ pub unsafe extern "C" fn atg__indices(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__indices", || {
         let r__ = <Native as AtgApi>::_indices(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4171,7 +4171,7 @@ pub unsafe extern "C" fn atg__indices_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__indices_copy", || {
         let r__ = <Native as AtgApi>::_indices_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4183,7 +4183,7 @@ pub unsafe extern "C" fn atg__indices_copy_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4195,7 +4195,7 @@ pub unsafe extern "C" fn atg__int_mm(out__: *mut tensor, self_: tensor, mat2: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4213,7 +4213,7 @@ pub unsafe extern "C" fn atg__int_mm_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4222,7 +4222,7 @@ pub unsafe extern "C" fn atg__is_all_true(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__is_all_true", || {
         let r__ = <Native as AtgApi>::_is_all_true(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4231,7 +4231,7 @@ pub unsafe extern "C" fn atg__is_any_true(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__is_any_true", || {
         let r__ = <Native as AtgApi>::_is_any_true(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4248,7 +4248,7 @@ pub unsafe extern "C" fn atg__lazy_clone(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__lazy_clone", || {
         let r__ = <Native as AtgApi>::_lazy_clone(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4273,7 +4273,7 @@ pub unsafe extern "C" fn atg__linalg_det(out__: *mut tensor, A: tensor) {
     handles::clear_outputs(out__, 3);
     guard_void("atg__linalg_det", || {
         let r__ = <Native as AtgApi>::_linalg_det(handles::tensor_arg(A, "A")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4293,7 +4293,7 @@ pub unsafe extern "C" fn atg__linalg_det_result(
             handles::tensor_arg(pivots, "pivots")?,
             handles::tensor_arg(A, "A")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4312,7 +4312,7 @@ pub unsafe extern "C" fn atg__linalg_eigh(
             args::string(UPLO_ptr, UPLO_len, "UPLO")?,
             compute_v != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4335,7 +4335,7 @@ pub unsafe extern "C" fn atg__linalg_eigh_eigenvalues(
             args::string(UPLO_ptr, UPLO_len, "UPLO")?,
             compute_v != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4344,7 +4344,7 @@ pub unsafe extern "C" fn atg__linalg_eigvals(out__: *mut tensor, self_: tensor) 
     handles::clear_outputs(out__, 1);
     guard_void("atg__linalg_eigvals", || {
         let r__ = <Native as AtgApi>::_linalg_eigvals(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4353,7 +4353,7 @@ pub unsafe extern "C" fn atg__linalg_slogdet(out__: *mut tensor, A: tensor) {
     handles::clear_outputs(out__, 4);
     guard_void("atg__linalg_slogdet", || {
         let r__ = <Native as AtgApi>::_linalg_slogdet(handles::tensor_arg(A, "A")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4375,7 +4375,7 @@ pub unsafe extern "C" fn atg__linalg_slogdet_sign(
             handles::tensor_arg(pivots, "pivots")?,
             handles::tensor_arg(A, "A")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4395,7 +4395,7 @@ pub unsafe extern "C" fn atg__linalg_solve_ex(
             left != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4423,7 +4423,7 @@ pub unsafe extern "C" fn atg__linalg_solve_ex_result(
             left != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4444,7 +4444,7 @@ pub unsafe extern "C" fn atg__linalg_svd(
             compute_uv != 0,
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4471,7 +4471,7 @@ pub unsafe extern "C" fn atg__linalg_svd_u(
             compute_uv != 0,
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4489,7 +4489,7 @@ pub unsafe extern "C" fn atg__log_softmax(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4509,7 +4509,7 @@ pub unsafe extern "C" fn atg__log_softmax_backward_data(
             dim,
             args::dtype(input_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4531,7 +4531,7 @@ pub unsafe extern "C" fn atg__log_softmax_backward_data_out(
             dim,
             args::dtype(input_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4551,7 +4551,7 @@ pub unsafe extern "C" fn atg__log_softmax_out(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4560,7 +4560,7 @@ pub unsafe extern "C" fn atg__logcumsumexp(out__: *mut tensor, self_: tensor, di
     handles::clear_outputs(out__, 1);
     guard_void("atg__logcumsumexp", || {
         let r__ = <Native as AtgApi>::_logcumsumexp(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4578,7 +4578,7 @@ pub unsafe extern "C" fn atg__logcumsumexp_out(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4610,7 +4610,7 @@ pub unsafe extern "C" fn atg__lstm_mps(
             bidirectional != 0,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
     })
 }
 
@@ -4654,7 +4654,7 @@ pub unsafe extern "C" fn atg__lstm_mps_out(
             bidirectional != 0,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4, r__.5])
     })
 }
 
@@ -4672,7 +4672,7 @@ pub unsafe extern "C" fn atg__lu_with_info(
             pivot != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4688,7 +4688,7 @@ pub unsafe extern "C" fn atg__make_dep_token(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4706,7 +4706,7 @@ pub unsafe extern "C" fn atg__make_dual(
             handles::tensor_arg(tangent, "tangent")?,
             level,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4724,7 +4724,7 @@ pub unsafe extern "C" fn atg__make_dual_copy(
             handles::tensor_arg(tangent, "tangent")?,
             level,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4744,7 +4744,7 @@ pub unsafe extern "C" fn atg__make_dual_copy_out(
             handles::tensor_arg(tangent, "tangent")?,
             level,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4764,7 +4764,7 @@ pub unsafe extern "C" fn atg__make_per_channel_quantized_tensor(
             handles::tensor_arg(zero_point, "zero_point")?,
             axis,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4786,7 +4786,7 @@ pub unsafe extern "C" fn atg__make_per_channel_quantized_tensor_out(
             handles::tensor_arg(zero_point, "zero_point")?,
             axis,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4804,7 +4804,7 @@ pub unsafe extern "C" fn atg__make_per_tensor_quantized_tensor(
             scale,
             zero_point,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4824,7 +4824,7 @@ pub unsafe extern "C" fn atg__make_per_tensor_quantized_tensor_out(
             scale,
             zero_point,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4842,7 +4842,7 @@ pub unsafe extern "C" fn atg__masked_scale(
             handles::tensor_arg(mask, "mask")?,
             scale,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4862,7 +4862,7 @@ pub unsafe extern "C" fn atg__masked_scale_out(
             handles::tensor_arg(mask, "mask")?,
             scale,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4884,7 +4884,7 @@ pub unsafe extern "C" fn atg__masked_softmax(
             args::opt_i64(dim_v, dim_null),
             args::opt_i64(mask_type_v, mask_type_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4905,7 +4905,7 @@ pub unsafe extern "C" fn atg__masked_softmax_backward(
             handles::tensor_arg(mask, "mask")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4928,7 +4928,7 @@ pub unsafe extern "C" fn atg__masked_softmax_backward_out(
             handles::tensor_arg(mask, "mask")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4952,7 +4952,7 @@ pub unsafe extern "C" fn atg__masked_softmax_out(
             args::opt_i64(dim_v, dim_null),
             args::opt_i64(mask_type_v, mask_type_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4975,7 +4975,7 @@ pub unsafe extern "C" fn atg__mixed_dtypes_linear(
             handles::opt_tensor_arg(bias)?,
             args::string(activation_ptr, activation_len, "activation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4992,7 +4992,7 @@ pub unsafe extern "C" fn atg__mkldnn_reshape(
             handles::tensor_arg(self_, "self")?,
             args::int_list(shape_data, shape_len, "shape")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5011,7 +5011,7 @@ pub unsafe extern "C" fn atg__mkldnn_reshape_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(shape_data, shape_len, "shape")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5029,7 +5029,7 @@ pub unsafe extern "C" fn atg__mkldnn_transpose(
             dim0,
             dim1,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5047,7 +5047,7 @@ pub unsafe extern "C" fn atg__mkldnn_transpose_(
             dim0,
             dim1,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5067,7 +5067,7 @@ pub unsafe extern "C" fn atg__mkldnn_transpose_out(
             dim0,
             dim1,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5096,7 +5096,7 @@ pub unsafe extern "C" fn atg__mps_convolution(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5127,7 +5127,7 @@ pub unsafe extern "C" fn atg__mps_convolution_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5157,7 +5157,7 @@ pub unsafe extern "C" fn atg__mps_convolution_transpose(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5189,7 +5189,7 @@ pub unsafe extern "C" fn atg__mps_convolution_transpose_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5217,7 +5217,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -5245,7 +5245,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit_functional(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4])
     })
 }
 
@@ -5269,7 +5269,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit_no_stats(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -5299,7 +5299,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit_no_stats_out(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -5325,7 +5325,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit_no_training(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -5357,7 +5357,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit_no_training_out(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -5391,7 +5391,7 @@ pub unsafe extern "C" fn atg__native_batch_norm_legit_out(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -5430,7 +5430,7 @@ pub unsafe extern "C" fn atg__native_multi_head_attention(
             average_attn_weights != 0,
             args::opt_i64(mask_type_v, mask_type_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5473,7 +5473,7 @@ pub unsafe extern "C" fn atg__native_multi_head_attention_out(
             average_attn_weights != 0,
             args::opt_i64(mask_type_v, mask_type_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5482,7 +5482,7 @@ pub unsafe extern "C" fn atg__neg_view(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__neg_view", || {
         let r__ = <Native as AtgApi>::_neg_view(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5491,7 +5491,7 @@ pub unsafe extern "C" fn atg__neg_view_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__neg_view_copy", || {
         let r__ = <Native as AtgApi>::_neg_view_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5503,7 +5503,7 @@ pub unsafe extern "C" fn atg__neg_view_copy_out(out__: *mut tensor, out: tensor,
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5517,7 +5517,7 @@ pub unsafe extern "C" fn atg__nested_compute_contiguous_strides_offsets(
         let r__ = <Native as AtgApi>::_nested_compute_contiguous_strides_offsets(
             handles::tensor_arg(nested_size, "nested_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5535,7 +5535,7 @@ pub unsafe extern "C" fn atg__nested_from_padded(
             handles::tensor_arg(cpu_nested_shape_example, "cpu_nested_shape_example")?,
             fuse_transform_0213 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5551,7 +5551,7 @@ pub unsafe extern "C" fn atg__nested_from_padded_and_nested_example(
             handles::tensor_arg(padded, "padded")?,
             handles::tensor_arg(nt_example, "nt_example")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5569,7 +5569,7 @@ pub unsafe extern "C" fn atg__nested_from_padded_and_nested_example_out(
             handles::tensor_arg(padded, "padded")?,
             handles::tensor_arg(nt_example, "nt_example")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5589,7 +5589,7 @@ pub unsafe extern "C" fn atg__nested_from_padded_out(
             handles::tensor_arg(cpu_nested_shape_example, "cpu_nested_shape_example")?,
             fuse_transform_0213 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5616,7 +5616,7 @@ pub unsafe extern "C" fn atg__nested_from_padded_tensor(
             handles::opt_tensor_arg(max_seqlen)?,
             args::opt_i64(sum_S_v, sum_S_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5625,7 +5625,7 @@ pub unsafe extern "C" fn atg__nested_get_jagged_dummy(out__: *mut tensor, any: t
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_jagged_dummy", || {
         let r__ = <Native as AtgApi>::_nested_get_jagged_dummy(handles::tensor_arg(any, "any")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5634,7 +5634,7 @@ pub unsafe extern "C" fn atg__nested_get_lengths(out__: *mut tensor, self_: tens
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_lengths", || {
         let r__ = <Native as AtgApi>::_nested_get_lengths(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5643,7 +5643,7 @@ pub unsafe extern "C" fn atg__nested_get_max_seqlen(out__: *mut tensor, self_: t
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_max_seqlen", || {
         let r__ = <Native as AtgApi>::_nested_get_max_seqlen(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5652,7 +5652,7 @@ pub unsafe extern "C" fn atg__nested_get_min_seqlen(out__: *mut tensor, self_: t
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_min_seqlen", || {
         let r__ = <Native as AtgApi>::_nested_get_min_seqlen(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5661,7 +5661,7 @@ pub unsafe extern "C" fn atg__nested_get_offsets(out__: *mut tensor, self_: tens
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_offsets", || {
         let r__ = <Native as AtgApi>::_nested_get_offsets(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5677,7 +5677,7 @@ pub unsafe extern "C" fn atg__nested_get_values(out__: *mut tensor, self_: tenso
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_values", || {
         let r__ = <Native as AtgApi>::_nested_get_values(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5686,7 +5686,7 @@ pub unsafe extern "C" fn atg__nested_get_values_copy(out__: *mut tensor, self_: 
     handles::clear_outputs(out__, 1);
     guard_void("atg__nested_get_values_copy", || {
         let r__ = <Native as AtgApi>::_nested_get_values_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5702,7 +5702,7 @@ pub unsafe extern "C" fn atg__nested_get_values_copy_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5722,7 +5722,7 @@ pub unsafe extern "C" fn atg__nested_select_backward(
             dim,
             index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5743,7 +5743,7 @@ pub unsafe extern "C" fn atg__nested_sum_backward(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5763,7 +5763,7 @@ pub unsafe extern "C" fn atg__nested_view_from_buffer(
             handles::tensor_arg(nested_strides, "nested_strides")?,
             handles::tensor_arg(offsets, "offsets")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5783,7 +5783,7 @@ pub unsafe extern "C" fn atg__nested_view_from_buffer_copy(
             handles::tensor_arg(nested_strides, "nested_strides")?,
             handles::tensor_arg(offsets, "offsets")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5805,7 +5805,7 @@ pub unsafe extern "C" fn atg__nested_view_from_buffer_copy_out(
             handles::tensor_arg(nested_strides, "nested_strides")?,
             handles::tensor_arg(offsets, "offsets")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5831,7 +5831,7 @@ pub unsafe extern "C" fn atg__nested_view_from_jagged(
             handles::opt_tensor_arg(min_seqlen)?,
             handles::opt_tensor_arg(max_seqlen)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5857,7 +5857,7 @@ pub unsafe extern "C" fn atg__nested_view_from_jagged_copy(
             handles::opt_tensor_arg(min_seqlen)?,
             handles::opt_tensor_arg(max_seqlen)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5885,7 +5885,7 @@ pub unsafe extern "C" fn atg__nested_view_from_jagged_copy_out(
             handles::opt_tensor_arg(min_seqlen)?,
             handles::opt_tensor_arg(max_seqlen)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5903,7 +5903,7 @@ pub unsafe extern "C" fn atg__new_zeros_with_same_feature_meta(
             handles::tensor_arg(other, "other")?,
             self_num_batch_dims,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5923,7 +5923,7 @@ pub unsafe extern "C" fn atg__new_zeros_with_same_feature_meta_out(
             handles::tensor_arg(other, "other")?,
             self_num_batch_dims,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5955,7 +5955,7 @@ pub unsafe extern "C" fn atg__nnpack_spatial_convolution(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5981,7 +5981,7 @@ pub unsafe extern "C" fn atg__nnpack_spatial_convolution_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -6006,7 +6006,7 @@ pub unsafe extern "C" fn atg__pack_padded_sequence(
             handles::tensor_arg(lengths, "lengths")?,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -6027,7 +6027,7 @@ pub unsafe extern "C" fn atg__pack_padded_sequence_backward(
             handles::tensor_arg(batch_sizes, "batch_sizes")?,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -6049,7 +6049,7 @@ pub unsafe extern "C" fn atg__pack_padded_sequence_out(
             handles::tensor_arg(lengths, "lengths")?,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -6066,7 +6066,7 @@ pub unsafe extern "C" fn atg__pad_circular(
             handles::tensor_arg(self_, "self")?,
             args::int_list(pad_data, pad_len, "pad")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -6088,7 +6088,7 @@ pub unsafe extern "C" fn atg__pad_enum(
             mode,
             args::opt_f64(value_v, value_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -6110,6 +6110,6 @@ pub unsafe extern "C" fn atg__pad_packed_sequence(
             handles::scalar_arg(padding_value, "padding_value")?,
             total_length,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }

@@ -28,7 +28,7 @@ pub unsafe extern "C" fn atg__pdist_backward(
             p,
             handles::tensor_arg(pdist, "pdist")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn atg__pdist_backward_out(
             p,
             handles::tensor_arg(pdist, "pdist")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -59,7 +59,7 @@ pub unsafe extern "C" fn atg__philox_key_fold_in(out__: *mut tensor, key: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg__philox_key_fold_in", || {
         let r__ = <Native as AtgApi>::_philox_key_fold_in(handles::tensor_arg(key, "key")?, data)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -71,7 +71,7 @@ pub unsafe extern "C" fn atg__philox_key_split(out__: *mut tensor, key: tensor, 
             handles::tensor_arg(key, "key")?,
             num_splits,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn atg__philox_normal(
             mean,
             std,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn atg__philox_normal_(
             mean,
             std,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn atg__philox_normal_out(
             mean,
             std,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -153,7 +153,7 @@ pub unsafe extern "C" fn atg__philox_uniform(
             low,
             high,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -173,7 +173,7 @@ pub unsafe extern "C" fn atg__philox_uniform_(
             low,
             high,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn atg__philox_uniform_out(
             low,
             high,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -207,7 +207,7 @@ pub unsafe extern "C" fn atg__pin_memory(out__: *mut tensor, self_: tensor, devi
             handles::tensor_arg(self_, "self")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -225,7 +225,7 @@ pub unsafe extern "C" fn atg__pin_memory_out(
             handles::tensor_arg(self_, "self")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -237,7 +237,7 @@ pub unsafe extern "C" fn atg__prelu_kernel(out__: *mut tensor, self_: tensor, we
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -255,7 +255,7 @@ pub unsafe extern "C" fn atg__prelu_kernel_backward(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -292,7 +292,7 @@ pub unsafe extern "C" fn atg__remove_batch_dim(
             batch_size,
             out_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -312,7 +312,7 @@ pub unsafe extern "C" fn atg__reshape_alias(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -332,7 +332,7 @@ pub unsafe extern "C" fn atg__reshape_alias_copy(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -354,7 +354,7 @@ pub unsafe extern "C" fn atg__reshape_alias_copy_out(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -371,7 +371,7 @@ pub unsafe extern "C" fn atg__reshape_copy(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -387,7 +387,7 @@ pub unsafe extern "C" fn atg__reshape_from_tensor(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(shape, "shape")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -406,7 +406,7 @@ pub unsafe extern "C" fn atg__resize_output(
             args::int_list(size_data, size_len, "size")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -425,7 +425,7 @@ pub unsafe extern "C" fn atg__resize_output_(
             args::int_list(size_data, size_len, "size")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -446,7 +446,7 @@ pub unsafe extern "C" fn atg__resize_output_out(
             args::int_list(size_data, size_len, "size")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -464,7 +464,7 @@ pub unsafe extern "C" fn atg__rowwise_prune(
             handles::tensor_arg(mask, "mask")?,
             args::dtype(compressed_indices_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -482,7 +482,7 @@ pub unsafe extern "C" fn atg__safe_softmax(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -491,7 +491,7 @@ pub unsafe extern "C" fn atg__sample_dirichlet(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg__sample_dirichlet", || {
         let r__ = <Native as AtgApi>::_sample_dirichlet(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -503,7 +503,7 @@ pub unsafe extern "C" fn atg__sample_dirichlet_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -514,7 +514,7 @@ pub unsafe extern "C" fn atg__saturate_weight_to_fp16(out__: *mut tensor, weight
         let r__ = <Native as AtgApi>::_saturate_weight_to_fp16(
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -545,7 +545,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_attention_math(
             args::opt_f64(scale_v, scale_null),
             enable_gqa != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -576,7 +576,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_attention_math_for_mps(
             args::opt_f64(scale_v, scale_null),
             enable_gqa != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -621,7 +621,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_cudnn_attention_backward(
             is_causal != 0,
             args::opt_f64(scale_v, scale_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -650,7 +650,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_efficient_attention(
             is_causal != 0,
             args::opt_f64(scale_v, scale_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -693,7 +693,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_flash_attention_backward(
             handles::tensor_arg(philox_offset, "philox_offset")?,
             args::opt_f64(scale_v, scale_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -720,7 +720,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_flash_attention_for_cpu(
             handles::opt_tensor_arg(attn_mask)?,
             args::opt_f64(scale_v, scale_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -753,7 +753,7 @@ pub unsafe extern "C" fn atg__scaled_dot_product_flash_attention_for_cpu_backwar
             handles::opt_tensor_arg(attn_mask)?,
             args::opt_f64(scale_v, scale_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -783,7 +783,7 @@ pub unsafe extern "C" fn atg__scaled_grouped_mm(
             args::opt_dtype(out_dtype)?,
             use_fast_accum != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -828,7 +828,7 @@ pub unsafe extern "C" fn atg__scaled_grouped_mm_v2(
             args::int_list(contraction_dim_data, contraction_dim_len, "contraction_dim")?,
             use_fast_accum != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -856,7 +856,7 @@ pub unsafe extern "C" fn atg__scaled_mm(
             args::opt_dtype(out_dtype)?,
             use_fast_accum != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -886,7 +886,7 @@ pub unsafe extern "C" fn atg__scaled_mm_out(
             args::opt_dtype(out_dtype)?,
             use_fast_accum != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -929,7 +929,7 @@ pub unsafe extern "C" fn atg__scaled_mm_v2(
             args::int_list(contraction_dim_data, contraction_dim_len, "contraction_dim")?,
             use_fast_accum != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -974,7 +974,7 @@ pub unsafe extern "C" fn atg__scaled_mm_v2_out(
             args::int_list(contraction_dim_data, contraction_dim_len, "contraction_dim")?,
             use_fast_accum != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -999,7 +999,7 @@ pub unsafe extern "C" fn atg__scatter_reduce(
             args::string(reduce_ptr, reduce_len, "reduce")?,
             include_self != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1024,7 +1024,7 @@ pub unsafe extern "C" fn atg__scatter_reduce_(
             args::string(reduce_ptr, reduce_len, "reduce")?,
             include_self != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1051,7 +1051,7 @@ pub unsafe extern "C" fn atg__scatter_reduce_two_out(
             args::string(reduce_ptr, reduce_len, "reduce")?,
             include_self != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1080,7 +1080,7 @@ pub unsafe extern "C" fn atg__segment_reduce_backward(
             axis,
             handles::scalar_arg(initial, "initial")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1111,7 +1111,7 @@ pub unsafe extern "C" fn atg__segment_reduce_backward_out(
             axis,
             handles::scalar_arg(initial, "initial")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1120,7 +1120,7 @@ pub unsafe extern "C" fn atg__shape_as_tensor(out__: *mut tensor, self_: tensor)
     handles::clear_outputs(out__, 1);
     guard_void("atg__shape_as_tensor", || {
         let r__ = <Native as AtgApi>::_shape_as_tensor(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1153,7 +1153,7 @@ pub unsafe extern "C" fn atg__slow_conv2d_backward(
             args::int_list(stride_data, stride_len, "stride")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -1177,7 +1177,7 @@ pub unsafe extern "C" fn atg__sobol_engine_draw(
             num_generated,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1199,7 +1199,7 @@ pub unsafe extern "C" fn atg__sobol_engine_ff_(
             dimension,
             num_generated,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1215,7 +1215,7 @@ pub unsafe extern "C" fn atg__sobol_engine_initialize_state_(
             handles::tensor_arg(self_, "self")?,
             dimension,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1233,7 +1233,7 @@ pub unsafe extern "C" fn atg__sobol_engine_scramble_(
             handles::tensor_arg(ltm, "ltm")?,
             dimension,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1251,7 +1251,7 @@ pub unsafe extern "C" fn atg__softmax(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1271,7 +1271,7 @@ pub unsafe extern "C" fn atg__softmax_backward_data(
             dim,
             args::dtype(input_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1293,7 +1293,7 @@ pub unsafe extern "C" fn atg__softmax_backward_data_out(
             dim,
             args::dtype(input_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1313,7 +1313,7 @@ pub unsafe extern "C" fn atg__softmax_out(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1331,7 +1331,7 @@ pub unsafe extern "C" fn atg__sparse_addmm(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1351,7 +1351,7 @@ pub unsafe extern "C" fn atg__sparse_addmm_out(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1368,7 +1368,7 @@ pub unsafe extern "C" fn atg__sparse_broadcast_to(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1385,7 +1385,7 @@ pub unsafe extern "C" fn atg__sparse_broadcast_to_copy(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1404,7 +1404,7 @@ pub unsafe extern "C" fn atg__sparse_broadcast_to_copy_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1429,7 +1429,7 @@ pub unsafe extern "C" fn atg__sparse_bsc_tensor_unsafe(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1454,7 +1454,7 @@ pub unsafe extern "C" fn atg__sparse_bsr_tensor_unsafe(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1479,7 +1479,7 @@ pub unsafe extern "C" fn atg__sparse_compressed_tensor_unsafe(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1507,7 +1507,7 @@ pub unsafe extern "C" fn atg__sparse_compressed_tensor_with_dims(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1532,7 +1532,7 @@ pub unsafe extern "C" fn atg__sparse_coo_tensor_unsafe(
             args::device(options_device)?,
             is_coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1555,7 +1555,7 @@ pub unsafe extern "C" fn atg__sparse_coo_tensor_with_dims(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1584,7 +1584,7 @@ pub unsafe extern "C" fn atg__sparse_coo_tensor_with_dims_and_tensors(
             args::device(options_device)?,
             is_coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1611,7 +1611,7 @@ pub unsafe extern "C" fn atg__sparse_coo_tensor_with_dims_and_tensors_out(
             handles::tensor_arg(values, "values")?,
             is_coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1632,7 +1632,7 @@ pub unsafe extern "C" fn atg__sparse_coo_tensor_with_dims_out(
             dense_dim,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1657,7 +1657,7 @@ pub unsafe extern "C" fn atg__sparse_csc_tensor_unsafe(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1678,7 +1678,7 @@ pub unsafe extern "C" fn atg__sparse_csr_prod(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1701,7 +1701,7 @@ pub unsafe extern "C" fn atg__sparse_csr_prod_dim_dtype_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1722,7 +1722,7 @@ pub unsafe extern "C" fn atg__sparse_csr_sum(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1745,7 +1745,7 @@ pub unsafe extern "C" fn atg__sparse_csr_sum_dim_dtype_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1770,7 +1770,7 @@ pub unsafe extern "C" fn atg__sparse_csr_tensor_unsafe(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1788,7 +1788,7 @@ pub unsafe extern "C" fn atg__sparse_log_softmax(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1808,7 +1808,7 @@ pub unsafe extern "C" fn atg__sparse_log_softmax_backward_data(
             dim,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1830,7 +1830,7 @@ pub unsafe extern "C" fn atg__sparse_log_softmax_backward_data_out(
             dim,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1848,7 +1848,7 @@ pub unsafe extern "C" fn atg__sparse_log_softmax_int(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1868,7 +1868,7 @@ pub unsafe extern "C" fn atg__sparse_log_softmax_out(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1886,7 +1886,7 @@ pub unsafe extern "C" fn atg__sparse_mask_projection(
             handles::tensor_arg(mask, "mask")?,
             accumulate_matches != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1906,7 +1906,7 @@ pub unsafe extern "C" fn atg__sparse_mask_projection_out(
             handles::tensor_arg(mask, "mask")?,
             accumulate_matches != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1918,7 +1918,7 @@ pub unsafe extern "C" fn atg__sparse_mm(out__: *mut tensor, sparse: tensor, dens
             handles::tensor_arg(sparse, "sparse")?,
             handles::tensor_arg(dense, "dense")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1937,7 +1937,7 @@ pub unsafe extern "C" fn atg__sparse_mm_reduce(
             handles::tensor_arg(dense, "dense")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1956,7 +1956,7 @@ pub unsafe extern "C" fn atg__sparse_mm_reduce_impl(
             handles::tensor_arg(other, "other")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1972,7 +1972,7 @@ pub unsafe extern "C" fn atg__sparse_semi_structured_apply(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(thread_masks, "thread_masks")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1988,7 +1988,7 @@ pub unsafe extern "C" fn atg__sparse_semi_structured_apply_dense(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(thread_masks, "thread_masks")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2013,7 +2013,7 @@ pub unsafe extern "C" fn atg__sparse_semi_structured_linear(
             args::string(activation_ptr, activation_len, "activation")?,
             args::opt_dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2033,7 +2033,7 @@ pub unsafe extern "C" fn atg__sparse_semi_structured_mm(
             handles::tensor_arg(mat2, "mat2")?,
             args::opt_dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2052,7 +2052,7 @@ pub unsafe extern "C" fn atg__sparse_semi_structured_tile(
             args::string(algorithm_ptr, algorithm_len, "algorithm")?,
             use_cutlass != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4])
     })
 }
 
@@ -2070,7 +2070,7 @@ pub unsafe extern "C" fn atg__sparse_softmax(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2090,7 +2090,7 @@ pub unsafe extern "C" fn atg__sparse_softmax_backward_data(
             dim,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2112,7 +2112,7 @@ pub unsafe extern "C" fn atg__sparse_softmax_backward_data_out(
             dim,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2130,7 +2130,7 @@ pub unsafe extern "C" fn atg__sparse_softmax_int(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2150,7 +2150,7 @@ pub unsafe extern "C" fn atg__sparse_softmax_out(
             dim,
             half_to_float != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2166,7 +2166,7 @@ pub unsafe extern "C" fn atg__sparse_sparse_matmul(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2184,7 +2184,7 @@ pub unsafe extern "C" fn atg__sparse_sparse_matmul_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2193,7 +2193,7 @@ pub unsafe extern "C" fn atg__sparse_sum(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__sparse_sum", || {
         let r__ = <Native as AtgApi>::_sparse_sum(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2212,7 +2212,7 @@ pub unsafe extern "C" fn atg__sparse_sum_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2233,7 +2233,7 @@ pub unsafe extern "C" fn atg__sparse_sum_backward_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2250,7 +2250,7 @@ pub unsafe extern "C" fn atg__sparse_sum_dim(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2269,7 +2269,7 @@ pub unsafe extern "C" fn atg__sparse_sum_dim_dtype(
             args::int_list(dim_data, dim_len, "dim")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2288,7 +2288,7 @@ pub unsafe extern "C" fn atg__sparse_sum_dim_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2300,7 +2300,7 @@ pub unsafe extern "C" fn atg__sparse_sum_dtype(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2321,7 +2321,7 @@ pub unsafe extern "C" fn atg__spdiags(
             args::int_list(shape_data, shape_len, "shape")?,
             args::opt_layout(layout),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2344,7 +2344,7 @@ pub unsafe extern "C" fn atg__spdiags_out(
             args::int_list(shape_data, shape_len, "shape")?,
             args::opt_layout(layout),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2357,7 +2357,7 @@ pub unsafe extern "C" fn atg__spsolve(out__: *mut tensor, A: tensor, B: tensor, 
             handles::tensor_arg(B, "B")?,
             left != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2374,7 +2374,7 @@ pub unsafe extern "C" fn atg__stack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2393,7 +2393,7 @@ pub unsafe extern "C" fn atg__stack_out(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2402,7 +2402,7 @@ pub unsafe extern "C" fn atg__standard_gamma(out__: *mut tensor, self_: tensor) 
     handles::clear_outputs(out__, 1);
     guard_void("atg__standard_gamma", || {
         let r__ = <Native as AtgApi>::_standard_gamma(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2418,7 +2418,7 @@ pub unsafe extern "C" fn atg__standard_gamma_grad(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2436,7 +2436,7 @@ pub unsafe extern "C" fn atg__standard_gamma_grad_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2448,7 +2448,7 @@ pub unsafe extern "C" fn atg__standard_gamma_out(out__: *mut tensor, out: tensor
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2466,7 +2466,7 @@ pub unsafe extern "C" fn atg__test_ambiguous_defaults(
             a,
             b,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2485,7 +2485,7 @@ pub unsafe extern "C" fn atg__test_ambiguous_defaults_b(
             a,
             args::string(b_ptr, b_len, "b")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2496,7 +2496,7 @@ pub unsafe extern "C" fn atg__test_autograd_multiple_dispatch(out__: *mut tensor
         let r__ = <Native as AtgApi>::_test_autograd_multiple_dispatch(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2512,7 +2512,7 @@ pub unsafe extern "C" fn atg__test_autograd_multiple_dispatch_fullcoverage_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2528,7 +2528,7 @@ pub unsafe extern "C" fn atg__test_autograd_multiple_dispatch_ntonly(
             handles::tensor_arg(self_, "self")?,
             b != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2542,7 +2542,7 @@ pub unsafe extern "C" fn atg__test_autograd_multiple_dispatch_view(
         let r__ = <Native as AtgApi>::_test_autograd_multiple_dispatch_view(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2556,7 +2556,7 @@ pub unsafe extern "C" fn atg__test_autograd_multiple_dispatch_view_copy(
         let r__ = <Native as AtgApi>::_test_autograd_multiple_dispatch_view_copy(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2572,7 +2572,7 @@ pub unsafe extern "C" fn atg__test_autograd_multiple_dispatch_view_copy_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2581,7 +2581,7 @@ pub unsafe extern "C" fn atg__test_check_tensor(out__: *mut tensor, self_: tenso
     handles::clear_outputs(out__, 1);
     guard_void("atg__test_check_tensor", || {
         let r__ = <Native as AtgApi>::_test_check_tensor(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2597,7 +2597,7 @@ pub unsafe extern "C" fn atg__test_functorch_fallback(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2615,7 +2615,7 @@ pub unsafe extern "C" fn atg__test_functorch_fallback_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2632,7 +2632,7 @@ pub unsafe extern "C" fn atg__test_optional_filled_intlist(
             handles::tensor_arg(values, "values")?,
             args::opt_int_list(addends_data, addends_len, "addends")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2651,7 +2651,7 @@ pub unsafe extern "C" fn atg__test_optional_filled_intlist_out(
             handles::tensor_arg(values, "values")?,
             args::opt_int_list(addends_data, addends_len, "addends")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2668,7 +2668,7 @@ pub unsafe extern "C" fn atg__test_optional_floatlist(
             handles::tensor_arg(values, "values")?,
             args::double_list(addends_data, addends_len, "addends")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2687,7 +2687,7 @@ pub unsafe extern "C" fn atg__test_optional_floatlist_out(
             handles::tensor_arg(values, "values")?,
             args::double_list(addends_data, addends_len, "addends")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2704,7 +2704,7 @@ pub unsafe extern "C" fn atg__test_optional_intlist(
             handles::tensor_arg(values, "values")?,
             args::opt_int_list(addends_data, addends_len, "addends")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2723,7 +2723,7 @@ pub unsafe extern "C" fn atg__test_optional_intlist_out(
             handles::tensor_arg(values, "values")?,
             args::opt_int_list(addends_data, addends_len, "addends")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2741,7 +2741,7 @@ pub unsafe extern "C" fn atg__test_parallel_materialize(
             num_parallel,
             skip_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2757,7 +2757,7 @@ pub unsafe extern "C" fn atg__test_serialization_subcmul(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2777,7 +2777,7 @@ pub unsafe extern "C" fn atg__test_string_default(
             args::string(a_ptr, a_len, "a")?,
             args::string(b_ptr, b_len, "b")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2786,7 +2786,7 @@ pub unsafe extern "C" fn atg__test_warn_in_autograd(out__: *mut tensor, self_: t
     handles::clear_outputs(out__, 1);
     guard_void("atg__test_warn_in_autograd", || {
         let r__ = <Native as AtgApi>::_test_warn_in_autograd(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2802,7 +2802,7 @@ pub unsafe extern "C" fn atg__test_warn_in_autograd_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2822,7 +2822,7 @@ pub unsafe extern "C" fn atg__to_copy(
             args::device(options_device)?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2840,7 +2840,7 @@ pub unsafe extern "C" fn atg__to_copy_out(
             handles::tensor_arg(self_, "self")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2871,7 +2871,7 @@ pub unsafe extern "C" fn atg__to_dense(
             args::opt_dtype(dtype)?,
             masked_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2891,7 +2891,7 @@ pub unsafe extern "C" fn atg__to_dense_out(
             args::opt_dtype(dtype)?,
             masked_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2913,7 +2913,7 @@ pub unsafe extern "C" fn atg__to_sparse(
             args::opt_int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2933,7 +2933,7 @@ pub unsafe extern "C" fn atg__to_sparse_bsc(
             args::int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2955,7 +2955,7 @@ pub unsafe extern "C" fn atg__to_sparse_bsc_out(
             args::int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2975,7 +2975,7 @@ pub unsafe extern "C" fn atg__to_sparse_bsr(
             args::int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2997,7 +2997,7 @@ pub unsafe extern "C" fn atg__to_sparse_bsr_out(
             args::int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3014,7 +3014,7 @@ pub unsafe extern "C" fn atg__to_sparse_csc(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3033,7 +3033,7 @@ pub unsafe extern "C" fn atg__to_sparse_csc_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3050,7 +3050,7 @@ pub unsafe extern "C" fn atg__to_sparse_csr(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3069,7 +3069,7 @@ pub unsafe extern "C" fn atg__to_sparse_csr_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3093,7 +3093,7 @@ pub unsafe extern "C" fn atg__to_sparse_out(
             args::opt_int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3104,7 +3104,7 @@ pub unsafe extern "C" fn atg__to_sparse_semi_structured(out__: *mut tensor, dens
         let r__ = <Native as AtgApi>::_to_sparse_semi_structured(
             handles::tensor_arg(dense, "dense")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3120,7 +3120,7 @@ pub unsafe extern "C" fn atg__to_sparse_sparse_dim(
             handles::tensor_arg(self_, "self")?,
             sparse_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3138,7 +3138,7 @@ pub unsafe extern "C" fn atg__to_sparse_sparse_dim_out(
             handles::tensor_arg(self_, "self")?,
             sparse_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3156,7 +3156,7 @@ pub unsafe extern "C" fn atg__transform_bias_rescale_qkv(
             handles::tensor_arg(qkv_bias, "qkv_bias")?,
             num_heads,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3180,7 +3180,7 @@ pub unsafe extern "C" fn atg__transform_bias_rescale_qkv_out(
             handles::tensor_arg(qkv_bias, "qkv_bias")?,
             num_heads,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3233,7 +3233,7 @@ pub unsafe extern "C" fn atg__transformer_encoder_layer_fwd(
             handles::opt_tensor_arg(mask)?,
             args::opt_i64(mask_type_v, mask_type_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3288,7 +3288,7 @@ pub unsafe extern "C" fn atg__transformer_encoder_layer_fwd_out(
             handles::opt_tensor_arg(mask)?,
             args::opt_i64(mask_type_v, mask_type_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3320,7 +3320,7 @@ pub unsafe extern "C" fn atg__trilinear(
             args::int_list(sumdim_data, sumdim_len, "sumdim")?,
             unroll_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3354,7 +3354,7 @@ pub unsafe extern "C" fn atg__trilinear_out(
             args::int_list(sumdim_data, sumdim_len, "sumdim")?,
             unroll_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3386,7 +3386,7 @@ pub unsafe extern "C" fn atg__triton_multi_head_attention(
             handles::tensor_arg(proj_bias, "proj_bias")?,
             handles::opt_tensor_arg(mask)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3420,7 +3420,7 @@ pub unsafe extern "C" fn atg__triton_multi_head_attention_out(
             handles::tensor_arg(proj_bias, "proj_bias")?,
             handles::opt_tensor_arg(mask)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3440,7 +3440,7 @@ pub unsafe extern "C" fn atg__triton_scaled_dot_attention(
             handles::tensor_arg(v, "v")?,
             dropout_p,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3462,7 +3462,7 @@ pub unsafe extern "C" fn atg__triton_scaled_dot_attention_out(
             handles::tensor_arg(v, "v")?,
             dropout_p,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3480,7 +3480,7 @@ pub unsafe extern "C" fn atg__unique(
             sorted != 0,
             return_inverse != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3500,7 +3500,7 @@ pub unsafe extern "C" fn atg__unique2(
             return_inverse != 0,
             return_counts != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3526,7 +3526,7 @@ pub unsafe extern "C" fn atg__unique2_out(
             return_inverse != 0,
             return_counts != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3548,7 +3548,7 @@ pub unsafe extern "C" fn atg__unique_out(
             sorted != 0,
             return_inverse != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3557,7 +3557,7 @@ pub unsafe extern "C" fn atg__unpack_dual(out__: *mut tensor, dual: tensor, leve
     handles::clear_outputs(out__, 2);
     guard_void("atg__unpack_dual", || {
         let r__ = <Native as AtgApi>::_unpack_dual(handles::tensor_arg(dual, "dual")?, level)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3574,7 +3574,7 @@ pub unsafe extern "C" fn atg__unsafe_index(
             handles::tensor_arg(self_, "self")?,
             &args::opt_tensor_list(indices_data, indices_len, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3595,7 +3595,7 @@ pub unsafe extern "C" fn atg__unsafe_index_put(
             handles::tensor_arg(values, "values")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3616,7 +3616,7 @@ pub unsafe extern "C" fn atg__unsafe_masked_index(
             &args::opt_tensor_list(indices_data, indices_len, "indices")?,
             handles::scalar_arg(fill, "fill")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3637,7 +3637,7 @@ pub unsafe extern "C" fn atg__unsafe_masked_index_put_accumulate(
             &args::opt_tensor_list(indices_data, indices_len, "indices")?,
             handles::tensor_arg(values, "values")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3654,7 +3654,7 @@ pub unsafe extern "C" fn atg__unsafe_view(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3673,7 +3673,7 @@ pub unsafe extern "C" fn atg__unsafe_view_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3698,7 +3698,7 @@ pub unsafe extern "C" fn atg__upsample_bicubic2d_aa(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3726,7 +3726,7 @@ pub unsafe extern "C" fn atg__upsample_bicubic2d_aa_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3756,7 +3756,7 @@ pub unsafe extern "C" fn atg__upsample_bicubic2d_aa_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3783,7 +3783,7 @@ pub unsafe extern "C" fn atg__upsample_bicubic2d_aa_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3805,7 +3805,7 @@ pub unsafe extern "C" fn atg__upsample_bicubic2d_aa_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3830,7 +3830,7 @@ pub unsafe extern "C" fn atg__upsample_bilinear2d_aa(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3858,7 +3858,7 @@ pub unsafe extern "C" fn atg__upsample_bilinear2d_aa_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3888,7 +3888,7 @@ pub unsafe extern "C" fn atg__upsample_bilinear2d_aa_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3915,7 +3915,7 @@ pub unsafe extern "C" fn atg__upsample_bilinear2d_aa_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3937,7 +3937,7 @@ pub unsafe extern "C" fn atg__upsample_bilinear2d_aa_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3962,7 +3962,7 @@ pub unsafe extern "C" fn atg__upsample_lanczos2d_aa(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3990,7 +3990,7 @@ pub unsafe extern "C" fn atg__upsample_lanczos2d_aa_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4020,7 +4020,7 @@ pub unsafe extern "C" fn atg__upsample_lanczos2d_aa_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4047,7 +4047,7 @@ pub unsafe extern "C" fn atg__upsample_lanczos2d_aa_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4069,7 +4069,7 @@ pub unsafe extern "C" fn atg__upsample_lanczos2d_aa_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4089,7 +4089,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact1d(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4112,7 +4112,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact1d_backward(
             args::int_list(input_size_data, input_size_len, "input_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4137,7 +4137,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact1d_backward_grad_input(
             args::int_list(input_size_data, input_size_len, "input_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4159,7 +4159,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact1d_out(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4179,7 +4179,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact1d_vec(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4202,7 +4202,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact2d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4228,7 +4228,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact2d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4256,7 +4256,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact2d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4281,7 +4281,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact2d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4301,7 +4301,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact2d_vec(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4327,7 +4327,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact3d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4356,7 +4356,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact3d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4387,7 +4387,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact3d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4415,7 +4415,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact3d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4435,7 +4435,7 @@ pub unsafe extern "C" fn atg__upsample_nearest_exact3d_vec(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4659,7 +4659,7 @@ pub unsafe extern "C" fn atg__values(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__values", || {
         let r__ = <Native as AtgApi>::_values(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4668,7 +4668,7 @@ pub unsafe extern "C" fn atg__values_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg__values_copy", || {
         let r__ = <Native as AtgApi>::_values_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4680,7 +4680,7 @@ pub unsafe extern "C" fn atg__values_copy_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4707,7 +4707,7 @@ pub unsafe extern "C" fn atg__weight_int4pack_mm(
             qGroupSize,
             handles::tensor_arg(qScaleAndZeros, "qScaleAndZeros")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4727,7 +4727,7 @@ pub unsafe extern "C" fn atg__weight_int4pack_mm_for_cpu(
             qGroupSize,
             handles::tensor_arg(qScaleAndZeros, "qScaleAndZeros")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4749,7 +4749,7 @@ pub unsafe extern "C" fn atg__weight_int4pack_mm_with_scales_and_zeros(
             handles::tensor_arg(qScale, "qScale")?,
             handles::tensor_arg(qZeros, "qZeros")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4767,7 +4767,7 @@ pub unsafe extern "C" fn atg__weight_int8pack_mm(
             handles::tensor_arg(mat2, "mat2")?,
             handles::tensor_arg(scales, "scales")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4780,7 +4780,7 @@ pub unsafe extern "C" fn atg__weight_norm(out__: *mut tensor, v: tensor, g: tens
             handles::tensor_arg(g, "g")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4802,7 +4802,7 @@ pub unsafe extern "C" fn atg__weight_norm_differentiable_backward(
             handles::tensor_arg(saved_norms, "saved_norms")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4820,7 +4820,7 @@ pub unsafe extern "C" fn atg__weight_norm_interface(
             handles::tensor_arg(g, "g")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4842,7 +4842,7 @@ pub unsafe extern "C" fn atg__weight_norm_interface_backward(
             handles::tensor_arg(saved_norms, "saved_norms")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4868,7 +4868,7 @@ pub unsafe extern "C" fn atg__weight_norm_interface_backward_out(
             handles::tensor_arg(saved_norms, "saved_norms")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4890,7 +4890,7 @@ pub unsafe extern "C" fn atg__weight_norm_interface_out(
             handles::tensor_arg(g, "g")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4910,7 +4910,7 @@ pub unsafe extern "C" fn atg__wrapped_linear_prepack(
             handles::tensor_arg(weight_zero_point, "weight_zero_point")?,
             handles::tensor_arg(bias, "bias")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4936,7 +4936,7 @@ pub unsafe extern "C" fn atg__wrapped_quantized_linear_prepacked(
             handles::tensor_arg(output_zero_point, "output_zero_point")?,
             out_channel,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4945,7 +4945,7 @@ pub unsafe extern "C" fn atg_abs(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_abs", || {
         let r__ = <Native as AtgApi>::abs(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4954,7 +4954,7 @@ pub unsafe extern "C" fn atg_abs_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_abs_", || {
         let r__ = <Native as AtgApi>::abs_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4966,7 +4966,7 @@ pub unsafe extern "C" fn atg_abs_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4975,7 +4975,7 @@ pub unsafe extern "C" fn atg_absolute(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_absolute", || {
         let r__ = <Native as AtgApi>::absolute(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4984,7 +4984,7 @@ pub unsafe extern "C" fn atg_absolute_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_absolute_", || {
         let r__ = <Native as AtgApi>::absolute_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4996,7 +4996,7 @@ pub unsafe extern "C" fn atg_absolute_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5005,7 +5005,7 @@ pub unsafe extern "C" fn atg_acos(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_acos", || {
         let r__ = <Native as AtgApi>::acos(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5014,7 +5014,7 @@ pub unsafe extern "C" fn atg_acos_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_acos_", || {
         let r__ = <Native as AtgApi>::acos_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5026,7 +5026,7 @@ pub unsafe extern "C" fn atg_acos_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5035,7 +5035,7 @@ pub unsafe extern "C" fn atg_acosh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_acosh", || {
         let r__ = <Native as AtgApi>::acosh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5044,7 +5044,7 @@ pub unsafe extern "C" fn atg_acosh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_acosh_", || {
         let r__ = <Native as AtgApi>::acosh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5056,7 +5056,7 @@ pub unsafe extern "C" fn atg_acosh_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5073,7 +5073,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool1d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5092,7 +5092,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool1d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5109,7 +5109,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool2d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5128,7 +5128,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool2d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5145,7 +5145,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool3d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5163,7 +5163,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool3d_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5182,7 +5182,7 @@ pub unsafe extern "C" fn atg_adaptive_avg_pool3d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5199,7 +5199,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool1d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5216,7 +5216,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool2d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5234,7 +5234,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool2d_backward(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5254,7 +5254,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool2d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5275,7 +5275,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool2d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5292,7 +5292,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool3d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5310,7 +5310,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool3d_backward(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5330,7 +5330,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool3d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5351,7 +5351,7 @@ pub unsafe extern "C" fn atg_adaptive_max_pool3d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5363,7 +5363,7 @@ pub unsafe extern "C" fn atg_add(out__: *mut tensor, self_: tensor, other: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5375,7 +5375,7 @@ pub unsafe extern "C" fn atg_add_(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5393,7 +5393,7 @@ pub unsafe extern "C" fn atg_add_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5405,7 +5405,7 @@ pub unsafe extern "C" fn atg_add_scalar(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5417,7 +5417,7 @@ pub unsafe extern "C" fn atg_add_scalar_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5435,7 +5435,7 @@ pub unsafe extern "C" fn atg_add_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5453,7 +5453,7 @@ pub unsafe extern "C" fn atg_addbmm(
             handles::tensor_arg(batch1, "batch1")?,
             handles::tensor_arg(batch2, "batch2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5471,7 +5471,7 @@ pub unsafe extern "C" fn atg_addbmm_(
             handles::tensor_arg(batch1, "batch1")?,
             handles::tensor_arg(batch2, "batch2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5491,7 +5491,7 @@ pub unsafe extern "C" fn atg_addbmm_out(
             handles::tensor_arg(batch1, "batch1")?,
             handles::tensor_arg(batch2, "batch2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5509,7 +5509,7 @@ pub unsafe extern "C" fn atg_addcdiv(
             handles::tensor_arg(tensor1, "tensor1")?,
             handles::tensor_arg(tensor2, "tensor2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5527,7 +5527,7 @@ pub unsafe extern "C" fn atg_addcdiv_(
             handles::tensor_arg(tensor1, "tensor1")?,
             handles::tensor_arg(tensor2, "tensor2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5547,7 +5547,7 @@ pub unsafe extern "C" fn atg_addcdiv_out(
             handles::tensor_arg(tensor1, "tensor1")?,
             handles::tensor_arg(tensor2, "tensor2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5565,7 +5565,7 @@ pub unsafe extern "C" fn atg_addcmul(
             handles::tensor_arg(tensor1, "tensor1")?,
             handles::tensor_arg(tensor2, "tensor2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5583,7 +5583,7 @@ pub unsafe extern "C" fn atg_addcmul_(
             handles::tensor_arg(tensor1, "tensor1")?,
             handles::tensor_arg(tensor2, "tensor2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5603,7 +5603,7 @@ pub unsafe extern "C" fn atg_addcmul_out(
             handles::tensor_arg(tensor1, "tensor1")?,
             handles::tensor_arg(tensor2, "tensor2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5616,7 +5616,7 @@ pub unsafe extern "C" fn atg_addmm(out__: *mut tensor, self_: tensor, mat1: tens
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5629,7 +5629,7 @@ pub unsafe extern "C" fn atg_addmm_(out__: *mut tensor, self_: tensor, mat1: ten
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5649,7 +5649,7 @@ pub unsafe extern "C" fn atg_addmm_dtype(
             handles::tensor_arg(mat2, "mat2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5671,7 +5671,7 @@ pub unsafe extern "C" fn atg_addmm_dtype_out(
             handles::tensor_arg(mat2, "mat2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5691,7 +5691,7 @@ pub unsafe extern "C" fn atg_addmm_out(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5704,7 +5704,7 @@ pub unsafe extern "C" fn atg_addmv(out__: *mut tensor, self_: tensor, mat: tenso
             handles::tensor_arg(mat, "mat")?,
             handles::tensor_arg(vec, "vec")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5717,7 +5717,7 @@ pub unsafe extern "C" fn atg_addmv_(out__: *mut tensor, self_: tensor, mat: tens
             handles::tensor_arg(mat, "mat")?,
             handles::tensor_arg(vec, "vec")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5737,7 +5737,7 @@ pub unsafe extern "C" fn atg_addmv_out(
             handles::tensor_arg(mat, "mat")?,
             handles::tensor_arg(vec, "vec")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5750,7 +5750,7 @@ pub unsafe extern "C" fn atg_addr(out__: *mut tensor, self_: tensor, vec1: tenso
             handles::tensor_arg(vec1, "vec1")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5763,7 +5763,7 @@ pub unsafe extern "C" fn atg_addr_(out__: *mut tensor, self_: tensor, vec1: tens
             handles::tensor_arg(vec1, "vec1")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5783,7 +5783,7 @@ pub unsafe extern "C" fn atg_addr_out(
             handles::tensor_arg(vec1, "vec1")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5792,7 +5792,7 @@ pub unsafe extern "C" fn atg_adjoint(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_adjoint", || {
         let r__ = <Native as AtgApi>::adjoint(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5811,7 +5811,7 @@ pub unsafe extern "C" fn atg_affine_grid_generator(
             args::int_list(size_data, size_len, "size")?,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5830,7 +5830,7 @@ pub unsafe extern "C" fn atg_affine_grid_generator_backward(
             args::int_list(size_data, size_len, "size")?,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5851,7 +5851,7 @@ pub unsafe extern "C" fn atg_affine_grid_generator_out(
             args::int_list(size_data, size_len, "size")?,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5860,7 +5860,7 @@ pub unsafe extern "C" fn atg_alias(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_alias", || {
         let r__ = <Native as AtgApi>::alias(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5869,7 +5869,7 @@ pub unsafe extern "C" fn atg_alias_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_alias_copy", || {
         let r__ = <Native as AtgApi>::alias_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5881,7 +5881,7 @@ pub unsafe extern "C" fn atg_alias_copy_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5890,6 +5890,6 @@ pub unsafe extern "C" fn atg_all(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_all", || {
         let r__ = <Native as AtgApi>::all(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }

@@ -20,7 +20,7 @@ pub unsafe extern "C" fn atg_all_all_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn atg_all_dim(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn atg_all_dims(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -73,7 +73,7 @@ pub unsafe extern "C" fn atg_all_dims_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -93,7 +93,7 @@ pub unsafe extern "C" fn atg_all_out(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -131,7 +131,7 @@ pub unsafe extern "C" fn atg_alpha_dropout(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -149,7 +149,7 @@ pub unsafe extern "C" fn atg_alpha_dropout_(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -168,7 +168,7 @@ pub unsafe extern "C" fn atg_amax(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -189,7 +189,7 @@ pub unsafe extern "C" fn atg_amax_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn atg_amin(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -229,7 +229,7 @@ pub unsafe extern "C" fn atg_amin_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -248,7 +248,7 @@ pub unsafe extern "C" fn atg_aminmax(
             args::opt_i64(dim_v, dim_null),
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -271,7 +271,7 @@ pub unsafe extern "C" fn atg_aminmax_out(
             args::opt_i64(dim_v, dim_null),
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -280,7 +280,7 @@ pub unsafe extern "C" fn atg_angle(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_angle", || {
         let r__ = <Native as AtgApi>::angle(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -292,7 +292,7 @@ pub unsafe extern "C" fn atg_angle_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -301,7 +301,7 @@ pub unsafe extern "C" fn atg_any(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_any", || {
         let r__ = <Native as AtgApi>::any(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -313,7 +313,7 @@ pub unsafe extern "C" fn atg_any_all_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -326,7 +326,7 @@ pub unsafe extern "C" fn atg_any_dim(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -345,7 +345,7 @@ pub unsafe extern "C" fn atg_any_dims(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -366,7 +366,7 @@ pub unsafe extern "C" fn atg_any_dims_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -386,7 +386,7 @@ pub unsafe extern "C" fn atg_any_out(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -404,7 +404,7 @@ pub unsafe extern "C" fn atg_arange(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -424,7 +424,7 @@ pub unsafe extern "C" fn atg_arange_start(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -446,7 +446,7 @@ pub unsafe extern "C" fn atg_arange_start_step(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -455,7 +455,7 @@ pub unsafe extern "C" fn atg_arccos(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arccos", || {
         let r__ = <Native as AtgApi>::arccos(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -464,7 +464,7 @@ pub unsafe extern "C" fn atg_arccos_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arccos_", || {
         let r__ = <Native as AtgApi>::arccos_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -476,7 +476,7 @@ pub unsafe extern "C" fn atg_arccos_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn atg_arccosh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arccosh", || {
         let r__ = <Native as AtgApi>::arccosh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -494,7 +494,7 @@ pub unsafe extern "C" fn atg_arccosh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arccosh_", || {
         let r__ = <Native as AtgApi>::arccosh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -506,7 +506,7 @@ pub unsafe extern "C" fn atg_arccosh_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -515,7 +515,7 @@ pub unsafe extern "C" fn atg_arcsin(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arcsin", || {
         let r__ = <Native as AtgApi>::arcsin(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -524,7 +524,7 @@ pub unsafe extern "C" fn atg_arcsin_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arcsin_", || {
         let r__ = <Native as AtgApi>::arcsin_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -536,7 +536,7 @@ pub unsafe extern "C" fn atg_arcsin_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -545,7 +545,7 @@ pub unsafe extern "C" fn atg_arcsinh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arcsinh", || {
         let r__ = <Native as AtgApi>::arcsinh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -554,7 +554,7 @@ pub unsafe extern "C" fn atg_arcsinh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arcsinh_", || {
         let r__ = <Native as AtgApi>::arcsinh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -566,7 +566,7 @@ pub unsafe extern "C" fn atg_arcsinh_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -575,7 +575,7 @@ pub unsafe extern "C" fn atg_arctan(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arctan", || {
         let r__ = <Native as AtgApi>::arctan(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -587,7 +587,7 @@ pub unsafe extern "C" fn atg_arctan2(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -599,7 +599,7 @@ pub unsafe extern "C" fn atg_arctan2_(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -617,7 +617,7 @@ pub unsafe extern "C" fn atg_arctan2_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -626,7 +626,7 @@ pub unsafe extern "C" fn atg_arctan_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arctan_", || {
         let r__ = <Native as AtgApi>::arctan_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -638,7 +638,7 @@ pub unsafe extern "C" fn atg_arctan_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -647,7 +647,7 @@ pub unsafe extern "C" fn atg_arctanh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arctanh", || {
         let r__ = <Native as AtgApi>::arctanh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -656,7 +656,7 @@ pub unsafe extern "C" fn atg_arctanh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_arctanh_", || {
         let r__ = <Native as AtgApi>::arctanh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -668,7 +668,7 @@ pub unsafe extern "C" fn atg_arctanh_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -687,7 +687,7 @@ pub unsafe extern "C" fn atg_argmax(
             args::opt_i64(dim_v, dim_null),
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -708,7 +708,7 @@ pub unsafe extern "C" fn atg_argmax_out(
             args::opt_i64(dim_v, dim_null),
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -727,7 +727,7 @@ pub unsafe extern "C" fn atg_argmin(
             args::opt_i64(dim_v, dim_null),
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -748,7 +748,7 @@ pub unsafe extern "C" fn atg_argmin_out(
             args::opt_i64(dim_v, dim_null),
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -766,7 +766,7 @@ pub unsafe extern "C" fn atg_argsort(
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -786,7 +786,7 @@ pub unsafe extern "C" fn atg_argsort_stable(
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -808,7 +808,7 @@ pub unsafe extern "C" fn atg_argsort_stable_out(
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -817,7 +817,7 @@ pub unsafe extern "C" fn atg_argwhere(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_argwhere", || {
         let r__ = <Native as AtgApi>::argwhere(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -840,7 +840,7 @@ pub unsafe extern "C" fn atg_as_strided(
             args::int_list(stride_data, stride_len, "stride")?,
             args::opt_i64(storage_offset_v, storage_offset_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -863,7 +863,7 @@ pub unsafe extern "C" fn atg_as_strided_(
             args::int_list(stride_data, stride_len, "stride")?,
             args::opt_i64(storage_offset_v, storage_offset_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -886,7 +886,7 @@ pub unsafe extern "C" fn atg_as_strided_copy(
             args::int_list(stride_data, stride_len, "stride")?,
             args::opt_i64(storage_offset_v, storage_offset_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -911,7 +911,7 @@ pub unsafe extern "C" fn atg_as_strided_copy_out(
             args::int_list(stride_data, stride_len, "stride")?,
             args::opt_i64(storage_offset_v, storage_offset_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -936,7 +936,7 @@ pub unsafe extern "C" fn atg_as_strided_scatter(
             args::int_list(stride_data, stride_len, "stride")?,
             args::opt_i64(storage_offset_v, storage_offset_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -963,7 +963,7 @@ pub unsafe extern "C" fn atg_as_strided_scatter_out(
             args::int_list(stride_data, stride_len, "stride")?,
             args::opt_i64(storage_offset_v, storage_offset_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -972,7 +972,7 @@ pub unsafe extern "C" fn atg_asin(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_asin", || {
         let r__ = <Native as AtgApi>::asin(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -981,7 +981,7 @@ pub unsafe extern "C" fn atg_asin_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_asin_", || {
         let r__ = <Native as AtgApi>::asin_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -993,7 +993,7 @@ pub unsafe extern "C" fn atg_asin_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1002,7 +1002,7 @@ pub unsafe extern "C" fn atg_asinh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_asinh", || {
         let r__ = <Native as AtgApi>::asinh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1011,7 +1011,7 @@ pub unsafe extern "C" fn atg_asinh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_asinh_", || {
         let r__ = <Native as AtgApi>::asinh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1023,7 +1023,7 @@ pub unsafe extern "C" fn atg_asinh_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1032,7 +1032,7 @@ pub unsafe extern "C" fn atg_atan(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atan", || {
         let r__ = <Native as AtgApi>::atan(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1044,7 +1044,7 @@ pub unsafe extern "C" fn atg_atan2(out__: *mut tensor, self_: tensor, other: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1056,7 +1056,7 @@ pub unsafe extern "C" fn atg_atan2_(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1074,7 +1074,7 @@ pub unsafe extern "C" fn atg_atan2_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1083,7 +1083,7 @@ pub unsafe extern "C" fn atg_atan_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atan_", || {
         let r__ = <Native as AtgApi>::atan_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1095,7 +1095,7 @@ pub unsafe extern "C" fn atg_atan_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1104,7 +1104,7 @@ pub unsafe extern "C" fn atg_atanh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atanh", || {
         let r__ = <Native as AtgApi>::atanh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1113,7 +1113,7 @@ pub unsafe extern "C" fn atg_atanh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atanh_", || {
         let r__ = <Native as AtgApi>::atanh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1125,7 +1125,7 @@ pub unsafe extern "C" fn atg_atanh_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1134,7 +1134,7 @@ pub unsafe extern "C" fn atg_atleast_1d(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atleast_1d", || {
         let r__ = <Native as AtgApi>::atleast_1d(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1156,7 +1156,7 @@ pub unsafe extern "C" fn atg_atleast_2d(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atleast_2d", || {
         let r__ = <Native as AtgApi>::atleast_2d(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1178,7 +1178,7 @@ pub unsafe extern "C" fn atg_atleast_3d(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_atleast_3d", || {
         let r__ = <Native as AtgApi>::atleast_3d(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1218,7 +1218,7 @@ pub unsafe extern "C" fn atg_avg_pool1d(
             ceil_mode != 0,
             count_include_pad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1247,7 +1247,7 @@ pub unsafe extern "C" fn atg_avg_pool1d_out(
             ceil_mode != 0,
             count_include_pad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1277,7 +1277,7 @@ pub unsafe extern "C" fn atg_avg_pool2d(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1309,7 +1309,7 @@ pub unsafe extern "C" fn atg_avg_pool2d_backward(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1343,7 +1343,7 @@ pub unsafe extern "C" fn atg_avg_pool2d_backward_grad_input(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1375,7 +1375,7 @@ pub unsafe extern "C" fn atg_avg_pool2d_out(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1405,7 +1405,7 @@ pub unsafe extern "C" fn atg_avg_pool3d(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1437,7 +1437,7 @@ pub unsafe extern "C" fn atg_avg_pool3d_backward(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1471,7 +1471,7 @@ pub unsafe extern "C" fn atg_avg_pool3d_backward_grad_input(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1503,7 +1503,7 @@ pub unsafe extern "C" fn atg_avg_pool3d_out(
             count_include_pad != 0,
             args::opt_i64(divisor_override_v, divisor_override_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1525,7 +1525,7 @@ pub unsafe extern "C" fn atg_baddbmm(
             handles::scalar_arg(beta, "beta")?,
             handles::scalar_arg(alpha, "alpha")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1543,7 +1543,7 @@ pub unsafe extern "C" fn atg_baddbmm_(
             handles::tensor_arg(batch1, "batch1")?,
             handles::tensor_arg(batch2, "batch2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1567,7 +1567,7 @@ pub unsafe extern "C" fn atg_baddbmm_dtype(
             handles::scalar_arg(beta, "beta")?,
             handles::scalar_arg(alpha, "alpha")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1589,7 +1589,7 @@ pub unsafe extern "C" fn atg_baddbmm_dtype_out(
             handles::tensor_arg(batch2, "batch2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1609,7 +1609,7 @@ pub unsafe extern "C" fn atg_baddbmm_out(
             handles::tensor_arg(batch1, "batch1")?,
             handles::tensor_arg(batch2, "batch2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1627,7 +1627,7 @@ pub unsafe extern "C" fn atg_bartlett_window(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1643,7 +1643,7 @@ pub unsafe extern "C" fn atg_bartlett_window_out(
             handles::tensor_arg(out, "out")?,
             window_length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1663,7 +1663,7 @@ pub unsafe extern "C" fn atg_bartlett_window_periodic(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1681,7 +1681,7 @@ pub unsafe extern "C" fn atg_bartlett_window_periodic_out(
             window_length,
             periodic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1711,7 +1711,7 @@ pub unsafe extern "C" fn atg_batch_norm(
             eps,
             cudnn_enabled != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1739,7 +1739,7 @@ pub unsafe extern "C" fn atg_batch_norm_backward_elemt(
             handles::tensor_arg(sum_dy_xmu, "sum_dy_xmu")?,
             handles::tensor_arg(count, "count")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1769,7 +1769,7 @@ pub unsafe extern "C" fn atg_batch_norm_backward_elemt_out(
             handles::tensor_arg(sum_dy_xmu, "sum_dy_xmu")?,
             handles::tensor_arg(count, "count")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1797,7 +1797,7 @@ pub unsafe extern "C" fn atg_batch_norm_backward_reduce(
             weight_g != 0,
             bias_g != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -1833,7 +1833,7 @@ pub unsafe extern "C" fn atg_batch_norm_backward_reduce_out(
             weight_g != 0,
             bias_g != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -1857,7 +1857,7 @@ pub unsafe extern "C" fn atg_batch_norm_elemt(
             handles::tensor_arg(invstd, "invstd")?,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1883,7 +1883,7 @@ pub unsafe extern "C" fn atg_batch_norm_elemt_out(
             handles::tensor_arg(invstd, "invstd")?,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1911,7 +1911,7 @@ pub unsafe extern "C" fn atg_batch_norm_gather_stats(
             eps,
             count,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1943,7 +1943,7 @@ pub unsafe extern "C" fn atg_batch_norm_gather_stats_out(
             eps,
             count,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1971,7 +1971,7 @@ pub unsafe extern "C" fn atg_batch_norm_gather_stats_with_counts(
             eps,
             handles::tensor_arg(counts, "counts")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2003,7 +2003,7 @@ pub unsafe extern "C" fn atg_batch_norm_gather_stats_with_counts_out(
             eps,
             handles::tensor_arg(counts, "counts")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2012,7 +2012,7 @@ pub unsafe extern "C" fn atg_batch_norm_stats(out__: *mut tensor, input: tensor,
     handles::clear_outputs(out__, 2);
     guard_void("atg_batch_norm_stats", || {
         let r__ = <Native as AtgApi>::batch_norm_stats(handles::tensor_arg(input, "input")?, eps)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2032,7 +2032,7 @@ pub unsafe extern "C" fn atg_batch_norm_stats_out(
             handles::tensor_arg(input, "input")?,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2052,7 +2052,7 @@ pub unsafe extern "C" fn atg_batch_norm_update_stats(
             handles::opt_tensor_arg(running_var)?,
             momentum,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2076,7 +2076,7 @@ pub unsafe extern "C" fn atg_batch_norm_update_stats_out(
             handles::opt_tensor_arg(running_var)?,
             momentum,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2085,7 +2085,7 @@ pub unsafe extern "C" fn atg_bernoulli(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_bernoulli", || {
         let r__ = <Native as AtgApi>::bernoulli(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2097,7 +2097,7 @@ pub unsafe extern "C" fn atg_bernoulli_(out__: *mut tensor, self_: tensor, p: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(p, "p")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2106,7 +2106,7 @@ pub unsafe extern "C" fn atg_bernoulli_float_(out__: *mut tensor, self_: tensor,
     handles::clear_outputs(out__, 1);
     guard_void("atg_bernoulli_float_", || {
         let r__ = <Native as AtgApi>::bernoulli_float_(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2115,7 +2115,7 @@ pub unsafe extern "C" fn atg_bernoulli_p(out__: *mut tensor, self_: tensor, p: f
     handles::clear_outputs(out__, 1);
     guard_void("atg_bernoulli_p", || {
         let r__ = <Native as AtgApi>::bernoulli_p(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2127,7 +2127,7 @@ pub unsafe extern "C" fn atg_bernoulli_tensor(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(p, "p")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2147,7 +2147,7 @@ pub unsafe extern "C" fn atg_bilinear(
             handles::tensor_arg(weight, "weight")?,
             handles::opt_tensor_arg(bias)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2167,7 +2167,7 @@ pub unsafe extern "C" fn atg_binary_cross_entropy(
             handles::opt_tensor_arg(weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2189,7 +2189,7 @@ pub unsafe extern "C" fn atg_binary_cross_entropy_backward(
             handles::opt_tensor_arg(weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2213,7 +2213,7 @@ pub unsafe extern "C" fn atg_binary_cross_entropy_backward_grad_input(
             handles::opt_tensor_arg(weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2235,7 +2235,7 @@ pub unsafe extern "C" fn atg_binary_cross_entropy_out(
             handles::opt_tensor_arg(weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2257,7 +2257,7 @@ pub unsafe extern "C" fn atg_binary_cross_entropy_with_logits(
             handles::opt_tensor_arg(pos_weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2281,7 +2281,7 @@ pub unsafe extern "C" fn atg_binary_cross_entropy_with_logits_out(
             handles::opt_tensor_arg(pos_weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2299,7 +2299,7 @@ pub unsafe extern "C" fn atg_bincount(
             handles::opt_tensor_arg(weights)?,
             minlength,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2319,7 +2319,7 @@ pub unsafe extern "C" fn atg_bincount_out(
             handles::opt_tensor_arg(weights)?,
             minlength,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2331,7 +2331,7 @@ pub unsafe extern "C" fn atg_binomial(out__: *mut tensor, count: tensor, prob: t
             handles::tensor_arg(count, "count")?,
             handles::tensor_arg(prob, "prob")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2349,7 +2349,7 @@ pub unsafe extern "C" fn atg_binomial_out(
             handles::tensor_arg(count, "count")?,
             handles::tensor_arg(prob, "prob")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2361,7 +2361,7 @@ pub unsafe extern "C" fn atg_bitwise_and(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2373,7 +2373,7 @@ pub unsafe extern "C" fn atg_bitwise_and_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2391,7 +2391,7 @@ pub unsafe extern "C" fn atg_bitwise_and_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2407,7 +2407,7 @@ pub unsafe extern "C" fn atg_bitwise_and_scalar_tensor(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2425,7 +2425,7 @@ pub unsafe extern "C" fn atg_bitwise_and_scalar_tensor_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2437,7 +2437,7 @@ pub unsafe extern "C" fn atg_bitwise_and_tensor(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2449,7 +2449,7 @@ pub unsafe extern "C" fn atg_bitwise_and_tensor_(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2467,7 +2467,7 @@ pub unsafe extern "C" fn atg_bitwise_and_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2479,7 +2479,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2491,7 +2491,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2507,7 +2507,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_scalar_tensor(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2525,7 +2525,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_scalar_tensor_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2543,7 +2543,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2559,7 +2559,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_tensor_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2575,7 +2575,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_tensor_scalar_(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2593,7 +2593,7 @@ pub unsafe extern "C" fn atg_bitwise_left_shift_tensor_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2602,7 +2602,7 @@ pub unsafe extern "C" fn atg_bitwise_not(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_bitwise_not", || {
         let r__ = <Native as AtgApi>::bitwise_not(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2611,7 +2611,7 @@ pub unsafe extern "C" fn atg_bitwise_not_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_bitwise_not_", || {
         let r__ = <Native as AtgApi>::bitwise_not_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2623,7 +2623,7 @@ pub unsafe extern "C" fn atg_bitwise_not_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2635,7 +2635,7 @@ pub unsafe extern "C" fn atg_bitwise_or(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2647,7 +2647,7 @@ pub unsafe extern "C" fn atg_bitwise_or_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2665,7 +2665,7 @@ pub unsafe extern "C" fn atg_bitwise_or_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2681,7 +2681,7 @@ pub unsafe extern "C" fn atg_bitwise_or_scalar_tensor(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2699,7 +2699,7 @@ pub unsafe extern "C" fn atg_bitwise_or_scalar_tensor_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2711,7 +2711,7 @@ pub unsafe extern "C" fn atg_bitwise_or_tensor(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2723,7 +2723,7 @@ pub unsafe extern "C" fn atg_bitwise_or_tensor_(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2741,7 +2741,7 @@ pub unsafe extern "C" fn atg_bitwise_or_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2753,7 +2753,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2769,7 +2769,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2785,7 +2785,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_scalar_tensor(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2803,7 +2803,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_scalar_tensor_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2821,7 +2821,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2837,7 +2837,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_tensor_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2853,7 +2853,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_tensor_scalar_(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2871,7 +2871,7 @@ pub unsafe extern "C" fn atg_bitwise_right_shift_tensor_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2883,7 +2883,7 @@ pub unsafe extern "C" fn atg_bitwise_xor(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2895,7 +2895,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2913,7 +2913,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2929,7 +2929,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_scalar_tensor(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2947,7 +2947,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_scalar_tensor_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2959,7 +2959,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_tensor(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2971,7 +2971,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_tensor_(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2989,7 +2989,7 @@ pub unsafe extern "C" fn atg_bitwise_xor_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3007,7 +3007,7 @@ pub unsafe extern "C" fn atg_blackman_window(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3023,7 +3023,7 @@ pub unsafe extern "C" fn atg_blackman_window_out(
             handles::tensor_arg(out, "out")?,
             window_length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3043,7 +3043,7 @@ pub unsafe extern "C" fn atg_blackman_window_periodic(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3061,7 +3061,7 @@ pub unsafe extern "C" fn atg_blackman_window_periodic_out(
             window_length,
             periodic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3076,7 +3076,7 @@ pub unsafe extern "C" fn atg_block_diag(
         let r__ = <Native as AtgApi>::block_diag(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3093,7 +3093,7 @@ pub unsafe extern "C" fn atg_block_diag_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3105,7 +3105,7 @@ pub unsafe extern "C" fn atg_bmm(out__: *mut tensor, self_: tensor, mat2: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3123,7 +3123,7 @@ pub unsafe extern "C" fn atg_bmm_dtype(
             handles::tensor_arg(mat2, "mat2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3143,7 +3143,7 @@ pub unsafe extern "C" fn atg_bmm_dtype_out(
             handles::tensor_arg(mat2, "mat2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3156,7 +3156,7 @@ pub unsafe extern "C" fn atg_bmm_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3186,7 +3186,7 @@ pub unsafe extern "C" fn atg_broadcast_to(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3206,7 +3206,7 @@ pub unsafe extern "C" fn atg_bucketize(
             out_int32 != 0,
             right != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3226,7 +3226,7 @@ pub unsafe extern "C" fn atg_bucketize_scalar(
             out_int32 != 0,
             right != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3248,7 +3248,7 @@ pub unsafe extern "C" fn atg_bucketize_scalar_out(
             out_int32 != 0,
             right != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3270,7 +3270,7 @@ pub unsafe extern "C" fn atg_bucketize_tensor_out(
             out_int32 != 0,
             right != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3293,7 +3293,7 @@ pub unsafe extern "C" fn atg_cartesian_prod(
         let r__ = <Native as AtgApi>::cartesian_prod(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3310,7 +3310,7 @@ pub unsafe extern "C" fn atg_cat(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3329,7 +3329,7 @@ pub unsafe extern "C" fn atg_cat_out(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3338,7 +3338,7 @@ pub unsafe extern "C" fn atg_cauchy(out__: *mut tensor, self_: tensor, median: f
     handles::clear_outputs(out__, 1);
     guard_void("atg_cauchy", || {
         let r__ = <Native as AtgApi>::cauchy(handles::tensor_arg(self_, "self")?, median, sigma)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3347,7 +3347,7 @@ pub unsafe extern "C" fn atg_cauchy_(out__: *mut tensor, self_: tensor, median: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_cauchy_", || {
         let r__ = <Native as AtgApi>::cauchy_(handles::tensor_arg(self_, "self")?, median, sigma)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3367,7 +3367,7 @@ pub unsafe extern "C" fn atg_cauchy_out(
             median,
             sigma,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3376,7 +3376,7 @@ pub unsafe extern "C" fn atg_ccol_indices(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_ccol_indices", || {
         let r__ = <Native as AtgApi>::ccol_indices(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3385,7 +3385,7 @@ pub unsafe extern "C" fn atg_ccol_indices_copy(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_ccol_indices_copy", || {
         let r__ = <Native as AtgApi>::ccol_indices_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3397,7 +3397,7 @@ pub unsafe extern "C" fn atg_ccol_indices_copy_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3418,7 +3418,7 @@ pub unsafe extern "C" fn atg_cdist(
             p,
             args::opt_i64(compute_mode_v, compute_mode_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3427,7 +3427,7 @@ pub unsafe extern "C" fn atg_ceil(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_ceil", || {
         let r__ = <Native as AtgApi>::ceil(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3436,7 +3436,7 @@ pub unsafe extern "C" fn atg_ceil_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_ceil_", || {
         let r__ = <Native as AtgApi>::ceil_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3448,7 +3448,7 @@ pub unsafe extern "C" fn atg_ceil_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3457,7 +3457,7 @@ pub unsafe extern "C" fn atg_celu(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_celu", || {
         let r__ = <Native as AtgApi>::celu(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3466,7 +3466,7 @@ pub unsafe extern "C" fn atg_celu_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_celu_", || {
         let r__ = <Native as AtgApi>::celu_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3478,7 +3478,7 @@ pub unsafe extern "C" fn atg_celu_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3493,7 +3493,7 @@ pub unsafe extern "C" fn atg_chain_matmul(
         let r__ = <Native as AtgApi>::chain_matmul(
             &args::tensor_list(matrices_data, matrices_len, "matrices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3510,7 +3510,7 @@ pub unsafe extern "C" fn atg_chain_matmul_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(matrices_data, matrices_len, "matrices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3519,7 +3519,7 @@ pub unsafe extern "C" fn atg_chalf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_chalf", || {
         let r__ = <Native as AtgApi>::chalf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3528,7 +3528,7 @@ pub unsafe extern "C" fn atg_channel_shuffle(out__: *mut tensor, self_: tensor, 
     handles::clear_outputs(out__, 1);
     guard_void("atg_channel_shuffle", || {
         let r__ = <Native as AtgApi>::channel_shuffle(handles::tensor_arg(self_, "self")?, groups)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3546,7 +3546,7 @@ pub unsafe extern "C" fn atg_channel_shuffle_out(
             handles::tensor_arg(self_, "self")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3555,7 +3555,7 @@ pub unsafe extern "C" fn atg_cholesky(out__: *mut tensor, self_: tensor, upper: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_cholesky", || {
         let r__ = <Native as AtgApi>::cholesky(handles::tensor_arg(self_, "self")?, upper != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3567,7 +3567,7 @@ pub unsafe extern "C" fn atg_cholesky_inverse(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3585,7 +3585,7 @@ pub unsafe extern "C" fn atg_cholesky_inverse_out(
             handles::tensor_arg(self_, "self")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3603,7 +3603,7 @@ pub unsafe extern "C" fn atg_cholesky_out(
             handles::tensor_arg(self_, "self")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3621,7 +3621,7 @@ pub unsafe extern "C" fn atg_cholesky_solve(
             handles::tensor_arg(input2, "input2")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3641,7 +3641,7 @@ pub unsafe extern "C" fn atg_cholesky_solve_out(
             handles::tensor_arg(input2, "input2")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3663,7 +3663,7 @@ pub unsafe extern "C" fn atg_choose_qparams_optimized(
             ratio,
             bit_width,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3684,7 +3684,7 @@ pub unsafe extern "C" fn atg_clamp(out__: *mut tensor, self_: tensor, min: scala
             handles::scalar_arg(min, "min")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3697,7 +3697,7 @@ pub unsafe extern "C" fn atg_clamp_(out__: *mut tensor, self_: tensor, min: scal
             handles::scalar_arg(min, "min")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3709,7 +3709,7 @@ pub unsafe extern "C" fn atg_clamp_max(out__: *mut tensor, self_: tensor, max: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3721,7 +3721,7 @@ pub unsafe extern "C" fn atg_clamp_max_(out__: *mut tensor, self_: tensor, max: 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3739,7 +3739,7 @@ pub unsafe extern "C" fn atg_clamp_max_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3751,7 +3751,7 @@ pub unsafe extern "C" fn atg_clamp_max_tensor(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3763,7 +3763,7 @@ pub unsafe extern "C" fn atg_clamp_max_tensor_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3781,7 +3781,7 @@ pub unsafe extern "C" fn atg_clamp_max_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3793,7 +3793,7 @@ pub unsafe extern "C" fn atg_clamp_min(out__: *mut tensor, self_: tensor, min: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(min, "min")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3805,7 +3805,7 @@ pub unsafe extern "C" fn atg_clamp_min_(out__: *mut tensor, self_: tensor, min: 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(min, "min")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3823,7 +3823,7 @@ pub unsafe extern "C" fn atg_clamp_min_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(min, "min")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3835,7 +3835,7 @@ pub unsafe extern "C" fn atg_clamp_min_tensor(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(min, "min")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3847,7 +3847,7 @@ pub unsafe extern "C" fn atg_clamp_min_tensor_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(min, "min")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3865,7 +3865,7 @@ pub unsafe extern "C" fn atg_clamp_min_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(min, "min")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3885,7 +3885,7 @@ pub unsafe extern "C" fn atg_clamp_out(
             handles::scalar_arg(min, "min")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3903,7 +3903,7 @@ pub unsafe extern "C" fn atg_clamp_tensor(
             handles::opt_tensor_arg(min)?,
             handles::opt_tensor_arg(max)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3921,7 +3921,7 @@ pub unsafe extern "C" fn atg_clamp_tensor_(
             handles::opt_tensor_arg(min)?,
             handles::opt_tensor_arg(max)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3941,7 +3941,7 @@ pub unsafe extern "C" fn atg_clamp_tensor_out(
             handles::opt_tensor_arg(min)?,
             handles::opt_tensor_arg(max)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3954,7 +3954,7 @@ pub unsafe extern "C" fn atg_clip(out__: *mut tensor, self_: tensor, min: scalar
             handles::scalar_arg(min, "min")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3967,7 +3967,7 @@ pub unsafe extern "C" fn atg_clip_(out__: *mut tensor, self_: tensor, min: scala
             handles::scalar_arg(min, "min")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3987,7 +3987,7 @@ pub unsafe extern "C" fn atg_clip_out(
             handles::scalar_arg(min, "min")?,
             handles::scalar_arg(max, "max")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4005,7 +4005,7 @@ pub unsafe extern "C" fn atg_clip_tensor(
             handles::opt_tensor_arg(min)?,
             handles::opt_tensor_arg(max)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4023,7 +4023,7 @@ pub unsafe extern "C" fn atg_clip_tensor_(
             handles::opt_tensor_arg(min)?,
             handles::opt_tensor_arg(max)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4043,7 +4043,7 @@ pub unsafe extern "C" fn atg_clip_tensor_out(
             handles::opt_tensor_arg(min)?,
             handles::opt_tensor_arg(max)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4055,7 +4055,7 @@ pub unsafe extern "C" fn atg_clone(out__: *mut tensor, out: tensor, self_: tenso
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4064,7 +4064,7 @@ pub unsafe extern "C" fn atg_coalesce(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_coalesce", || {
         let r__ = <Native as AtgApi>::coalesce(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4093,7 +4093,7 @@ pub unsafe extern "C" fn atg_col2im(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4124,7 +4124,7 @@ pub unsafe extern "C" fn atg_col2im_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4133,7 +4133,7 @@ pub unsafe extern "C" fn atg_col_indices(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_col_indices", || {
         let r__ = <Native as AtgApi>::col_indices(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4142,7 +4142,7 @@ pub unsafe extern "C" fn atg_col_indices_copy(out__: *mut tensor, self_: tensor)
     handles::clear_outputs(out__, 1);
     guard_void("atg_col_indices_copy", || {
         let r__ = <Native as AtgApi>::col_indices_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4154,7 +4154,7 @@ pub unsafe extern "C" fn atg_col_indices_copy_out(out__: *mut tensor, out: tenso
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4169,7 +4169,7 @@ pub unsafe extern "C" fn atg_column_stack(
         let r__ = <Native as AtgApi>::column_stack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4186,7 +4186,7 @@ pub unsafe extern "C" fn atg_column_stack_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4204,7 +4204,7 @@ pub unsafe extern "C" fn atg_combinations(
             r,
             with_replacement != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4216,7 +4216,7 @@ pub unsafe extern "C" fn atg_complex(out__: *mut tensor, real: tensor, imag: ten
             handles::tensor_arg(real, "real")?,
             handles::tensor_arg(imag, "imag")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4234,7 +4234,7 @@ pub unsafe extern "C" fn atg_complex_out(
             handles::tensor_arg(real, "real")?,
             handles::tensor_arg(imag, "imag")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4251,7 +4251,7 @@ pub unsafe extern "C" fn atg_concat(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4270,7 +4270,7 @@ pub unsafe extern "C" fn atg_concat_out(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4287,7 +4287,7 @@ pub unsafe extern "C" fn atg_concatenate(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4306,7 +4306,7 @@ pub unsafe extern "C" fn atg_concatenate_out(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4315,7 +4315,7 @@ pub unsafe extern "C" fn atg_conj(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_conj", || {
         let r__ = <Native as AtgApi>::conj(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4324,7 +4324,7 @@ pub unsafe extern "C" fn atg_conj_physical(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_conj_physical", || {
         let r__ = <Native as AtgApi>::conj_physical(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4333,7 +4333,7 @@ pub unsafe extern "C" fn atg_conj_physical_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_conj_physical_", || {
         let r__ = <Native as AtgApi>::conj_physical_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4345,7 +4345,7 @@ pub unsafe extern "C" fn atg_conj_physical_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4362,7 +4362,7 @@ pub unsafe extern "C" fn atg_constant_pad_nd(
             handles::tensor_arg(self_, "self")?,
             args::int_list(pad_data, pad_len, "pad")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4381,7 +4381,7 @@ pub unsafe extern "C" fn atg_constant_pad_nd_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(pad_data, pad_len, "pad")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4390,7 +4390,7 @@ pub unsafe extern "C" fn atg_contiguous(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_contiguous", || {
         let r__ = <Native as AtgApi>::contiguous(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4419,7 +4419,7 @@ pub unsafe extern "C" fn atg_conv1d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4448,7 +4448,7 @@ pub unsafe extern "C" fn atg_conv1d_padding(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4477,7 +4477,7 @@ pub unsafe extern "C" fn atg_conv2d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4506,7 +4506,7 @@ pub unsafe extern "C" fn atg_conv2d_padding(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4535,7 +4535,7 @@ pub unsafe extern "C" fn atg_conv3d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4564,7 +4564,7 @@ pub unsafe extern "C" fn atg_conv3d_padding(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4594,7 +4594,7 @@ pub unsafe extern "C" fn atg_conv_depthwise3d(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4626,7 +4626,7 @@ pub unsafe extern "C" fn atg_conv_depthwise3d_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4646,7 +4646,7 @@ pub unsafe extern "C" fn atg_conv_tbc(
             handles::tensor_arg(bias, "bias")?,
             pad,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4668,7 +4668,7 @@ pub unsafe extern "C" fn atg_conv_tbc_backward(
             handles::tensor_arg(bias, "bias")?,
             pad,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4690,7 +4690,7 @@ pub unsafe extern "C" fn atg_conv_tbc_out(
             handles::tensor_arg(bias, "bias")?,
             pad,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4722,7 +4722,7 @@ pub unsafe extern "C" fn atg_conv_transpose1d(
             groups,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4754,7 +4754,7 @@ pub unsafe extern "C" fn atg_conv_transpose2d(
             groups,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4786,7 +4786,7 @@ pub unsafe extern "C" fn atg_conv_transpose3d(
             groups,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4820,7 +4820,7 @@ pub unsafe extern "C" fn atg_convolution(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4856,7 +4856,7 @@ pub unsafe extern "C" fn atg_convolution_out(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4890,7 +4890,7 @@ pub unsafe extern "C" fn atg_convolution_overrideable(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4926,7 +4926,7 @@ pub unsafe extern "C" fn atg_convolution_overrideable_out(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4944,7 +4944,7 @@ pub unsafe extern "C" fn atg_copy_sparse_to_sparse(
             handles::tensor_arg(src, "src")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4962,7 +4962,7 @@ pub unsafe extern "C" fn atg_copy_sparse_to_sparse_(
             handles::tensor_arg(src, "src")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4982,7 +4982,7 @@ pub unsafe extern "C" fn atg_copy_sparse_to_sparse_out(
             handles::tensor_arg(src, "src")?,
             non_blocking != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4994,7 +4994,7 @@ pub unsafe extern "C" fn atg_copysign(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5006,7 +5006,7 @@ pub unsafe extern "C" fn atg_copysign_(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5024,7 +5024,7 @@ pub unsafe extern "C" fn atg_copysign_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5036,7 +5036,7 @@ pub unsafe extern "C" fn atg_copysign_scalar(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5048,7 +5048,7 @@ pub unsafe extern "C" fn atg_copysign_scalar_(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5066,7 +5066,7 @@ pub unsafe extern "C" fn atg_copysign_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5075,7 +5075,7 @@ pub unsafe extern "C" fn atg_corrcoef(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_corrcoef", || {
         let r__ = <Native as AtgApi>::corrcoef(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5084,6 +5084,6 @@ pub unsafe extern "C" fn atg_cos(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_cos", || {
         let r__ = <Native as AtgApi>::cos(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }

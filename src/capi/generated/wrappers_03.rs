@@ -17,7 +17,7 @@ pub unsafe extern "C" fn atg_cos_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_cos_", || {
         let r__ = <Native as AtgApi>::cos_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn atg_cos_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -38,7 +38,7 @@ pub unsafe extern "C" fn atg_cosh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_cosh", || {
         let r__ = <Native as AtgApi>::cosh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -47,7 +47,7 @@ pub unsafe extern "C" fn atg_cosh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_cosh_", || {
         let r__ = <Native as AtgApi>::cosh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -59,7 +59,7 @@ pub unsafe extern "C" fn atg_cosh_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn atg_cosine_embedding_loss(
             margin,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn atg_cosine_similarity(
             dim,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn atg_count_nonzero(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -135,7 +135,7 @@ pub unsafe extern "C" fn atg_count_nonzero_dim_intlist(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn atg_count_nonzero_dim_intlist_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -173,7 +173,7 @@ pub unsafe extern "C" fn atg_count_nonzero_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn atg_cov(
             handles::opt_tensor_arg(fweights)?,
             handles::opt_tensor_arg(aweights)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -212,7 +212,7 @@ pub unsafe extern "C" fn atg_cross(
             handles::tensor_arg(other, "other")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn atg_cross_entropy_loss(
             ignore_index,
             label_smoothing,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -257,7 +257,7 @@ pub unsafe extern "C" fn atg_cross_out(
             handles::tensor_arg(other, "other")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -266,7 +266,7 @@ pub unsafe extern "C" fn atg_crow_indices(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_crow_indices", || {
         let r__ = <Native as AtgApi>::crow_indices(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -275,7 +275,7 @@ pub unsafe extern "C" fn atg_crow_indices_copy(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_crow_indices_copy", || {
         let r__ = <Native as AtgApi>::crow_indices_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -287,7 +287,7 @@ pub unsafe extern "C" fn atg_crow_indices_copy_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -315,7 +315,7 @@ pub unsafe extern "C" fn atg_ctc_loss(
             reduction,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -341,7 +341,7 @@ pub unsafe extern "C" fn atg_ctc_loss_tensor(
             reduction,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -363,7 +363,7 @@ pub unsafe extern "C" fn atg_cudnn_affine_grid_generator(
             H,
             W,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -385,7 +385,7 @@ pub unsafe extern "C" fn atg_cudnn_affine_grid_generator_backward(
             H,
             W,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -409,7 +409,7 @@ pub unsafe extern "C" fn atg_cudnn_affine_grid_generator_backward_out(
             H,
             W,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -433,7 +433,7 @@ pub unsafe extern "C" fn atg_cudnn_affine_grid_generator_out(
             H,
             W,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -461,7 +461,7 @@ pub unsafe extern "C" fn atg_cudnn_batch_norm(
             exponential_average_factor,
             epsilon,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -491,7 +491,7 @@ pub unsafe extern "C" fn atg_cudnn_batch_norm_backward(
             epsilon,
             handles::tensor_arg(reserveSpace, "reserveSpace")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -527,7 +527,7 @@ pub unsafe extern "C" fn atg_cudnn_batch_norm_backward_out(
             epsilon,
             handles::tensor_arg(reserveSpace, "reserveSpace")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -563,7 +563,7 @@ pub unsafe extern "C" fn atg_cudnn_batch_norm_out(
             exponential_average_factor,
             epsilon,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -596,7 +596,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution(
             deterministic != 0,
             allow_tf32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -629,7 +629,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_add_relu(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -664,7 +664,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_add_relu_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -699,7 +699,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_out(
             deterministic != 0,
             allow_tf32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -728,7 +728,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_relu(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -759,7 +759,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_relu_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -795,7 +795,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_transpose(
             deterministic != 0,
             allow_tf32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -833,7 +833,7 @@ pub unsafe extern "C" fn atg_cudnn_convolution_transpose_out(
             deterministic != 0,
             allow_tf32 != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -845,7 +845,7 @@ pub unsafe extern "C" fn atg_cudnn_grid_sampler(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(grid, "grid")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -863,7 +863,7 @@ pub unsafe extern "C" fn atg_cudnn_grid_sampler_backward(
             handles::tensor_arg(grid, "grid")?,
             handles::tensor_arg(grad_output, "grad_output")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -885,7 +885,7 @@ pub unsafe extern "C" fn atg_cudnn_grid_sampler_backward_out(
             handles::tensor_arg(grid, "grid")?,
             handles::tensor_arg(grad_output, "grad_output")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -903,7 +903,7 @@ pub unsafe extern "C" fn atg_cudnn_grid_sampler_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(grid, "grid")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -920,7 +920,7 @@ pub unsafe extern "C" fn atg_cummax(out__: *mut tensor, self_: tensor, dim: i64)
     handles::clear_outputs(out__, 2);
     guard_void("atg_cummax", || {
         let r__ = <Native as AtgApi>::cummax(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -940,7 +940,7 @@ pub unsafe extern "C" fn atg_cummax_out(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -960,7 +960,7 @@ pub unsafe extern "C" fn atg_cummaxmin_backward(
             handles::tensor_arg(indices, "indices")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -969,7 +969,7 @@ pub unsafe extern "C" fn atg_cummin(out__: *mut tensor, self_: tensor, dim: i64)
     handles::clear_outputs(out__, 2);
     guard_void("atg_cummin", || {
         let r__ = <Native as AtgApi>::cummin(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -989,7 +989,7 @@ pub unsafe extern "C" fn atg_cummin_out(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1002,7 +1002,7 @@ pub unsafe extern "C" fn atg_cumprod(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1015,7 +1015,7 @@ pub unsafe extern "C" fn atg_cumprod_(out__: *mut tensor, self_: tensor, dim: i6
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1035,7 +1035,7 @@ pub unsafe extern "C" fn atg_cumprod_backward(
             dim,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1055,7 +1055,7 @@ pub unsafe extern "C" fn atg_cumprod_out(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1068,7 +1068,7 @@ pub unsafe extern "C" fn atg_cumsum(out__: *mut tensor, self_: tensor, dim: i64,
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1081,7 +1081,7 @@ pub unsafe extern "C" fn atg_cumsum_(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1101,7 +1101,7 @@ pub unsafe extern "C" fn atg_cumsum_out(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1110,7 +1110,7 @@ pub unsafe extern "C" fn atg_cumulative_trapezoid(out__: *mut tensor, y: tensor,
     handles::clear_outputs(out__, 1);
     guard_void("atg_cumulative_trapezoid", || {
         let r__ = <Native as AtgApi>::cumulative_trapezoid(handles::tensor_arg(y, "y")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1128,7 +1128,7 @@ pub unsafe extern "C" fn atg_cumulative_trapezoid_x(
             handles::tensor_arg(x, "x")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1137,7 +1137,7 @@ pub unsafe extern "C" fn atg_data(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_data", || {
         let r__ = <Native as AtgApi>::data(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1146,7 +1146,7 @@ pub unsafe extern "C" fn atg_deg2rad(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_deg2rad", || {
         let r__ = <Native as AtgApi>::deg2rad(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1155,7 +1155,7 @@ pub unsafe extern "C" fn atg_deg2rad_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_deg2rad_", || {
         let r__ = <Native as AtgApi>::deg2rad_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1167,7 +1167,7 @@ pub unsafe extern "C" fn atg_deg2rad_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1183,7 +1183,7 @@ pub unsafe extern "C" fn atg_dequantize(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_dequantize", || {
         let r__ = <Native as AtgApi>::dequantize(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1195,7 +1195,7 @@ pub unsafe extern "C" fn atg_dequantize_self_out(out__: *mut tensor, out: tensor
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1232,7 +1232,7 @@ pub unsafe extern "C" fn atg_det(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_det", || {
         let r__ = <Native as AtgApi>::det(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1241,7 +1241,7 @@ pub unsafe extern "C" fn atg_detach(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_detach", || {
         let r__ = <Native as AtgApi>::detach(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1250,7 +1250,7 @@ pub unsafe extern "C" fn atg_detach_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_detach_", || {
         let r__ = <Native as AtgApi>::detach_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1259,7 +1259,7 @@ pub unsafe extern "C" fn atg_detach_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_detach_copy", || {
         let r__ = <Native as AtgApi>::detach_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1271,7 +1271,7 @@ pub unsafe extern "C" fn atg_detach_copy_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1280,7 +1280,7 @@ pub unsafe extern "C" fn atg_diag(out__: *mut tensor, self_: tensor, diagonal: i
     handles::clear_outputs(out__, 1);
     guard_void("atg_diag", || {
         let r__ = <Native as AtgApi>::diag(handles::tensor_arg(self_, "self")?, diagonal)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1300,7 +1300,7 @@ pub unsafe extern "C" fn atg_diag_embed(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1322,7 +1322,7 @@ pub unsafe extern "C" fn atg_diag_embed_out(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1340,7 +1340,7 @@ pub unsafe extern "C" fn atg_diag_out(
             handles::tensor_arg(self_, "self")?,
             diagonal,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1349,7 +1349,7 @@ pub unsafe extern "C" fn atg_diagflat(out__: *mut tensor, self_: tensor, offset:
     handles::clear_outputs(out__, 1);
     guard_void("atg_diagflat", || {
         let r__ = <Native as AtgApi>::diagflat(handles::tensor_arg(self_, "self")?, offset)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1369,7 +1369,7 @@ pub unsafe extern "C" fn atg_diagonal(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1392,7 +1392,7 @@ pub unsafe extern "C" fn atg_diagonal_backward(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1417,7 +1417,7 @@ pub unsafe extern "C" fn atg_diagonal_backward_out(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1437,7 +1437,7 @@ pub unsafe extern "C" fn atg_diagonal_copy(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1459,7 +1459,7 @@ pub unsafe extern "C" fn atg_diagonal_copy_out(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1481,7 +1481,7 @@ pub unsafe extern "C" fn atg_diagonal_scatter(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1505,7 +1505,7 @@ pub unsafe extern "C" fn atg_diagonal_scatter_out(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1527,7 +1527,7 @@ pub unsafe extern "C" fn atg_diff(
             handles::opt_tensor_arg(prepend)?,
             handles::opt_tensor_arg(append)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1551,7 +1551,7 @@ pub unsafe extern "C" fn atg_diff_out(
             handles::opt_tensor_arg(prepend)?,
             handles::opt_tensor_arg(append)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1560,7 +1560,7 @@ pub unsafe extern "C" fn atg_digamma(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_digamma", || {
         let r__ = <Native as AtgApi>::digamma(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1569,7 +1569,7 @@ pub unsafe extern "C" fn atg_digamma_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_digamma_", || {
         let r__ = <Native as AtgApi>::digamma_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1581,7 +1581,7 @@ pub unsafe extern "C" fn atg_digamma_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1593,7 +1593,7 @@ pub unsafe extern "C" fn atg_dist(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1611,7 +1611,7 @@ pub unsafe extern "C" fn atg_dist_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1623,7 +1623,7 @@ pub unsafe extern "C" fn atg_div(out__: *mut tensor, self_: tensor, other: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1635,7 +1635,7 @@ pub unsafe extern "C" fn atg_div_(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1653,7 +1653,7 @@ pub unsafe extern "C" fn atg_div_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1674,7 +1674,7 @@ pub unsafe extern "C" fn atg_div_out_mode(
             handles::tensor_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1686,7 +1686,7 @@ pub unsafe extern "C" fn atg_div_scalar(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1698,7 +1698,7 @@ pub unsafe extern "C" fn atg_div_scalar_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1717,7 +1717,7 @@ pub unsafe extern "C" fn atg_div_scalar_mode(
             handles::scalar_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1736,7 +1736,7 @@ pub unsafe extern "C" fn atg_div_scalar_mode_(
             handles::scalar_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1757,7 +1757,7 @@ pub unsafe extern "C" fn atg_div_scalar_mode_out(
             handles::scalar_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1775,7 +1775,7 @@ pub unsafe extern "C" fn atg_div_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1794,7 +1794,7 @@ pub unsafe extern "C" fn atg_div_tensor_mode(
             handles::tensor_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1813,7 +1813,7 @@ pub unsafe extern "C" fn atg_div_tensor_mode_(
             handles::tensor_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1825,7 +1825,7 @@ pub unsafe extern "C" fn atg_divide(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1837,7 +1837,7 @@ pub unsafe extern "C" fn atg_divide_(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1855,7 +1855,7 @@ pub unsafe extern "C" fn atg_divide_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1876,7 +1876,7 @@ pub unsafe extern "C" fn atg_divide_out_mode(
             handles::tensor_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1888,7 +1888,7 @@ pub unsafe extern "C" fn atg_divide_scalar(out__: *mut tensor, self_: tensor, ot
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1900,7 +1900,7 @@ pub unsafe extern "C" fn atg_divide_scalar_(out__: *mut tensor, self_: tensor, o
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1919,7 +1919,7 @@ pub unsafe extern "C" fn atg_divide_scalar_mode(
             handles::scalar_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1938,7 +1938,7 @@ pub unsafe extern "C" fn atg_divide_scalar_mode_(
             handles::scalar_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1957,7 +1957,7 @@ pub unsafe extern "C" fn atg_divide_tensor_mode(
             handles::tensor_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1976,7 +1976,7 @@ pub unsafe extern "C" fn atg_divide_tensor_mode_(
             handles::tensor_arg(other, "other")?,
             args::string(rounding_mode_ptr, rounding_mode_len, "rounding_mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1988,7 +1988,7 @@ pub unsafe extern "C" fn atg_dot(out__: *mut tensor, self_: tensor, tensor: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(tensor, "tensor")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2006,7 +2006,7 @@ pub unsafe extern "C" fn atg_dot_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(tensor, "tensor")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2015,7 +2015,7 @@ pub unsafe extern "C" fn atg_dropout(out__: *mut tensor, input: tensor, p: f64, 
     handles::clear_outputs(out__, 1);
     guard_void("atg_dropout", || {
         let r__ = <Native as AtgApi>::dropout(handles::tensor_arg(input, "input")?, p, train != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2024,7 +2024,7 @@ pub unsafe extern "C" fn atg_dropout_(out__: *mut tensor, self_: tensor, p: f64,
     handles::clear_outputs(out__, 1);
     guard_void("atg_dropout_", || {
         let r__ = <Native as AtgApi>::dropout_(handles::tensor_arg(self_, "self")?, p, train != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2062,7 +2062,7 @@ pub unsafe extern "C" fn atg_dstack(
         let r__ = <Native as AtgApi>::dstack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2079,7 +2079,7 @@ pub unsafe extern "C" fn atg_dstack_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2100,7 +2100,7 @@ pub unsafe extern "C" fn atg_einsum(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             args::opt_int_list(path_data, path_len, "path")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2109,7 +2109,7 @@ pub unsafe extern "C" fn atg_elu(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_elu", || {
         let r__ = <Native as AtgApi>::elu(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2118,7 +2118,7 @@ pub unsafe extern "C" fn atg_elu_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_elu_", || {
         let r__ = <Native as AtgApi>::elu_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2142,7 +2142,7 @@ pub unsafe extern "C" fn atg_elu_backward(
             is_result != 0,
             handles::tensor_arg(self_or_result, "self_or_result")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2168,7 +2168,7 @@ pub unsafe extern "C" fn atg_elu_backward_grad_input(
             is_result != 0,
             handles::tensor_arg(self_or_result, "self_or_result")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2180,7 +2180,7 @@ pub unsafe extern "C" fn atg_elu_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2202,7 +2202,7 @@ pub unsafe extern "C" fn atg_embedding(
             scale_grad_by_freq != 0,
             sparse != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2226,7 +2226,7 @@ pub unsafe extern "C" fn atg_embedding_backward(
             scale_grad_by_freq != 0,
             sparse != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2254,7 +2254,7 @@ pub unsafe extern "C" fn atg_embedding_bag(
             handles::opt_tensor_arg(per_sample_weights)?,
             include_last_offset != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2285,7 +2285,7 @@ pub unsafe extern "C" fn atg_embedding_bag_padding_idx(
             include_last_offset != 0,
             args::opt_i64(padding_idx_v, padding_idx_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -2307,7 +2307,7 @@ pub unsafe extern "C" fn atg_embedding_dense_backward(
             padding_idx,
             scale_grad_by_freq != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2331,7 +2331,7 @@ pub unsafe extern "C" fn atg_embedding_dense_backward_out(
             padding_idx,
             scale_grad_by_freq != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2355,7 +2355,7 @@ pub unsafe extern "C" fn atg_embedding_out(
             scale_grad_by_freq != 0,
             sparse != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2375,7 +2375,7 @@ pub unsafe extern "C" fn atg_embedding_renorm(
             max_norm,
             norm_type,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2395,7 +2395,7 @@ pub unsafe extern "C" fn atg_embedding_renorm_(
             max_norm,
             norm_type,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2417,7 +2417,7 @@ pub unsafe extern "C" fn atg_embedding_renorm_out(
             max_norm,
             norm_type,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2439,7 +2439,7 @@ pub unsafe extern "C" fn atg_embedding_sparse_backward(
             padding_idx,
             scale_grad_by_freq != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2458,7 +2458,7 @@ pub unsafe extern "C" fn atg_empty(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2467,7 +2467,7 @@ pub unsafe extern "C" fn atg_empty_like(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_empty_like", || {
         let r__ = <Native as AtgApi>::empty_like(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2479,7 +2479,7 @@ pub unsafe extern "C" fn atg_empty_like_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2496,7 +2496,7 @@ pub unsafe extern "C" fn atg_empty_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2518,7 +2518,7 @@ pub unsafe extern "C" fn atg_empty_permuted(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2538,7 +2538,7 @@ pub unsafe extern "C" fn atg_empty_permuted_out(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(physical_layout_data, physical_layout_len, "physical_layout")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2559,7 +2559,7 @@ pub unsafe extern "C" fn atg_empty_quantized(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2578,7 +2578,7 @@ pub unsafe extern "C" fn atg_empty_quantized_out(
             args::int_list(size_data, size_len, "size")?,
             handles::tensor_arg(qtensor, "qtensor")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2600,7 +2600,7 @@ pub unsafe extern "C" fn atg_empty_strided(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2620,7 +2620,7 @@ pub unsafe extern "C" fn atg_empty_strided_out(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2632,7 +2632,7 @@ pub unsafe extern "C" fn atg_eq(out__: *mut tensor, self_: tensor, other: scalar
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2644,7 +2644,7 @@ pub unsafe extern "C" fn atg_eq_(out__: *mut tensor, self_: tensor, other: scala
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2662,7 +2662,7 @@ pub unsafe extern "C" fn atg_eq_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2674,7 +2674,7 @@ pub unsafe extern "C" fn atg_eq_tensor(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2686,7 +2686,7 @@ pub unsafe extern "C" fn atg_eq_tensor_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2704,7 +2704,7 @@ pub unsafe extern "C" fn atg_eq_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2724,7 +2724,7 @@ pub unsafe extern "C" fn atg_erf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_erf", || {
         let r__ = <Native as AtgApi>::erf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2733,7 +2733,7 @@ pub unsafe extern "C" fn atg_erf_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_erf_", || {
         let r__ = <Native as AtgApi>::erf_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2745,7 +2745,7 @@ pub unsafe extern "C" fn atg_erf_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2754,7 +2754,7 @@ pub unsafe extern "C" fn atg_erfc(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_erfc", || {
         let r__ = <Native as AtgApi>::erfc(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2763,7 +2763,7 @@ pub unsafe extern "C" fn atg_erfc_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_erfc_", || {
         let r__ = <Native as AtgApi>::erfc_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2775,7 +2775,7 @@ pub unsafe extern "C" fn atg_erfc_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2784,7 +2784,7 @@ pub unsafe extern "C" fn atg_erfinv(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_erfinv", || {
         let r__ = <Native as AtgApi>::erfinv(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2793,7 +2793,7 @@ pub unsafe extern "C" fn atg_erfinv_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_erfinv_", || {
         let r__ = <Native as AtgApi>::erfinv_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2805,7 +2805,7 @@ pub unsafe extern "C" fn atg_erfinv_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2814,7 +2814,7 @@ pub unsafe extern "C" fn atg_exp(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_exp", || {
         let r__ = <Native as AtgApi>::exp(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2823,7 +2823,7 @@ pub unsafe extern "C" fn atg_exp2(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_exp2", || {
         let r__ = <Native as AtgApi>::exp2(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2832,7 +2832,7 @@ pub unsafe extern "C" fn atg_exp2_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_exp2_", || {
         let r__ = <Native as AtgApi>::exp2_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2844,7 +2844,7 @@ pub unsafe extern "C" fn atg_exp2_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2853,7 +2853,7 @@ pub unsafe extern "C" fn atg_exp_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_exp_", || {
         let r__ = <Native as AtgApi>::exp_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2865,7 +2865,7 @@ pub unsafe extern "C" fn atg_exp_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2884,7 +2884,7 @@ pub unsafe extern "C" fn atg_expand(
             args::int_list(size_data, size_len, "size")?,
             implicit != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2896,7 +2896,7 @@ pub unsafe extern "C" fn atg_expand_as(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2915,7 +2915,7 @@ pub unsafe extern "C" fn atg_expand_copy(
             args::int_list(size_data, size_len, "size")?,
             implicit != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2936,7 +2936,7 @@ pub unsafe extern "C" fn atg_expand_copy_out(
             args::int_list(size_data, size_len, "size")?,
             implicit != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2945,7 +2945,7 @@ pub unsafe extern "C" fn atg_expm1(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_expm1", || {
         let r__ = <Native as AtgApi>::expm1(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2954,7 +2954,7 @@ pub unsafe extern "C" fn atg_expm1_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_expm1_", || {
         let r__ = <Native as AtgApi>::expm1_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2966,7 +2966,7 @@ pub unsafe extern "C" fn atg_expm1_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2975,7 +2975,7 @@ pub unsafe extern "C" fn atg_exponential(out__: *mut tensor, self_: tensor, lamb
     handles::clear_outputs(out__, 1);
     guard_void("atg_exponential", || {
         let r__ = <Native as AtgApi>::exponential(handles::tensor_arg(self_, "self")?, lambd)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2984,7 +2984,7 @@ pub unsafe extern "C" fn atg_exponential_(out__: *mut tensor, self_: tensor, lam
     handles::clear_outputs(out__, 1);
     guard_void("atg_exponential_", || {
         let r__ = <Native as AtgApi>::exponential_(handles::tensor_arg(self_, "self")?, lambd)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3002,7 +3002,7 @@ pub unsafe extern "C" fn atg_exponential_out(
             handles::tensor_arg(self_, "self")?,
             lambd,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3020,7 +3020,7 @@ pub unsafe extern "C" fn atg_eye(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3040,7 +3040,7 @@ pub unsafe extern "C" fn atg_eye_m(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3049,7 +3049,7 @@ pub unsafe extern "C" fn atg_eye_m_out(out__: *mut tensor, out: tensor, n: i64, 
     handles::clear_outputs(out__, 1);
     guard_void("atg_eye_m_out", || {
         let r__ = <Native as AtgApi>::eye_m_out(handles::tensor_arg(out, "out")?, n, m)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3058,7 +3058,7 @@ pub unsafe extern "C" fn atg_eye_out(out__: *mut tensor, out: tensor, n: i64) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_eye_out", || {
         let r__ = <Native as AtgApi>::eye_out(handles::tensor_arg(out, "out")?, n)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3082,7 +3082,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_channel_affine(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3106,7 +3106,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_channel_affine_cachemask(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3122,7 +3122,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_channel_affine_cachemask_backward
             handles::tensor_arg(grad, "grad")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3150,7 +3150,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_channel_affine_cachemask_out(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3172,7 +3172,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_tensor_affine(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3194,7 +3194,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_tensor_affine_cachemask(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3210,7 +3210,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_tensor_affine_cachemask_backward(
             handles::tensor_arg(grad, "grad")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3236,7 +3236,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_tensor_affine_cachemask_out(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3258,7 +3258,7 @@ pub unsafe extern "C" fn atg_fake_quantize_per_tensor_affine_tensor_qparams(
             quant_min,
             quant_max,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3276,7 +3276,7 @@ pub unsafe extern "C" fn atg_feature_alpha_dropout(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3294,7 +3294,7 @@ pub unsafe extern "C" fn atg_feature_alpha_dropout_(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3312,7 +3312,7 @@ pub unsafe extern "C" fn atg_feature_dropout(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3330,7 +3330,7 @@ pub unsafe extern "C" fn atg_feature_dropout_(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3352,7 +3352,7 @@ pub unsafe extern "C" fn atg_fft_fft(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3375,7 +3375,7 @@ pub unsafe extern "C" fn atg_fft_fft2(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3400,7 +3400,7 @@ pub unsafe extern "C" fn atg_fft_fft2_out(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3424,7 +3424,7 @@ pub unsafe extern "C" fn atg_fft_fft_out(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3444,7 +3444,7 @@ pub unsafe extern "C" fn atg_fft_fftfreq(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3453,7 +3453,7 @@ pub unsafe extern "C" fn atg_fft_fftfreq_out(out__: *mut tensor, out: tensor, n:
     handles::clear_outputs(out__, 1);
     guard_void("atg_fft_fftfreq_out", || {
         let r__ = <Native as AtgApi>::fft_fftfreq_out(handles::tensor_arg(out, "out")?, n, d)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3476,7 +3476,7 @@ pub unsafe extern "C" fn atg_fft_fftn(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3501,7 +3501,7 @@ pub unsafe extern "C" fn atg_fft_fftn_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3518,7 +3518,7 @@ pub unsafe extern "C" fn atg_fft_fftshift(
             handles::tensor_arg(self_, "self")?,
             args::opt_int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3540,7 +3540,7 @@ pub unsafe extern "C" fn atg_fft_hfft(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3563,7 +3563,7 @@ pub unsafe extern "C" fn atg_fft_hfft2(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3588,7 +3588,7 @@ pub unsafe extern "C" fn atg_fft_hfft2_out(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3612,7 +3612,7 @@ pub unsafe extern "C" fn atg_fft_hfft_out(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3635,7 +3635,7 @@ pub unsafe extern "C" fn atg_fft_hfftn(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3660,7 +3660,7 @@ pub unsafe extern "C" fn atg_fft_hfftn_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3682,7 +3682,7 @@ pub unsafe extern "C" fn atg_fft_ifft(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3705,7 +3705,7 @@ pub unsafe extern "C" fn atg_fft_ifft2(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3730,7 +3730,7 @@ pub unsafe extern "C" fn atg_fft_ifft2_out(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3754,7 +3754,7 @@ pub unsafe extern "C" fn atg_fft_ifft_out(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3777,7 +3777,7 @@ pub unsafe extern "C" fn atg_fft_ifftn(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3802,7 +3802,7 @@ pub unsafe extern "C" fn atg_fft_ifftn_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3819,7 +3819,7 @@ pub unsafe extern "C" fn atg_fft_ifftshift(
             handles::tensor_arg(self_, "self")?,
             args::opt_int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3841,7 +3841,7 @@ pub unsafe extern "C" fn atg_fft_ihfft(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3864,7 +3864,7 @@ pub unsafe extern "C" fn atg_fft_ihfft2(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3889,7 +3889,7 @@ pub unsafe extern "C" fn atg_fft_ihfft2_out(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3913,7 +3913,7 @@ pub unsafe extern "C" fn atg_fft_ihfft_out(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3936,7 +3936,7 @@ pub unsafe extern "C" fn atg_fft_ihfftn(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3961,7 +3961,7 @@ pub unsafe extern "C" fn atg_fft_ihfftn_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3983,7 +3983,7 @@ pub unsafe extern "C" fn atg_fft_irfft(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4006,7 +4006,7 @@ pub unsafe extern "C" fn atg_fft_irfft2(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4031,7 +4031,7 @@ pub unsafe extern "C" fn atg_fft_irfft2_out(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4055,7 +4055,7 @@ pub unsafe extern "C" fn atg_fft_irfft_out(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4078,7 +4078,7 @@ pub unsafe extern "C" fn atg_fft_irfftn(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4103,7 +4103,7 @@ pub unsafe extern "C" fn atg_fft_irfftn_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4125,7 +4125,7 @@ pub unsafe extern "C" fn atg_fft_rfft(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4148,7 +4148,7 @@ pub unsafe extern "C" fn atg_fft_rfft2(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4173,7 +4173,7 @@ pub unsafe extern "C" fn atg_fft_rfft2_out(
             args::int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4197,7 +4197,7 @@ pub unsafe extern "C" fn atg_fft_rfft_out(
             dim,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4217,7 +4217,7 @@ pub unsafe extern "C" fn atg_fft_rfftfreq(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4226,7 +4226,7 @@ pub unsafe extern "C" fn atg_fft_rfftfreq_out(out__: *mut tensor, out: tensor, n
     handles::clear_outputs(out__, 1);
     guard_void("atg_fft_rfftfreq_out", || {
         let r__ = <Native as AtgApi>::fft_rfftfreq_out(handles::tensor_arg(out, "out")?, n, d)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4249,7 +4249,7 @@ pub unsafe extern "C" fn atg_fft_rfftn(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4274,7 +4274,7 @@ pub unsafe extern "C" fn atg_fft_rfftn_out(
             args::opt_int_list(dim_data, dim_len, "dim")?,
             args::string(norm_ptr, norm_len, "norm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4286,7 +4286,7 @@ pub unsafe extern "C" fn atg_fill(out__: *mut tensor, self_: tensor, value: scal
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4298,7 +4298,7 @@ pub unsafe extern "C" fn atg_fill_(out__: *mut tensor, self_: tensor, value: sca
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4316,7 +4316,7 @@ pub unsafe extern "C" fn atg_fill_diagonal_(
             handles::scalar_arg(fill_value, "fill_value")?,
             wrap != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4334,7 +4334,7 @@ pub unsafe extern "C" fn atg_fill_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4346,7 +4346,7 @@ pub unsafe extern "C" fn atg_fill_tensor(out__: *mut tensor, self_: tensor, valu
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4358,7 +4358,7 @@ pub unsafe extern "C" fn atg_fill_tensor_(out__: *mut tensor, self_: tensor, val
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4376,7 +4376,7 @@ pub unsafe extern "C" fn atg_fill_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4385,7 +4385,7 @@ pub unsafe extern "C" fn atg_fix(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_fix", || {
         let r__ = <Native as AtgApi>::fix(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4394,7 +4394,7 @@ pub unsafe extern "C" fn atg_fix_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_fix_", || {
         let r__ = <Native as AtgApi>::fix_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4406,7 +4406,7 @@ pub unsafe extern "C" fn atg_fix_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4424,7 +4424,7 @@ pub unsafe extern "C" fn atg_flatten(
             start_dim,
             end_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4439,7 +4439,7 @@ pub unsafe extern "C" fn atg_flatten_dense_tensors(
         let r__ = <Native as AtgApi>::flatten_dense_tensors(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4456,7 +4456,7 @@ pub unsafe extern "C" fn atg_flip(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4475,7 +4475,7 @@ pub unsafe extern "C" fn atg_flip_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4484,7 +4484,7 @@ pub unsafe extern "C" fn atg_fliplr(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_fliplr", || {
         let r__ = <Native as AtgApi>::fliplr(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4493,7 +4493,7 @@ pub unsafe extern "C" fn atg_flipud(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_flipud", || {
         let r__ = <Native as AtgApi>::flipud(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4505,7 +4505,7 @@ pub unsafe extern "C" fn atg_float_power(out__: *mut tensor, self_: tensor, expo
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4517,7 +4517,7 @@ pub unsafe extern "C" fn atg_float_power_(out__: *mut tensor, self_: tensor, exp
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4533,7 +4533,7 @@ pub unsafe extern "C" fn atg_float_power_scalar(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4551,7 +4551,7 @@ pub unsafe extern "C" fn atg_float_power_scalar_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4567,7 +4567,7 @@ pub unsafe extern "C" fn atg_float_power_tensor_(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4583,7 +4583,7 @@ pub unsafe extern "C" fn atg_float_power_tensor_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4601,7 +4601,7 @@ pub unsafe extern "C" fn atg_float_power_tensor_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4619,7 +4619,7 @@ pub unsafe extern "C" fn atg_float_power_tensor_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4628,7 +4628,7 @@ pub unsafe extern "C" fn atg_floor(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_floor", || {
         let r__ = <Native as AtgApi>::floor(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4637,7 +4637,7 @@ pub unsafe extern "C" fn atg_floor_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_floor_", || {
         let r__ = <Native as AtgApi>::floor_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4649,7 +4649,7 @@ pub unsafe extern "C" fn atg_floor_divide(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4661,7 +4661,7 @@ pub unsafe extern "C" fn atg_floor_divide_(out__: *mut tensor, self_: tensor, ot
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4679,7 +4679,7 @@ pub unsafe extern "C" fn atg_floor_divide_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4691,7 +4691,7 @@ pub unsafe extern "C" fn atg_floor_divide_scalar(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4707,7 +4707,7 @@ pub unsafe extern "C" fn atg_floor_divide_scalar_(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4725,7 +4725,7 @@ pub unsafe extern "C" fn atg_floor_divide_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4737,7 +4737,7 @@ pub unsafe extern "C" fn atg_floor_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4749,7 +4749,7 @@ pub unsafe extern "C" fn atg_fmax(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4767,7 +4767,7 @@ pub unsafe extern "C" fn atg_fmax_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4779,7 +4779,7 @@ pub unsafe extern "C" fn atg_fmin(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4797,7 +4797,7 @@ pub unsafe extern "C" fn atg_fmin_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4809,7 +4809,7 @@ pub unsafe extern "C" fn atg_fmod(out__: *mut tensor, self_: tensor, other: scal
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4821,7 +4821,7 @@ pub unsafe extern "C" fn atg_fmod_(out__: *mut tensor, self_: tensor, other: sca
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4839,7 +4839,7 @@ pub unsafe extern "C" fn atg_fmod_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4851,7 +4851,7 @@ pub unsafe extern "C" fn atg_fmod_tensor(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4863,7 +4863,7 @@ pub unsafe extern "C" fn atg_fmod_tensor_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4881,7 +4881,7 @@ pub unsafe extern "C" fn atg_fmod_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4890,7 +4890,7 @@ pub unsafe extern "C" fn atg_frac(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_frac", || {
         let r__ = <Native as AtgApi>::frac(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4899,7 +4899,7 @@ pub unsafe extern "C" fn atg_frac_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_frac_", || {
         let r__ = <Native as AtgApi>::frac_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4911,7 +4911,7 @@ pub unsafe extern "C" fn atg_frac_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4933,7 +4933,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool2d(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(random_samples, "random_samples")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4957,7 +4957,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool2d_backward(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4983,7 +4983,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool2d_backward_grad_input(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5009,7 +5009,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool2d_output(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(random_samples, "random_samples")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5031,7 +5031,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool3d(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(random_samples, "random_samples")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5055,7 +5055,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool3d_backward(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5081,7 +5081,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool3d_backward_grad_input(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5107,7 +5107,7 @@ pub unsafe extern "C" fn atg_fractional_max_pool3d_output(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             handles::tensor_arg(random_samples, "random_samples")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5116,7 +5116,7 @@ pub unsafe extern "C" fn atg_frexp(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 2);
     guard_void("atg_frexp", || {
         let r__ = <Native as AtgApi>::frexp(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5134,7 +5134,7 @@ pub unsafe extern "C" fn atg_frexp_tensor_out(
             handles::tensor_arg(exponent, "exponent")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5153,7 +5153,7 @@ pub unsafe extern "C" fn atg_frobenius_norm(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5174,7 +5174,7 @@ pub unsafe extern "C" fn atg_frobenius_norm_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5198,7 +5198,7 @@ pub unsafe extern "C" fn atg_from_file(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5220,6 +5220,6 @@ pub unsafe extern "C" fn atg_from_file_out(
             shared != 0,
             args::opt_i64(size_v, size_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }

@@ -29,7 +29,7 @@ pub unsafe extern "C" fn atg_full(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -41,7 +41,7 @@ pub unsafe extern "C" fn atg_full_like(out__: *mut tensor, self_: tensor, fill_v
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(fill_value, "fill_value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -59,7 +59,7 @@ pub unsafe extern "C" fn atg_full_like_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(fill_value, "fill_value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -78,7 +78,7 @@ pub unsafe extern "C" fn atg_full_out(
             args::int_list(size_data, size_len, "size")?,
             handles::scalar_arg(fill_value, "fill_value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn atg_fused_moving_avg_obs_fake_quant(
             per_row_fake_quant != 0,
             symmetric_quant != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn atg_gather(
             handles::tensor_arg(index, "index")?,
             sparse_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -158,7 +158,7 @@ pub unsafe extern "C" fn atg_gather_backward(
             handles::tensor_arg(index, "index")?,
             sparse_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn atg_gather_out(
             handles::tensor_arg(index, "index")?,
             sparse_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn atg_gcd(out__: *mut tensor, self_: tensor, other: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -204,7 +204,7 @@ pub unsafe extern "C" fn atg_gcd_(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn atg_gcd_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -234,7 +234,7 @@ pub unsafe extern "C" fn atg_ge(out__: *mut tensor, self_: tensor, other: scalar
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -246,7 +246,7 @@ pub unsafe extern "C" fn atg_ge_(out__: *mut tensor, self_: tensor, other: scala
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -264,7 +264,7 @@ pub unsafe extern "C" fn atg_ge_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -276,7 +276,7 @@ pub unsafe extern "C" fn atg_ge_tensor(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -288,7 +288,7 @@ pub unsafe extern "C" fn atg_ge_tensor_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -306,7 +306,7 @@ pub unsafe extern "C" fn atg_ge_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -323,7 +323,7 @@ pub unsafe extern "C" fn atg_gelu(
             handles::tensor_arg(self_, "self")?,
             args::string(approximate_ptr, approximate_len, "approximate")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -340,7 +340,7 @@ pub unsafe extern "C" fn atg_gelu_(
             handles::tensor_arg(self_, "self")?,
             args::string(approximate_ptr, approximate_len, "approximate")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -359,7 +359,7 @@ pub unsafe extern "C" fn atg_gelu_backward(
             handles::tensor_arg(self_, "self")?,
             args::string(approximate_ptr, approximate_len, "approximate")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -380,7 +380,7 @@ pub unsafe extern "C" fn atg_gelu_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::string(approximate_ptr, approximate_len, "approximate")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -399,7 +399,7 @@ pub unsafe extern "C" fn atg_gelu_out(
             handles::tensor_arg(self_, "self")?,
             args::string(approximate_ptr, approximate_len, "approximate")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -408,7 +408,7 @@ pub unsafe extern "C" fn atg_geometric(out__: *mut tensor, self_: tensor, p: f64
     handles::clear_outputs(out__, 1);
     guard_void("atg_geometric", || {
         let r__ = <Native as AtgApi>::geometric(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -417,7 +417,7 @@ pub unsafe extern "C" fn atg_geometric_(out__: *mut tensor, self_: tensor, p: f6
     handles::clear_outputs(out__, 1);
     guard_void("atg_geometric_", || {
         let r__ = <Native as AtgApi>::geometric_(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -430,7 +430,7 @@ pub unsafe extern "C" fn atg_geometric_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(self_, "self")?,
             p,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -439,7 +439,7 @@ pub unsafe extern "C" fn atg_geqrf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 2);
     guard_void("atg_geqrf", || {
         let r__ = <Native as AtgApi>::geqrf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -452,7 +452,7 @@ pub unsafe extern "C" fn atg_geqrf_a(out__: *mut tensor, a: tensor, tau: tensor,
             handles::tensor_arg(tau, "tau")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -464,7 +464,7 @@ pub unsafe extern "C" fn atg_ger(out__: *mut tensor, self_: tensor, vec2: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -477,7 +477,7 @@ pub unsafe extern "C" fn atg_ger_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -493,7 +493,7 @@ pub unsafe extern "C" fn atg_glu(out__: *mut tensor, self_: tensor, dim: i64) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_glu", || {
         let r__ = <Native as AtgApi>::glu(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -511,7 +511,7 @@ pub unsafe extern "C" fn atg_glu_backward(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -531,7 +531,7 @@ pub unsafe extern "C" fn atg_glu_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -555,7 +555,7 @@ pub unsafe extern "C" fn atg_glu_backward_jvp(
             handles::tensor_arg(dx, "dx")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -581,7 +581,7 @@ pub unsafe extern "C" fn atg_glu_backward_jvp_out(
             handles::tensor_arg(dx, "dx")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -601,7 +601,7 @@ pub unsafe extern "C" fn atg_glu_jvp(
             handles::tensor_arg(dx, "dx")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -623,7 +623,7 @@ pub unsafe extern "C" fn atg_glu_jvp_out(
             handles::tensor_arg(dx, "dx")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -636,7 +636,7 @@ pub unsafe extern "C" fn atg_glu_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -657,7 +657,7 @@ pub unsafe extern "C" fn atg_greater(out__: *mut tensor, self_: tensor, other: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -669,7 +669,7 @@ pub unsafe extern "C" fn atg_greater_(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -681,7 +681,7 @@ pub unsafe extern "C" fn atg_greater_equal(out__: *mut tensor, self_: tensor, ot
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -693,7 +693,7 @@ pub unsafe extern "C" fn atg_greater_equal_(out__: *mut tensor, self_: tensor, o
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -711,7 +711,7 @@ pub unsafe extern "C" fn atg_greater_equal_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -727,7 +727,7 @@ pub unsafe extern "C" fn atg_greater_equal_tensor(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -743,7 +743,7 @@ pub unsafe extern "C" fn atg_greater_equal_tensor_(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -761,7 +761,7 @@ pub unsafe extern "C" fn atg_greater_equal_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -779,7 +779,7 @@ pub unsafe extern "C" fn atg_greater_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -791,7 +791,7 @@ pub unsafe extern "C" fn atg_greater_tensor(out__: *mut tensor, self_: tensor, o
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -803,7 +803,7 @@ pub unsafe extern "C" fn atg_greater_tensor_(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -821,7 +821,7 @@ pub unsafe extern "C" fn atg_greater_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -843,7 +843,7 @@ pub unsafe extern "C" fn atg_grid_sampler(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -865,7 +865,7 @@ pub unsafe extern "C" fn atg_grid_sampler_2d(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -889,7 +889,7 @@ pub unsafe extern "C" fn atg_grid_sampler_2d_out(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -911,7 +911,7 @@ pub unsafe extern "C" fn atg_grid_sampler_3d(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -935,7 +935,7 @@ pub unsafe extern "C" fn atg_grid_sampler_3d_out(
             padding_mode,
             align_corners != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -959,7 +959,7 @@ pub unsafe extern "C" fn atg_group_norm(
             eps,
             cudnn_enabled != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -990,7 +990,7 @@ pub unsafe extern "C" fn atg_gru(
             bidirectional != 0,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1014,7 +1014,7 @@ pub unsafe extern "C" fn atg_gru_cell(
             handles::opt_tensor_arg(b_ih)?,
             handles::opt_tensor_arg(b_hh)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1045,7 +1045,7 @@ pub unsafe extern "C" fn atg_gru_data(
             train != 0,
             bidirectional != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1057,7 +1057,7 @@ pub unsafe extern "C" fn atg_gt(out__: *mut tensor, self_: tensor, other: scalar
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1069,7 +1069,7 @@ pub unsafe extern "C" fn atg_gt_(out__: *mut tensor, self_: tensor, other: scala
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1087,7 +1087,7 @@ pub unsafe extern "C" fn atg_gt_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1099,7 +1099,7 @@ pub unsafe extern "C" fn atg_gt_tensor(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1111,7 +1111,7 @@ pub unsafe extern "C" fn atg_gt_tensor_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1129,7 +1129,7 @@ pub unsafe extern "C" fn atg_gt_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1147,7 +1147,7 @@ pub unsafe extern "C" fn atg_hamming_window(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1163,7 +1163,7 @@ pub unsafe extern "C" fn atg_hamming_window_out(
             handles::tensor_arg(out, "out")?,
             window_length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1183,7 +1183,7 @@ pub unsafe extern "C" fn atg_hamming_window_periodic(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1205,7 +1205,7 @@ pub unsafe extern "C" fn atg_hamming_window_periodic_alpha(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1229,7 +1229,7 @@ pub unsafe extern "C" fn atg_hamming_window_periodic_alpha_beta(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1251,7 +1251,7 @@ pub unsafe extern "C" fn atg_hamming_window_periodic_alpha_beta_out(
             alpha,
             beta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1271,7 +1271,7 @@ pub unsafe extern "C" fn atg_hamming_window_periodic_alpha_out(
             periodic != 0,
             alpha,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1289,7 +1289,7 @@ pub unsafe extern "C" fn atg_hamming_window_periodic_out(
             window_length,
             periodic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1307,7 +1307,7 @@ pub unsafe extern "C" fn atg_hann_window(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1319,7 +1319,7 @@ pub unsafe extern "C" fn atg_hann_window_out(out__: *mut tensor, out: tensor, wi
             handles::tensor_arg(out, "out")?,
             window_length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1339,7 +1339,7 @@ pub unsafe extern "C" fn atg_hann_window_periodic(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1357,7 +1357,7 @@ pub unsafe extern "C" fn atg_hann_window_periodic_out(
             window_length,
             periodic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1366,7 +1366,7 @@ pub unsafe extern "C" fn atg_hardshrink(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardshrink", || {
         let r__ = <Native as AtgApi>::hardshrink(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1384,7 +1384,7 @@ pub unsafe extern "C" fn atg_hardshrink_backward(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(lambd, "lambd")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1404,7 +1404,7 @@ pub unsafe extern "C" fn atg_hardshrink_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(lambd, "lambd")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1416,7 +1416,7 @@ pub unsafe extern "C" fn atg_hardshrink_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1425,7 +1425,7 @@ pub unsafe extern "C" fn atg_hardsigmoid(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardsigmoid", || {
         let r__ = <Native as AtgApi>::hardsigmoid(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1434,7 +1434,7 @@ pub unsafe extern "C" fn atg_hardsigmoid_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardsigmoid_", || {
         let r__ = <Native as AtgApi>::hardsigmoid_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1450,7 +1450,7 @@ pub unsafe extern "C" fn atg_hardsigmoid_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1468,7 +1468,7 @@ pub unsafe extern "C" fn atg_hardsigmoid_backward_grad_input(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1480,7 +1480,7 @@ pub unsafe extern "C" fn atg_hardsigmoid_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1489,7 +1489,7 @@ pub unsafe extern "C" fn atg_hardswish(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardswish", || {
         let r__ = <Native as AtgApi>::hardswish(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1498,7 +1498,7 @@ pub unsafe extern "C" fn atg_hardswish_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardswish_", || {
         let r__ = <Native as AtgApi>::hardswish_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1514,7 +1514,7 @@ pub unsafe extern "C" fn atg_hardswish_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1532,7 +1532,7 @@ pub unsafe extern "C" fn atg_hardswish_backward_out(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1544,7 +1544,7 @@ pub unsafe extern "C" fn atg_hardswish_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1553,7 +1553,7 @@ pub unsafe extern "C" fn atg_hardtanh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardtanh", || {
         let r__ = <Native as AtgApi>::hardtanh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1562,7 +1562,7 @@ pub unsafe extern "C" fn atg_hardtanh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_hardtanh_", || {
         let r__ = <Native as AtgApi>::hardtanh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1582,7 +1582,7 @@ pub unsafe extern "C" fn atg_hardtanh_backward(
             handles::scalar_arg(min_val, "min_val")?,
             handles::scalar_arg(max_val, "max_val")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1604,7 +1604,7 @@ pub unsafe extern "C" fn atg_hardtanh_backward_grad_input(
             handles::scalar_arg(min_val, "min_val")?,
             handles::scalar_arg(max_val, "max_val")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1616,7 +1616,7 @@ pub unsafe extern "C" fn atg_hardtanh_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1637,7 +1637,7 @@ pub unsafe extern "C" fn atg_hash_tensor(
             keepdim != 0,
             mode,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1660,7 +1660,7 @@ pub unsafe extern "C" fn atg_hash_tensor_out(
             keepdim != 0,
             mode,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1672,7 +1672,7 @@ pub unsafe extern "C" fn atg_heaviside(out__: *mut tensor, self_: tensor, values
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(values, "values")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1684,7 +1684,7 @@ pub unsafe extern "C" fn atg_heaviside_(out__: *mut tensor, self_: tensor, value
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(values, "values")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1702,7 +1702,7 @@ pub unsafe extern "C" fn atg_heaviside_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(values, "values")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1722,7 +1722,7 @@ pub unsafe extern "C" fn atg_hinge_embedding_loss(
             margin,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1731,7 +1731,7 @@ pub unsafe extern "C" fn atg_histc(out__: *mut tensor, self_: tensor, bins: i64)
     handles::clear_outputs(out__, 1);
     guard_void("atg_histc", || {
         let r__ = <Native as AtgApi>::histc(handles::tensor_arg(self_, "self")?, bins)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1744,7 +1744,7 @@ pub unsafe extern "C" fn atg_histc_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(self_, "self")?,
             bins,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1764,7 +1764,7 @@ pub unsafe extern "C" fn atg_histogram(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1787,7 +1787,7 @@ pub unsafe extern "C" fn atg_histogram_bin_ct(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1814,7 +1814,7 @@ pub unsafe extern "C" fn atg_histogram_bin_ct_out(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1838,7 +1838,7 @@ pub unsafe extern "C" fn atg_histogram_bins_tensor_out(
             handles::opt_tensor_arg(weight)?,
             density != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1873,7 +1873,7 @@ pub unsafe extern "C" fn atg_hspmm(out__: *mut tensor, mat1: tensor, mat2: tenso
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1891,7 +1891,7 @@ pub unsafe extern "C" fn atg_hspmm_out(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1906,7 +1906,7 @@ pub unsafe extern "C" fn atg_hstack(
         let r__ = <Native as AtgApi>::hstack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1923,7 +1923,7 @@ pub unsafe extern "C" fn atg_hstack_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1943,7 +1943,7 @@ pub unsafe extern "C" fn atg_huber_loss(
             reduction,
             delta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1965,7 +1965,7 @@ pub unsafe extern "C" fn atg_huber_loss_backward(
             reduction,
             delta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1989,7 +1989,7 @@ pub unsafe extern "C" fn atg_huber_loss_backward_out(
             reduction,
             delta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2011,7 +2011,7 @@ pub unsafe extern "C" fn atg_huber_loss_out(
             reduction,
             delta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2023,7 +2023,7 @@ pub unsafe extern "C" fn atg_hypot(out__: *mut tensor, self_: tensor, other: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2035,7 +2035,7 @@ pub unsafe extern "C" fn atg_hypot_(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2053,7 +2053,7 @@ pub unsafe extern "C" fn atg_hypot_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2062,7 +2062,7 @@ pub unsafe extern "C" fn atg_i0(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_i0", || {
         let r__ = <Native as AtgApi>::i0(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2071,7 +2071,7 @@ pub unsafe extern "C" fn atg_i0_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_i0_", || {
         let r__ = <Native as AtgApi>::i0_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2083,7 +2083,7 @@ pub unsafe extern "C" fn atg_i0_out(out__: *mut tensor, out: tensor, self_: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2095,7 +2095,7 @@ pub unsafe extern "C" fn atg_igamma(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2107,7 +2107,7 @@ pub unsafe extern "C" fn atg_igamma_(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2125,7 +2125,7 @@ pub unsafe extern "C" fn atg_igamma_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2137,7 +2137,7 @@ pub unsafe extern "C" fn atg_igammac(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2149,7 +2149,7 @@ pub unsafe extern "C" fn atg_igammac_(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2167,7 +2167,7 @@ pub unsafe extern "C" fn atg_igammac_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2193,7 +2193,7 @@ pub unsafe extern "C" fn atg_im2col(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2221,7 +2221,7 @@ pub unsafe extern "C" fn atg_im2col_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2230,7 +2230,7 @@ pub unsafe extern "C" fn atg_imag(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_imag", || {
         let r__ = <Native as AtgApi>::imag(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2247,7 +2247,7 @@ pub unsafe extern "C" fn atg_index(
             handles::tensor_arg(self_, "self")?,
             &args::opt_tensor_list(indices_data, indices_len, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2267,7 +2267,7 @@ pub unsafe extern "C" fn atg_index_add(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2287,7 +2287,7 @@ pub unsafe extern "C" fn atg_index_add_(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2309,7 +2309,7 @@ pub unsafe extern "C" fn atg_index_add_out(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2329,7 +2329,7 @@ pub unsafe extern "C" fn atg_index_copy(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2349,7 +2349,7 @@ pub unsafe extern "C" fn atg_index_copy_(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2371,7 +2371,7 @@ pub unsafe extern "C" fn atg_index_copy_out(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2391,7 +2391,7 @@ pub unsafe extern "C" fn atg_index_fill(
             handles::tensor_arg(index, "index")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2411,7 +2411,7 @@ pub unsafe extern "C" fn atg_index_fill_(
             handles::tensor_arg(index, "index")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2433,7 +2433,7 @@ pub unsafe extern "C" fn atg_index_fill_int_scalar_out(
             handles::tensor_arg(index, "index")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2453,7 +2453,7 @@ pub unsafe extern "C" fn atg_index_fill_int_tensor(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2473,7 +2473,7 @@ pub unsafe extern "C" fn atg_index_fill_int_tensor_(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2495,7 +2495,7 @@ pub unsafe extern "C" fn atg_index_fill_int_tensor_out(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2516,7 +2516,7 @@ pub unsafe extern "C" fn atg_index_put(
             handles::tensor_arg(values, "values")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2537,7 +2537,7 @@ pub unsafe extern "C" fn atg_index_put_(
             handles::tensor_arg(values, "values")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2560,7 +2560,7 @@ pub unsafe extern "C" fn atg_index_put_out(
             handles::tensor_arg(values, "values")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2585,7 +2585,7 @@ pub unsafe extern "C" fn atg_index_reduce(
             args::string(reduce_ptr, reduce_len, "reduce")?,
             include_self != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2610,7 +2610,7 @@ pub unsafe extern "C" fn atg_index_reduce_(
             args::string(reduce_ptr, reduce_len, "reduce")?,
             include_self != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2637,7 +2637,7 @@ pub unsafe extern "C" fn atg_index_reduce_out(
             args::string(reduce_ptr, reduce_len, "reduce")?,
             include_self != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2655,7 +2655,7 @@ pub unsafe extern "C" fn atg_index_select(
             dim,
             handles::tensor_arg(index, "index")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2676,7 +2676,7 @@ pub unsafe extern "C" fn atg_index_select_backward(
             dim,
             handles::tensor_arg(index, "index")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2696,7 +2696,7 @@ pub unsafe extern "C" fn atg_index_select_out(
             dim,
             handles::tensor_arg(index, "index")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2715,7 +2715,7 @@ pub unsafe extern "C" fn atg_index_tensor_out(
             handles::tensor_arg(self_, "self")?,
             &args::opt_tensor_list(indices_data, indices_len, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2724,7 +2724,7 @@ pub unsafe extern "C" fn atg_indices(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_indices", || {
         let r__ = <Native as AtgApi>::indices(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2733,7 +2733,7 @@ pub unsafe extern "C" fn atg_indices_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_indices_copy", || {
         let r__ = <Native as AtgApi>::indices_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2745,7 +2745,7 @@ pub unsafe extern "C" fn atg_indices_copy_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2761,7 +2761,7 @@ pub unsafe extern "C" fn atg_infinitely_differentiable_gelu_backward(
             handles::tensor_arg(grad, "grad")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2773,7 +2773,7 @@ pub unsafe extern "C" fn atg_inner(out__: *mut tensor, self_: tensor, other: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2791,7 +2791,7 @@ pub unsafe extern "C" fn atg_inner_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2821,7 +2821,7 @@ pub unsafe extern "C" fn atg_instance_norm(
             eps,
             cudnn_enabled != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2830,7 +2830,7 @@ pub unsafe extern "C" fn atg_int_repr(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_int_repr", || {
         let r__ = <Native as AtgApi>::int_repr(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2842,7 +2842,7 @@ pub unsafe extern "C" fn atg_int_repr_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2851,7 +2851,7 @@ pub unsafe extern "C" fn atg_inverse(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_inverse", || {
         let r__ = <Native as AtgApi>::inverse(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2863,7 +2863,7 @@ pub unsafe extern "C" fn atg_inverse_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3006,7 +3006,7 @@ pub unsafe extern "C" fn atg_isclose(
             atol,
             equal_nan != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3015,7 +3015,7 @@ pub unsafe extern "C" fn atg_isfinite(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_isfinite", || {
         let r__ = <Native as AtgApi>::isfinite(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3035,7 +3035,7 @@ pub unsafe extern "C" fn atg_isin(
             assume_unique != 0,
             invert != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3055,7 +3055,7 @@ pub unsafe extern "C" fn atg_isin_scalar_tensor(
             assume_unique != 0,
             invert != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3077,7 +3077,7 @@ pub unsafe extern "C" fn atg_isin_scalar_tensor_out(
             assume_unique != 0,
             invert != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3097,7 +3097,7 @@ pub unsafe extern "C" fn atg_isin_tensor_scalar(
             assume_unique != 0,
             invert != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3119,7 +3119,7 @@ pub unsafe extern "C" fn atg_isin_tensor_scalar_out(
             assume_unique != 0,
             invert != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3141,7 +3141,7 @@ pub unsafe extern "C" fn atg_isin_tensor_tensor_out(
             assume_unique != 0,
             invert != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3150,7 +3150,7 @@ pub unsafe extern "C" fn atg_isinf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_isinf", || {
         let r__ = <Native as AtgApi>::isinf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3162,7 +3162,7 @@ pub unsafe extern "C" fn atg_isinf_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3171,7 +3171,7 @@ pub unsafe extern "C" fn atg_isnan(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_isnan", || {
         let r__ = <Native as AtgApi>::isnan(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3183,7 +3183,7 @@ pub unsafe extern "C" fn atg_isnan_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3192,7 +3192,7 @@ pub unsafe extern "C" fn atg_isneginf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_isneginf", || {
         let r__ = <Native as AtgApi>::isneginf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3204,7 +3204,7 @@ pub unsafe extern "C" fn atg_isneginf_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3213,7 +3213,7 @@ pub unsafe extern "C" fn atg_isposinf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_isposinf", || {
         let r__ = <Native as AtgApi>::isposinf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3225,7 +3225,7 @@ pub unsafe extern "C" fn atg_isposinf_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3234,7 +3234,7 @@ pub unsafe extern "C" fn atg_isreal(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_isreal", || {
         let r__ = <Native as AtgApi>::isreal(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3269,7 +3269,7 @@ pub unsafe extern "C" fn atg_istft(
             args::opt_i64(length_v, length_null),
             return_complex != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3287,7 +3287,7 @@ pub unsafe extern "C" fn atg_kaiser_window(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3309,7 +3309,7 @@ pub unsafe extern "C" fn atg_kaiser_window_beta(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3329,7 +3329,7 @@ pub unsafe extern "C" fn atg_kaiser_window_beta_out(
             periodic != 0,
             beta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3345,7 +3345,7 @@ pub unsafe extern "C" fn atg_kaiser_window_out(
             handles::tensor_arg(out, "out")?,
             window_length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3365,7 +3365,7 @@ pub unsafe extern "C" fn atg_kaiser_window_periodic(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3383,7 +3383,7 @@ pub unsafe extern "C" fn atg_kaiser_window_periodic_out(
             window_length,
             periodic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3403,7 +3403,7 @@ pub unsafe extern "C" fn atg_kl_div(
             reduction,
             log_target != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3415,7 +3415,7 @@ pub unsafe extern "C" fn atg_kron(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3433,7 +3433,7 @@ pub unsafe extern "C" fn atg_kron_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3453,7 +3453,7 @@ pub unsafe extern "C" fn atg_kthvalue(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3477,7 +3477,7 @@ pub unsafe extern "C" fn atg_kthvalue_values(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3495,7 +3495,7 @@ pub unsafe extern "C" fn atg_l1_loss(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3520,7 +3520,7 @@ pub unsafe extern "C" fn atg_layer_norm(
             eps,
             cudnn_enable != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3532,7 +3532,7 @@ pub unsafe extern "C" fn atg_lcm(out__: *mut tensor, self_: tensor, other: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3544,7 +3544,7 @@ pub unsafe extern "C" fn atg_lcm_(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3562,7 +3562,7 @@ pub unsafe extern "C" fn atg_lcm_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3574,7 +3574,7 @@ pub unsafe extern "C" fn atg_ldexp(out__: *mut tensor, self_: tensor, other: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3586,7 +3586,7 @@ pub unsafe extern "C" fn atg_ldexp_(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3604,7 +3604,7 @@ pub unsafe extern "C" fn atg_ldexp_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3616,7 +3616,7 @@ pub unsafe extern "C" fn atg_le(out__: *mut tensor, self_: tensor, other: scalar
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3628,7 +3628,7 @@ pub unsafe extern "C" fn atg_le_(out__: *mut tensor, self_: tensor, other: scala
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3646,7 +3646,7 @@ pub unsafe extern "C" fn atg_le_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3658,7 +3658,7 @@ pub unsafe extern "C" fn atg_le_tensor(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3670,7 +3670,7 @@ pub unsafe extern "C" fn atg_le_tensor_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3688,7 +3688,7 @@ pub unsafe extern "C" fn atg_le_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3697,7 +3697,7 @@ pub unsafe extern "C" fn atg_leaky_relu(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_leaky_relu", || {
         let r__ = <Native as AtgApi>::leaky_relu(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3706,7 +3706,7 @@ pub unsafe extern "C" fn atg_leaky_relu_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_leaky_relu_", || {
         let r__ = <Native as AtgApi>::leaky_relu_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3726,7 +3726,7 @@ pub unsafe extern "C" fn atg_leaky_relu_backward(
             handles::scalar_arg(negative_slope, "negative_slope")?,
             self_is_result != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3748,7 +3748,7 @@ pub unsafe extern "C" fn atg_leaky_relu_backward_grad_input(
             handles::scalar_arg(negative_slope, "negative_slope")?,
             self_is_result != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3760,7 +3760,7 @@ pub unsafe extern "C" fn atg_leaky_relu_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3773,7 +3773,7 @@ pub unsafe extern "C" fn atg_lerp(out__: *mut tensor, self_: tensor, end: tensor
             handles::tensor_arg(end, "end")?,
             handles::scalar_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3786,7 +3786,7 @@ pub unsafe extern "C" fn atg_lerp_(out__: *mut tensor, self_: tensor, end: tenso
             handles::tensor_arg(end, "end")?,
             handles::scalar_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3806,7 +3806,7 @@ pub unsafe extern "C" fn atg_lerp_scalar_out(
             handles::tensor_arg(end, "end")?,
             handles::scalar_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3824,7 +3824,7 @@ pub unsafe extern "C" fn atg_lerp_tensor(
             handles::tensor_arg(end, "end")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3842,7 +3842,7 @@ pub unsafe extern "C" fn atg_lerp_tensor_(
             handles::tensor_arg(end, "end")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3862,7 +3862,7 @@ pub unsafe extern "C" fn atg_lerp_tensor_out(
             handles::tensor_arg(end, "end")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3874,7 +3874,7 @@ pub unsafe extern "C" fn atg_less(out__: *mut tensor, self_: tensor, other: scal
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3886,7 +3886,7 @@ pub unsafe extern "C" fn atg_less_(out__: *mut tensor, self_: tensor, other: sca
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3898,7 +3898,7 @@ pub unsafe extern "C" fn atg_less_equal(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3910,7 +3910,7 @@ pub unsafe extern "C" fn atg_less_equal_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3928,7 +3928,7 @@ pub unsafe extern "C" fn atg_less_equal_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3940,7 +3940,7 @@ pub unsafe extern "C" fn atg_less_equal_tensor(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3952,7 +3952,7 @@ pub unsafe extern "C" fn atg_less_equal_tensor_(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3970,7 +3970,7 @@ pub unsafe extern "C" fn atg_less_equal_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3988,7 +3988,7 @@ pub unsafe extern "C" fn atg_less_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4000,7 +4000,7 @@ pub unsafe extern "C" fn atg_less_tensor(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4012,7 +4012,7 @@ pub unsafe extern "C" fn atg_less_tensor_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4030,7 +4030,7 @@ pub unsafe extern "C" fn atg_less_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4039,7 +4039,7 @@ pub unsafe extern "C" fn atg_lgamma(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_lgamma", || {
         let r__ = <Native as AtgApi>::lgamma(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4048,7 +4048,7 @@ pub unsafe extern "C" fn atg_lgamma_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_lgamma_", || {
         let r__ = <Native as AtgApi>::lgamma_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4060,7 +4060,7 @@ pub unsafe extern "C" fn atg_lgamma_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4069,7 +4069,7 @@ pub unsafe extern "C" fn atg_lift(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_lift", || {
         let r__ = <Native as AtgApi>::lift(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4078,7 +4078,7 @@ pub unsafe extern "C" fn atg_lift_fresh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_lift_fresh", || {
         let r__ = <Native as AtgApi>::lift_fresh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4087,7 +4087,7 @@ pub unsafe extern "C" fn atg_lift_fresh_copy(out__: *mut tensor, self_: tensor) 
     handles::clear_outputs(out__, 1);
     guard_void("atg_lift_fresh_copy", || {
         let r__ = <Native as AtgApi>::lift_fresh_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4099,7 +4099,7 @@ pub unsafe extern "C" fn atg_lift_fresh_copy_out(out__: *mut tensor, out: tensor
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4111,7 +4111,7 @@ pub unsafe extern "C" fn atg_lift_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4123,7 +4123,7 @@ pub unsafe extern "C" fn atg_linalg_cholesky(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4141,7 +4141,7 @@ pub unsafe extern "C" fn atg_linalg_cholesky_ex(
             upper != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4163,7 +4163,7 @@ pub unsafe extern "C" fn atg_linalg_cholesky_ex_l(
             upper != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4181,7 +4181,7 @@ pub unsafe extern "C" fn atg_linalg_cholesky_out(
             handles::tensor_arg(self_, "self")?,
             upper != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4193,7 +4193,7 @@ pub unsafe extern "C" fn atg_linalg_cond(out__: *mut tensor, self_: tensor, p: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(p, "p")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4211,7 +4211,7 @@ pub unsafe extern "C" fn atg_linalg_cond_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(p, "p")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4228,7 +4228,7 @@ pub unsafe extern "C" fn atg_linalg_cond_p_str(
             handles::tensor_arg(self_, "self")?,
             args::string(p_ptr, p_len, "p")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4247,7 +4247,7 @@ pub unsafe extern "C" fn atg_linalg_cond_p_str_out(
             handles::tensor_arg(self_, "self")?,
             args::string(p_ptr, p_len, "p")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4265,7 +4265,7 @@ pub unsafe extern "C" fn atg_linalg_cross(
             handles::tensor_arg(other, "other")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4285,7 +4285,7 @@ pub unsafe extern "C" fn atg_linalg_cross_out(
             handles::tensor_arg(other, "other")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4294,7 +4294,7 @@ pub unsafe extern "C" fn atg_linalg_det(out__: *mut tensor, A: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_linalg_det", || {
         let r__ = <Native as AtgApi>::linalg_det(handles::tensor_arg(A, "A")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4306,7 +4306,7 @@ pub unsafe extern "C" fn atg_linalg_det_out(out__: *mut tensor, out: tensor, A: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(A, "A")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4326,7 +4326,7 @@ pub unsafe extern "C" fn atg_linalg_diagonal(
             dim1,
             dim2,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4335,7 +4335,7 @@ pub unsafe extern "C" fn atg_linalg_eig(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 2);
     guard_void("atg_linalg_eig", || {
         let r__ = <Native as AtgApi>::linalg_eig(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4353,7 +4353,7 @@ pub unsafe extern "C" fn atg_linalg_eig_out(
             handles::tensor_arg(eigenvectors, "eigenvectors")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4370,7 +4370,7 @@ pub unsafe extern "C" fn atg_linalg_eigh(
             handles::tensor_arg(self_, "self")?,
             args::string(UPLO_ptr, UPLO_len, "UPLO")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4391,7 +4391,7 @@ pub unsafe extern "C" fn atg_linalg_eigh_eigvals(
             handles::tensor_arg(self_, "self")?,
             args::string(UPLO_ptr, UPLO_len, "UPLO")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4400,7 +4400,7 @@ pub unsafe extern "C" fn atg_linalg_eigvals(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_linalg_eigvals", || {
         let r__ = <Native as AtgApi>::linalg_eigvals(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4412,7 +4412,7 @@ pub unsafe extern "C" fn atg_linalg_eigvals_out(out__: *mut tensor, out: tensor,
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4429,7 +4429,7 @@ pub unsafe extern "C" fn atg_linalg_eigvalsh(
             handles::tensor_arg(self_, "self")?,
             args::string(UPLO_ptr, UPLO_len, "UPLO")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4448,7 +4448,7 @@ pub unsafe extern "C" fn atg_linalg_eigvalsh_out(
             handles::tensor_arg(self_, "self")?,
             args::string(UPLO_ptr, UPLO_len, "UPLO")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4464,7 +4464,7 @@ pub unsafe extern "C" fn atg_linalg_householder_product(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(tau, "tau")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4482,7 +4482,7 @@ pub unsafe extern "C" fn atg_linalg_householder_product_out(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(tau, "tau")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4491,7 +4491,7 @@ pub unsafe extern "C" fn atg_linalg_inv(out__: *mut tensor, A: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_linalg_inv", || {
         let r__ = <Native as AtgApi>::linalg_inv(handles::tensor_arg(A, "A")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4503,7 +4503,7 @@ pub unsafe extern "C" fn atg_linalg_inv_ex(out__: *mut tensor, A: tensor, check_
             handles::tensor_arg(A, "A")?,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4523,7 +4523,7 @@ pub unsafe extern "C" fn atg_linalg_inv_ex_inverse(
             handles::tensor_arg(A, "A")?,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4535,7 +4535,7 @@ pub unsafe extern "C" fn atg_linalg_inv_out(out__: *mut tensor, out: tensor, A: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(A, "A")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4551,7 +4551,7 @@ pub unsafe extern "C" fn atg_linalg_ldl_factor(
             handles::tensor_arg(self_, "self")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4569,7 +4569,7 @@ pub unsafe extern "C" fn atg_linalg_ldl_factor_ex(
             hermitian != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4593,7 +4593,7 @@ pub unsafe extern "C" fn atg_linalg_ldl_factor_ex_out(
             hermitian != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4613,7 +4613,7 @@ pub unsafe extern "C" fn atg_linalg_ldl_factor_out(
             handles::tensor_arg(self_, "self")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4633,7 +4633,7 @@ pub unsafe extern "C" fn atg_linalg_ldl_solve(
             handles::tensor_arg(B, "B")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4655,7 +4655,7 @@ pub unsafe extern "C" fn atg_linalg_ldl_solve_out(
             handles::tensor_arg(B, "B")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4677,7 +4677,7 @@ pub unsafe extern "C" fn atg_linalg_lstsq(
             args::opt_f64(rcond_v, rcond_null),
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4707,7 +4707,7 @@ pub unsafe extern "C" fn atg_linalg_lstsq_out(
             args::opt_f64(rcond_v, rcond_null),
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4716,7 +4716,7 @@ pub unsafe extern "C" fn atg_linalg_lu(out__: *mut tensor, A: tensor, pivot: c_i
     handles::clear_outputs(out__, 3);
     guard_void("atg_linalg_lu", || {
         let r__ = <Native as AtgApi>::linalg_lu(handles::tensor_arg(A, "A")?, pivot != 0)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4725,7 +4725,7 @@ pub unsafe extern "C" fn atg_linalg_lu_factor(out__: *mut tensor, A: tensor, piv
     handles::clear_outputs(out__, 2);
     guard_void("atg_linalg_lu_factor", || {
         let r__ = <Native as AtgApi>::linalg_lu_factor(handles::tensor_arg(A, "A")?, pivot != 0)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4743,7 +4743,7 @@ pub unsafe extern "C" fn atg_linalg_lu_factor_ex(
             pivot != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4767,7 +4767,7 @@ pub unsafe extern "C" fn atg_linalg_lu_factor_ex_out(
             pivot != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -4787,6 +4787,6 @@ pub unsafe extern "C" fn atg_linalg_lu_factor_out(
             handles::tensor_arg(A, "A")?,
             pivot != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }

@@ -30,7 +30,7 @@ pub unsafe extern "C" fn atg_linalg_lu_out(
             handles::tensor_arg(A, "A")?,
             pivot != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn atg_linalg_lu_solve(
             left != 0,
             adjoint != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -76,7 +76,7 @@ pub unsafe extern "C" fn atg_linalg_lu_solve_out(
             left != 0,
             adjoint != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn atg_linalg_matmul(out__: *mut tensor, self_: tensor, ot
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -106,7 +106,7 @@ pub unsafe extern "C" fn atg_linalg_matmul_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_exp(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_linalg_matrix_exp", || {
         let r__ = <Native as AtgApi>::linalg_matrix_exp(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_exp_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_power(out__: *mut tensor, self_: tens
     handles::clear_outputs(out__, 1);
     guard_void("atg_linalg_matrix_power", || {
         let r__ = <Native as AtgApi>::linalg_matrix_power(handles::tensor_arg(self_, "self")?, n)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_power_out(
             handles::tensor_arg(self_, "self")?,
             n,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank(
             tol,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -194,7 +194,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_atol_rtol_float(
             args::opt_f64(rtol_v, rtol_null),
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -218,7 +218,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_atol_rtol_float_out(
             args::opt_f64(rtol_v, rtol_null),
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -238,7 +238,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_atol_rtol_tensor(
             handles::opt_tensor_arg(rtol)?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -260,7 +260,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_atol_rtol_tensor_out(
             handles::opt_tensor_arg(rtol)?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -280,7 +280,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_out(
             tol,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -300,7 +300,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_out_tol_tensor(
             handles::tensor_arg(tol, "tol")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -318,7 +318,7 @@ pub unsafe extern "C" fn atg_linalg_matrix_rank_tol_tensor(
             handles::tensor_arg(tol, "tol")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn atg_linalg_multi_dot(
         let r__ = <Native as AtgApi>::linalg_multi_dot(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -350,7 +350,7 @@ pub unsafe extern "C" fn atg_linalg_multi_dot_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -373,7 +373,7 @@ pub unsafe extern "C" fn atg_linalg_norm(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -397,7 +397,7 @@ pub unsafe extern "C" fn atg_linalg_norm_ord_str(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -423,7 +423,7 @@ pub unsafe extern "C" fn atg_linalg_norm_ord_str_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -448,7 +448,7 @@ pub unsafe extern "C" fn atg_linalg_norm_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -466,7 +466,7 @@ pub unsafe extern "C" fn atg_linalg_pinv(
             rcond,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -488,7 +488,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_atol_rtol_float(
             args::opt_f64(rtol_v, rtol_null),
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -512,7 +512,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_atol_rtol_float_out(
             args::opt_f64(rtol_v, rtol_null),
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -532,7 +532,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_atol_rtol_tensor(
             handles::opt_tensor_arg(rtol)?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -554,7 +554,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_atol_rtol_tensor_out(
             handles::opt_tensor_arg(rtol)?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -574,7 +574,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_out(
             rcond,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -594,7 +594,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_out_rcond_tensor(
             handles::tensor_arg(rcond, "rcond")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -612,7 +612,7 @@ pub unsafe extern "C" fn atg_linalg_pinv_rcond_tensor(
             handles::tensor_arg(rcond, "rcond")?,
             hermitian != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -629,7 +629,7 @@ pub unsafe extern "C" fn atg_linalg_qr(
             handles::tensor_arg(A, "A")?,
             args::string(mode_ptr, mode_len, "mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -650,7 +650,7 @@ pub unsafe extern "C" fn atg_linalg_qr_out(
             handles::tensor_arg(A, "A")?,
             args::string(mode_ptr, mode_len, "mode")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -659,7 +659,7 @@ pub unsafe extern "C" fn atg_linalg_slogdet(out__: *mut tensor, A: tensor) {
     handles::clear_outputs(out__, 2);
     guard_void("atg_linalg_slogdet", || {
         let r__ = <Native as AtgApi>::linalg_slogdet(handles::tensor_arg(A, "A")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -677,7 +677,7 @@ pub unsafe extern "C" fn atg_linalg_slogdet_out(
             handles::tensor_arg(logabsdet, "logabsdet")?,
             handles::tensor_arg(A, "A")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -690,7 +690,7 @@ pub unsafe extern "C" fn atg_linalg_solve(out__: *mut tensor, A: tensor, B: tens
             handles::tensor_arg(B, "B")?,
             left != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -710,7 +710,7 @@ pub unsafe extern "C" fn atg_linalg_solve_ex(
             left != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -734,7 +734,7 @@ pub unsafe extern "C" fn atg_linalg_solve_ex_out(
             left != 0,
             check_errors != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -754,7 +754,7 @@ pub unsafe extern "C" fn atg_linalg_solve_out(
             handles::tensor_arg(B, "B")?,
             left != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -776,7 +776,7 @@ pub unsafe extern "C" fn atg_linalg_solve_triangular(
             left != 0,
             unitriangular != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -800,7 +800,7 @@ pub unsafe extern "C" fn atg_linalg_solve_triangular_out(
             left != 0,
             unitriangular != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -819,7 +819,7 @@ pub unsafe extern "C" fn atg_linalg_svd(
             full_matrices != 0,
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -844,7 +844,7 @@ pub unsafe extern "C" fn atg_linalg_svd_u(
             full_matrices != 0,
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -861,7 +861,7 @@ pub unsafe extern "C" fn atg_linalg_svdvals(
             handles::tensor_arg(A, "A")?,
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -880,7 +880,7 @@ pub unsafe extern "C" fn atg_linalg_svdvals_out(
             handles::tensor_arg(A, "A")?,
             args::string(driver_ptr, driver_len, "driver")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -889,7 +889,7 @@ pub unsafe extern "C" fn atg_linalg_tensorinv(out__: *mut tensor, self_: tensor,
     handles::clear_outputs(out__, 1);
     guard_void("atg_linalg_tensorinv", || {
         let r__ = <Native as AtgApi>::linalg_tensorinv(handles::tensor_arg(self_, "self")?, ind)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -907,7 +907,7 @@ pub unsafe extern "C" fn atg_linalg_tensorinv_out(
             handles::tensor_arg(self_, "self")?,
             ind,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -926,7 +926,7 @@ pub unsafe extern "C" fn atg_linalg_tensorsolve(
             handles::tensor_arg(other, "other")?,
             args::opt_int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -947,7 +947,7 @@ pub unsafe extern "C" fn atg_linalg_tensorsolve_out(
             handles::tensor_arg(other, "other")?,
             args::opt_int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -959,7 +959,7 @@ pub unsafe extern "C" fn atg_linalg_vander(out__: *mut tensor, x: tensor, n_v: i
             handles::tensor_arg(x, "x")?,
             args::opt_i64(n_v, n_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -972,7 +972,7 @@ pub unsafe extern "C" fn atg_linalg_vecdot(out__: *mut tensor, x: tensor, y: ten
             handles::tensor_arg(y, "y")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -992,7 +992,7 @@ pub unsafe extern "C" fn atg_linalg_vecdot_out(
             handles::tensor_arg(y, "y")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1010,7 +1010,7 @@ pub unsafe extern "C" fn atg_linear(
             handles::tensor_arg(weight, "weight")?,
             handles::opt_tensor_arg(bias)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1030,7 +1030,7 @@ pub unsafe extern "C" fn atg_linear_out(
             handles::tensor_arg(weight, "weight")?,
             handles::opt_tensor_arg(bias)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1052,7 +1052,7 @@ pub unsafe extern "C" fn atg_linspace(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1072,7 +1072,7 @@ pub unsafe extern "C" fn atg_linspace_out(
             handles::scalar_arg(end, "end")?,
             steps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1094,7 +1094,7 @@ pub unsafe extern "C" fn atg_linspace_scalar_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1114,7 +1114,7 @@ pub unsafe extern "C" fn atg_linspace_scalar_tensor_out(
             handles::tensor_arg(end, "end")?,
             steps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1136,7 +1136,7 @@ pub unsafe extern "C" fn atg_linspace_tensor_scalar(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1156,7 +1156,7 @@ pub unsafe extern "C" fn atg_linspace_tensor_scalar_out(
             handles::scalar_arg(end, "end")?,
             steps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1178,7 +1178,7 @@ pub unsafe extern "C" fn atg_linspace_tensor_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1198,7 +1198,7 @@ pub unsafe extern "C" fn atg_linspace_tensor_tensor_out(
             handles::tensor_arg(end, "end")?,
             steps,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1207,7 +1207,7 @@ pub unsafe extern "C" fn atg_log(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log", || {
         let r__ = <Native as AtgApi>::log(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1216,7 +1216,7 @@ pub unsafe extern "C" fn atg_log10(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log10", || {
         let r__ = <Native as AtgApi>::log10(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1225,7 +1225,7 @@ pub unsafe extern "C" fn atg_log10_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log10_", || {
         let r__ = <Native as AtgApi>::log10_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1237,7 +1237,7 @@ pub unsafe extern "C" fn atg_log10_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1246,7 +1246,7 @@ pub unsafe extern "C" fn atg_log1p(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log1p", || {
         let r__ = <Native as AtgApi>::log1p(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1255,7 +1255,7 @@ pub unsafe extern "C" fn atg_log1p_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log1p_", || {
         let r__ = <Native as AtgApi>::log1p_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1267,7 +1267,7 @@ pub unsafe extern "C" fn atg_log1p_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1276,7 +1276,7 @@ pub unsafe extern "C" fn atg_log2(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log2", || {
         let r__ = <Native as AtgApi>::log2(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1285,7 +1285,7 @@ pub unsafe extern "C" fn atg_log2_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log2_", || {
         let r__ = <Native as AtgApi>::log2_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1297,7 +1297,7 @@ pub unsafe extern "C" fn atg_log2_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1306,7 +1306,7 @@ pub unsafe extern "C" fn atg_log_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log_", || {
         let r__ = <Native as AtgApi>::log_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1315,7 +1315,7 @@ pub unsafe extern "C" fn atg_log_normal(out__: *mut tensor, self_: tensor, mean:
     handles::clear_outputs(out__, 1);
     guard_void("atg_log_normal", || {
         let r__ = <Native as AtgApi>::log_normal(handles::tensor_arg(self_, "self")?, mean, std)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1324,7 +1324,7 @@ pub unsafe extern "C" fn atg_log_normal_(out__: *mut tensor, self_: tensor, mean
     handles::clear_outputs(out__, 1);
     guard_void("atg_log_normal_", || {
         let r__ = <Native as AtgApi>::log_normal_(handles::tensor_arg(self_, "self")?, mean, std)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1344,7 +1344,7 @@ pub unsafe extern "C" fn atg_log_normal_out(
             mean,
             std,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1356,7 +1356,7 @@ pub unsafe extern "C" fn atg_log_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1365,7 +1365,7 @@ pub unsafe extern "C" fn atg_log_sigmoid(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_log_sigmoid", || {
         let r__ = <Native as AtgApi>::log_sigmoid(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1383,7 +1383,7 @@ pub unsafe extern "C" fn atg_log_sigmoid_backward(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(buffer, "buffer")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1403,7 +1403,7 @@ pub unsafe extern "C" fn atg_log_sigmoid_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(buffer, "buffer")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1415,7 +1415,7 @@ pub unsafe extern "C" fn atg_log_sigmoid_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1433,7 +1433,7 @@ pub unsafe extern "C" fn atg_log_softmax(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1453,7 +1453,7 @@ pub unsafe extern "C" fn atg_log_softmax_int_out(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1465,7 +1465,7 @@ pub unsafe extern "C" fn atg_logaddexp(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1477,7 +1477,7 @@ pub unsafe extern "C" fn atg_logaddexp2(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1495,7 +1495,7 @@ pub unsafe extern "C" fn atg_logaddexp2_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1513,7 +1513,7 @@ pub unsafe extern "C" fn atg_logaddexp_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1522,7 +1522,7 @@ pub unsafe extern "C" fn atg_logcumsumexp(out__: *mut tensor, self_: tensor, dim
     handles::clear_outputs(out__, 1);
     guard_void("atg_logcumsumexp", || {
         let r__ = <Native as AtgApi>::logcumsumexp(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1540,7 +1540,7 @@ pub unsafe extern "C" fn atg_logcumsumexp_out(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1549,7 +1549,7 @@ pub unsafe extern "C" fn atg_logdet(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_logdet", || {
         let r__ = <Native as AtgApi>::logdet(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1561,7 +1561,7 @@ pub unsafe extern "C" fn atg_logical_and(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1573,7 +1573,7 @@ pub unsafe extern "C" fn atg_logical_and_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1591,7 +1591,7 @@ pub unsafe extern "C" fn atg_logical_and_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1600,7 +1600,7 @@ pub unsafe extern "C" fn atg_logical_not(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_logical_not", || {
         let r__ = <Native as AtgApi>::logical_not(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1609,7 +1609,7 @@ pub unsafe extern "C" fn atg_logical_not_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_logical_not_", || {
         let r__ = <Native as AtgApi>::logical_not_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1621,7 +1621,7 @@ pub unsafe extern "C" fn atg_logical_not_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1633,7 +1633,7 @@ pub unsafe extern "C" fn atg_logical_or(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1645,7 +1645,7 @@ pub unsafe extern "C" fn atg_logical_or_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1663,7 +1663,7 @@ pub unsafe extern "C" fn atg_logical_or_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1675,7 +1675,7 @@ pub unsafe extern "C" fn atg_logical_xor(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1687,7 +1687,7 @@ pub unsafe extern "C" fn atg_logical_xor_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1705,7 +1705,7 @@ pub unsafe extern "C" fn atg_logical_xor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1717,7 +1717,7 @@ pub unsafe extern "C" fn atg_logit(out__: *mut tensor, self_: tensor, eps_v: f64
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1729,7 +1729,7 @@ pub unsafe extern "C" fn atg_logit_(out__: *mut tensor, self_: tensor, eps_v: f6
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1748,7 +1748,7 @@ pub unsafe extern "C" fn atg_logit_backward(
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1769,7 +1769,7 @@ pub unsafe extern "C" fn atg_logit_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1788,7 +1788,7 @@ pub unsafe extern "C" fn atg_logit_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1812,7 +1812,7 @@ pub unsafe extern "C" fn atg_logspace(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1834,7 +1834,7 @@ pub unsafe extern "C" fn atg_logspace_out(
             steps,
             base,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1858,7 +1858,7 @@ pub unsafe extern "C" fn atg_logspace_scalar_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1880,7 +1880,7 @@ pub unsafe extern "C" fn atg_logspace_scalar_tensor_out(
             steps,
             base,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1904,7 +1904,7 @@ pub unsafe extern "C" fn atg_logspace_tensor_scalar(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1926,7 +1926,7 @@ pub unsafe extern "C" fn atg_logspace_tensor_scalar_out(
             steps,
             base,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1950,7 +1950,7 @@ pub unsafe extern "C" fn atg_logspace_tensor_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1972,7 +1972,7 @@ pub unsafe extern "C" fn atg_logspace_tensor_tensor_out(
             steps,
             base,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1991,7 +1991,7 @@ pub unsafe extern "C" fn atg_logsumexp(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2012,7 +2012,7 @@ pub unsafe extern "C" fn atg_logsumexp_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2044,7 +2044,7 @@ pub unsafe extern "C" fn atg_lstm(
             bidirectional != 0,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2069,7 +2069,7 @@ pub unsafe extern "C" fn atg_lstm_cell(
             handles::opt_tensor_arg(b_ih)?,
             handles::opt_tensor_arg(b_hh)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2101,7 +2101,7 @@ pub unsafe extern "C" fn atg_lstm_data(
             train != 0,
             bidirectional != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2162,7 +2162,7 @@ pub unsafe extern "C" fn atg_lt(out__: *mut tensor, self_: tensor, other: scalar
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2174,7 +2174,7 @@ pub unsafe extern "C" fn atg_lt_(out__: *mut tensor, self_: tensor, other: scala
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2192,7 +2192,7 @@ pub unsafe extern "C" fn atg_lt_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2204,7 +2204,7 @@ pub unsafe extern "C" fn atg_lt_tensor(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2216,7 +2216,7 @@ pub unsafe extern "C" fn atg_lt_tensor_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2234,7 +2234,7 @@ pub unsafe extern "C" fn atg_lt_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2252,7 +2252,7 @@ pub unsafe extern "C" fn atg_lu_solve(
             handles::tensor_arg(LU_data, "LU_data")?,
             handles::tensor_arg(LU_pivots, "LU_pivots")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2272,7 +2272,7 @@ pub unsafe extern "C" fn atg_lu_solve_out(
             handles::tensor_arg(LU_data, "LU_data")?,
             handles::tensor_arg(LU_pivots, "LU_pivots")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2292,7 +2292,7 @@ pub unsafe extern "C" fn atg_lu_unpack(
             unpack_data != 0,
             unpack_pivots != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2318,7 +2318,7 @@ pub unsafe extern "C" fn atg_lu_unpack_out(
             unpack_data != 0,
             unpack_pivots != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2340,7 +2340,7 @@ pub unsafe extern "C" fn atg_margin_ranking_loss(
             margin,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2358,7 +2358,7 @@ pub unsafe extern "C" fn atg_masked_fill(
             handles::tensor_arg(mask, "mask")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2376,7 +2376,7 @@ pub unsafe extern "C" fn atg_masked_fill_(
             handles::tensor_arg(mask, "mask")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2396,7 +2396,7 @@ pub unsafe extern "C" fn atg_masked_fill_scalar_out(
             handles::tensor_arg(mask, "mask")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2414,7 +2414,7 @@ pub unsafe extern "C" fn atg_masked_fill_tensor(
             handles::tensor_arg(mask, "mask")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2432,7 +2432,7 @@ pub unsafe extern "C" fn atg_masked_fill_tensor_(
             handles::tensor_arg(mask, "mask")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2452,7 +2452,7 @@ pub unsafe extern "C" fn atg_masked_fill_tensor_out(
             handles::tensor_arg(mask, "mask")?,
             handles::tensor_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2470,7 +2470,7 @@ pub unsafe extern "C" fn atg_masked_scatter(
             handles::tensor_arg(mask, "mask")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2488,7 +2488,7 @@ pub unsafe extern "C" fn atg_masked_scatter_(
             handles::tensor_arg(mask, "mask")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2507,7 +2507,7 @@ pub unsafe extern "C" fn atg_masked_scatter_backward(
             handles::tensor_arg(mask, "mask")?,
             args::int_list(sizes_data, sizes_len, "sizes")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2527,7 +2527,7 @@ pub unsafe extern "C" fn atg_masked_scatter_out(
             handles::tensor_arg(mask, "mask")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2539,7 +2539,7 @@ pub unsafe extern "C" fn atg_masked_select(out__: *mut tensor, self_: tensor, ma
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2557,7 +2557,7 @@ pub unsafe extern "C" fn atg_masked_select_backward(
             handles::tensor_arg(input, "input")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2575,7 +2575,7 @@ pub unsafe extern "C" fn atg_masked_select_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2587,7 +2587,7 @@ pub unsafe extern "C" fn atg_matmul(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2605,7 +2605,7 @@ pub unsafe extern "C" fn atg_matmul_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2614,7 +2614,7 @@ pub unsafe extern "C" fn atg_matrix_exp(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_matrix_exp", || {
         let r__ = <Native as AtgApi>::matrix_exp(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2626,7 +2626,7 @@ pub unsafe extern "C" fn atg_matrix_exp_backward(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(grad, "grad")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2635,7 +2635,7 @@ pub unsafe extern "C" fn atg_matrix_h(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_matrix_h", || {
         let r__ = <Native as AtgApi>::matrix_h(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2644,7 +2644,7 @@ pub unsafe extern "C" fn atg_matrix_power(out__: *mut tensor, self_: tensor, n: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_matrix_power", || {
         let r__ = <Native as AtgApi>::matrix_power(handles::tensor_arg(self_, "self")?, n)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2662,7 +2662,7 @@ pub unsafe extern "C" fn atg_matrix_power_out(
             handles::tensor_arg(self_, "self")?,
             n,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2671,7 +2671,7 @@ pub unsafe extern "C" fn atg_max(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_max", || {
         let r__ = <Native as AtgApi>::max(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2684,7 +2684,7 @@ pub unsafe extern "C" fn atg_max_dim(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2706,7 +2706,7 @@ pub unsafe extern "C" fn atg_max_dim_max(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2718,7 +2718,7 @@ pub unsafe extern "C" fn atg_max_other(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2736,7 +2736,7 @@ pub unsafe extern "C" fn atg_max_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2764,7 +2764,7 @@ pub unsafe extern "C" fn atg_max_pool1d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2792,7 +2792,7 @@ pub unsafe extern "C" fn atg_max_pool1d_with_indices(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2820,7 +2820,7 @@ pub unsafe extern "C" fn atg_max_pool2d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2850,7 +2850,7 @@ pub unsafe extern "C" fn atg_max_pool2d_backward(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2882,7 +2882,7 @@ pub unsafe extern "C" fn atg_max_pool2d_backward_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2910,7 +2910,7 @@ pub unsafe extern "C" fn atg_max_pool2d_with_indices(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2942,7 +2942,7 @@ pub unsafe extern "C" fn atg_max_pool2d_with_indices_backward(
             ceil_mode != 0,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2976,7 +2976,7 @@ pub unsafe extern "C" fn atg_max_pool2d_with_indices_backward_grad_input(
             ceil_mode != 0,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3008,7 +3008,7 @@ pub unsafe extern "C" fn atg_max_pool2d_with_indices_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3036,7 +3036,7 @@ pub unsafe extern "C" fn atg_max_pool3d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3064,7 +3064,7 @@ pub unsafe extern "C" fn atg_max_pool3d_with_indices(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3096,7 +3096,7 @@ pub unsafe extern "C" fn atg_max_pool3d_with_indices_backward(
             ceil_mode != 0,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3130,7 +3130,7 @@ pub unsafe extern "C" fn atg_max_pool3d_with_indices_backward_grad_input(
             ceil_mode != 0,
             handles::tensor_arg(indices, "indices")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3162,7 +3162,7 @@ pub unsafe extern "C" fn atg_max_pool3d_with_indices_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3174,7 +3174,7 @@ pub unsafe extern "C" fn atg_max_unary_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3193,7 +3193,7 @@ pub unsafe extern "C" fn atg_max_unpool2d(
             handles::tensor_arg(indices, "indices")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3214,7 +3214,7 @@ pub unsafe extern "C" fn atg_max_unpool2d_out(
             handles::tensor_arg(indices, "indices")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3239,7 +3239,7 @@ pub unsafe extern "C" fn atg_max_unpool3d(
             args::int_list(stride_data, stride_len, "stride")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3266,7 +3266,7 @@ pub unsafe extern "C" fn atg_max_unpool3d_out(
             args::int_list(stride_data, stride_len, "stride")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3278,7 +3278,7 @@ pub unsafe extern "C" fn atg_maximum(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3296,7 +3296,7 @@ pub unsafe extern "C" fn atg_maximum_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3308,7 +3308,7 @@ pub unsafe extern "C" fn atg_mean(out__: *mut tensor, self_: tensor, dtype: c_in
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3329,7 +3329,7 @@ pub unsafe extern "C" fn atg_mean_dim(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3347,7 +3347,7 @@ pub unsafe extern "C" fn atg_mean_dtype_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3370,7 +3370,7 @@ pub unsafe extern "C" fn atg_mean_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3379,7 +3379,7 @@ pub unsafe extern "C" fn atg_median(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_median", || {
         let r__ = <Native as AtgApi>::median(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3397,7 +3397,7 @@ pub unsafe extern "C" fn atg_median_dim(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3419,7 +3419,7 @@ pub unsafe extern "C" fn atg_median_dim_values(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3431,7 +3431,7 @@ pub unsafe extern "C" fn atg_median_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3469,7 +3469,7 @@ pub unsafe extern "C" fn atg_mh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_mh", || {
         let r__ = <Native as AtgApi>::mh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3478,7 +3478,7 @@ pub unsafe extern "C" fn atg_min(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_min", || {
         let r__ = <Native as AtgApi>::min(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3491,7 +3491,7 @@ pub unsafe extern "C" fn atg_min_dim(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3513,7 +3513,7 @@ pub unsafe extern "C" fn atg_min_dim_min(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3525,7 +3525,7 @@ pub unsafe extern "C" fn atg_min_other(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3543,7 +3543,7 @@ pub unsafe extern "C" fn atg_min_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3555,7 +3555,7 @@ pub unsafe extern "C" fn atg_min_unary_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3567,7 +3567,7 @@ pub unsafe extern "C" fn atg_minimum(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3585,7 +3585,7 @@ pub unsafe extern "C" fn atg_minimum_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3613,7 +3613,7 @@ pub unsafe extern "C" fn atg_miopen_batch_norm(
             exponential_average_factor,
             epsilon,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3641,7 +3641,7 @@ pub unsafe extern "C" fn atg_miopen_batch_norm_backward(
             handles::opt_tensor_arg(save_var)?,
             epsilon,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3675,7 +3675,7 @@ pub unsafe extern "C" fn atg_miopen_batch_norm_backward_out(
             handles::opt_tensor_arg(save_var)?,
             epsilon,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3709,7 +3709,7 @@ pub unsafe extern "C" fn atg_miopen_batch_norm_out(
             exponential_average_factor,
             epsilon,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3742,7 +3742,7 @@ pub unsafe extern "C" fn atg_miopen_convolution(
             benchmark != 0,
             deterministic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3775,7 +3775,7 @@ pub unsafe extern "C" fn atg_miopen_convolution_add_relu(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3810,7 +3810,7 @@ pub unsafe extern "C" fn atg_miopen_convolution_out(
             benchmark != 0,
             deterministic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3839,7 +3839,7 @@ pub unsafe extern "C" fn atg_miopen_convolution_relu(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3875,7 +3875,7 @@ pub unsafe extern "C" fn atg_miopen_convolution_transpose(
             benchmark != 0,
             deterministic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3913,7 +3913,7 @@ pub unsafe extern "C" fn atg_miopen_convolution_transpose_out(
             benchmark != 0,
             deterministic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3941,7 +3941,7 @@ pub unsafe extern "C" fn atg_miopen_ctc_loss(
             deterministic != 0,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3973,7 +3973,7 @@ pub unsafe extern "C" fn atg_miopen_ctc_loss_out(
             deterministic != 0,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -3999,7 +3999,7 @@ pub unsafe extern "C" fn atg_miopen_ctc_loss_tensor(
             deterministic != 0,
             zero_infinity != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4032,7 +4032,7 @@ pub unsafe extern "C" fn atg_miopen_depthwise_convolution(
             benchmark != 0,
             deterministic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4067,7 +4067,7 @@ pub unsafe extern "C" fn atg_miopen_depthwise_convolution_out(
             benchmark != 0,
             deterministic != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4109,7 +4109,7 @@ pub unsafe extern "C" fn atg_miopen_rnn(
             args::int_list(batch_sizes_data, batch_sizes_len, "batch_sizes")?,
             handles::opt_tensor_arg(dropout_state)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4])
     })
 }
 
@@ -4161,7 +4161,7 @@ pub unsafe extern "C" fn atg_miopen_rnn_out(
             args::int_list(batch_sizes_data, batch_sizes_len, "batch_sizes")?,
             handles::opt_tensor_arg(dropout_state)?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4])
     })
 }
 
@@ -4170,7 +4170,7 @@ pub unsafe extern "C" fn atg_mish(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_mish", || {
         let r__ = <Native as AtgApi>::mish(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4179,7 +4179,7 @@ pub unsafe extern "C" fn atg_mish_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_mish_", || {
         let r__ = <Native as AtgApi>::mish_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4191,7 +4191,7 @@ pub unsafe extern "C" fn atg_mish_backward(out__: *mut tensor, grad_output: tens
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4203,7 +4203,7 @@ pub unsafe extern "C" fn atg_mish_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4220,7 +4220,7 @@ pub unsafe extern "C" fn atg_mkldnn_adaptive_avg_pool2d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4236,7 +4236,7 @@ pub unsafe extern "C" fn atg_mkldnn_adaptive_avg_pool2d_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4254,7 +4254,7 @@ pub unsafe extern "C" fn atg_mkldnn_adaptive_avg_pool2d_backward_out(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4273,7 +4273,7 @@ pub unsafe extern "C" fn atg_mkldnn_adaptive_avg_pool2d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4302,7 +4302,7 @@ pub unsafe extern "C" fn atg_mkldnn_convolution(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4333,7 +4333,7 @@ pub unsafe extern "C" fn atg_mkldnn_convolution_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4351,7 +4351,7 @@ pub unsafe extern "C" fn atg_mkldnn_linear(
             handles::tensor_arg(weight, "weight")?,
             handles::opt_tensor_arg(bias)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4370,7 +4370,7 @@ pub unsafe extern "C" fn atg_mkldnn_linear_backward_input(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4391,7 +4391,7 @@ pub unsafe extern "C" fn atg_mkldnn_linear_backward_input_out(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4411,7 +4411,7 @@ pub unsafe extern "C" fn atg_mkldnn_linear_backward_weights(
             handles::tensor_arg(weight, "weight")?,
             bias_defined != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4435,7 +4435,7 @@ pub unsafe extern "C" fn atg_mkldnn_linear_backward_weights_out(
             handles::tensor_arg(weight, "weight")?,
             bias_defined != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4455,7 +4455,7 @@ pub unsafe extern "C" fn atg_mkldnn_linear_out(
             handles::tensor_arg(weight, "weight")?,
             handles::opt_tensor_arg(bias)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4483,7 +4483,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool2d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4515,7 +4515,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool2d_backward(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4549,7 +4549,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool2d_backward_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4579,7 +4579,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool2d_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4607,7 +4607,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool3d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4639,7 +4639,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool3d_backward(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4673,7 +4673,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool3d_backward_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4703,7 +4703,7 @@ pub unsafe extern "C" fn atg_mkldnn_max_pool3d_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4731,7 +4731,7 @@ pub unsafe extern "C" fn atg_mkldnn_reorder_conv2d_weight(
             groups,
             args::opt_int_list(input_size_data, input_size_len, "input_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4761,7 +4761,7 @@ pub unsafe extern "C" fn atg_mkldnn_reorder_conv2d_weight_out(
             groups,
             args::opt_int_list(input_size_data, input_size_len, "input_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4789,7 +4789,7 @@ pub unsafe extern "C" fn atg_mkldnn_reorder_conv3d_weight(
             groups,
             args::opt_int_list(input_size_data, input_size_len, "input_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4819,7 +4819,7 @@ pub unsafe extern "C" fn atg_mkldnn_reorder_conv3d_weight_out(
             groups,
             args::opt_int_list(input_size_data, input_size_len, "input_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4864,7 +4864,7 @@ pub unsafe extern "C" fn atg_mkldnn_rnn_layer(
             batch_first != 0,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -4923,7 +4923,7 @@ pub unsafe extern "C" fn atg_mkldnn_rnn_layer_backward(
             batch_first != 0,
             handles::tensor_arg(workspace, "workspace")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4, r__.5, r__.6])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4, r__.5, r__.6])
     })
 }
 
@@ -4996,7 +4996,7 @@ pub unsafe extern "C" fn atg_mkldnn_rnn_layer_backward_out(
             batch_first != 0,
             handles::tensor_arg(workspace, "workspace")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3, r__.4, r__.5, r__.6])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3, r__.4, r__.5, r__.6])
     })
 }
 
@@ -5049,7 +5049,7 @@ pub unsafe extern "C" fn atg_mkldnn_rnn_layer_out(
             batch_first != 0,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2, r__.3])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2, r__.3])
     })
 }
 
@@ -5061,7 +5061,7 @@ pub unsafe extern "C" fn atg_mm(out__: *mut tensor, self_: tensor, mat2: tensor)
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5079,7 +5079,7 @@ pub unsafe extern "C" fn atg_mm_dtype(
             handles::tensor_arg(mat2, "mat2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5099,7 +5099,7 @@ pub unsafe extern "C" fn atg_mm_dtype_out(
             handles::tensor_arg(mat2, "mat2")?,
             args::dtype(out_dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5112,7 +5112,7 @@ pub unsafe extern "C" fn atg_mm_out(out__: *mut tensor, out: tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5121,7 +5121,7 @@ pub unsafe extern "C" fn atg_mode(out__: *mut tensor, self_: tensor, dim: i64, k
     handles::clear_outputs(out__, 2);
     guard_void("atg_mode", || {
         let r__ = <Native as AtgApi>::mode(handles::tensor_arg(self_, "self")?, dim, keepdim != 0)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5143,7 +5143,7 @@ pub unsafe extern "C" fn atg_mode_values(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5163,7 +5163,7 @@ pub unsafe extern "C" fn atg_moveaxis(
             args::int_list(source_data, source_len, "source")?,
             args::int_list(destination_data, destination_len, "destination")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5181,7 +5181,7 @@ pub unsafe extern "C" fn atg_moveaxis_int(
             source,
             destination,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5201,7 +5201,7 @@ pub unsafe extern "C" fn atg_movedim(
             args::int_list(source_data, source_len, "source")?,
             args::int_list(destination_data, destination_len, "destination")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5219,7 +5219,7 @@ pub unsafe extern "C" fn atg_movedim_int(
             source,
             destination,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5237,7 +5237,7 @@ pub unsafe extern "C" fn atg_mse_loss(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5257,7 +5257,7 @@ pub unsafe extern "C" fn atg_mse_loss_backward(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5279,7 +5279,7 @@ pub unsafe extern "C" fn atg_mse_loss_backward_grad_input(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5299,7 +5299,7 @@ pub unsafe extern "C" fn atg_mse_loss_out(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5308,7 +5308,7 @@ pub unsafe extern "C" fn atg_msort(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_msort", || {
         let r__ = <Native as AtgApi>::msort(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5320,7 +5320,7 @@ pub unsafe extern "C" fn atg_msort_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5329,7 +5329,7 @@ pub unsafe extern "C" fn atg_mt(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_mt", || {
         let r__ = <Native as AtgApi>::mt(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5341,7 +5341,7 @@ pub unsafe extern "C" fn atg_mul(out__: *mut tensor, self_: tensor, other: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5353,7 +5353,7 @@ pub unsafe extern "C" fn atg_mul_(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5371,7 +5371,7 @@ pub unsafe extern "C" fn atg_mul_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5383,7 +5383,7 @@ pub unsafe extern "C" fn atg_mul_scalar(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5395,7 +5395,7 @@ pub unsafe extern "C" fn atg_mul_scalar_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5413,7 +5413,7 @@ pub unsafe extern "C" fn atg_mul_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5439,7 +5439,7 @@ pub unsafe extern "C" fn atg_multi_margin_loss_backward(
             handles::opt_tensor_arg(weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5467,7 +5467,7 @@ pub unsafe extern "C" fn atg_multi_margin_loss_backward_grad_input(
             handles::opt_tensor_arg(weight)?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5485,7 +5485,7 @@ pub unsafe extern "C" fn atg_multilabel_margin_loss(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5507,7 +5507,7 @@ pub unsafe extern "C" fn atg_multilabel_margin_loss_backward(
             reduction,
             handles::tensor_arg(is_target, "is_target")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5531,7 +5531,7 @@ pub unsafe extern "C" fn atg_multilabel_margin_loss_backward_grad_input(
             reduction,
             handles::tensor_arg(is_target, "is_target")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5551,7 +5551,7 @@ pub unsafe extern "C" fn atg_multilabel_margin_loss_out(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5569,7 +5569,7 @@ pub unsafe extern "C" fn atg_multinomial(
             num_samples,
             replacement != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5589,7 +5589,7 @@ pub unsafe extern "C" fn atg_multinomial_out(
             num_samples,
             replacement != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5601,7 +5601,7 @@ pub unsafe extern "C" fn atg_multiply(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5613,7 +5613,7 @@ pub unsafe extern "C" fn atg_multiply_(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5631,7 +5631,7 @@ pub unsafe extern "C" fn atg_multiply_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5643,7 +5643,7 @@ pub unsafe extern "C" fn atg_multiply_scalar(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5655,7 +5655,7 @@ pub unsafe extern "C" fn atg_multiply_scalar_(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5667,7 +5667,7 @@ pub unsafe extern "C" fn atg_mv(out__: *mut tensor, self_: tensor, vec: tensor) 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(vec, "vec")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5680,7 +5680,7 @@ pub unsafe extern "C" fn atg_mv_out(out__: *mut tensor, out: tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(vec, "vec")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5689,7 +5689,7 @@ pub unsafe extern "C" fn atg_mvlgamma(out__: *mut tensor, self_: tensor, p: i64)
     handles::clear_outputs(out__, 1);
     guard_void("atg_mvlgamma", || {
         let r__ = <Native as AtgApi>::mvlgamma(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5698,7 +5698,7 @@ pub unsafe extern "C" fn atg_mvlgamma_(out__: *mut tensor, self_: tensor, p: i64
     handles::clear_outputs(out__, 1);
     guard_void("atg_mvlgamma_", || {
         let r__ = <Native as AtgApi>::mvlgamma_(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5711,7 +5711,7 @@ pub unsafe extern "C" fn atg_mvlgamma_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(self_, "self")?,
             p,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5734,7 +5734,7 @@ pub unsafe extern "C" fn atg_nan_to_num(
             args::opt_f64(posinf_v, posinf_null),
             args::opt_f64(neginf_v, neginf_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5757,7 +5757,7 @@ pub unsafe extern "C" fn atg_nan_to_num_(
             args::opt_f64(posinf_v, posinf_null),
             args::opt_f64(neginf_v, neginf_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5782,7 +5782,7 @@ pub unsafe extern "C" fn atg_nan_to_num_out(
             args::opt_f64(posinf_v, posinf_null),
             args::opt_f64(neginf_v, neginf_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5803,7 +5803,7 @@ pub unsafe extern "C" fn atg_nanmean(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5826,7 +5826,7 @@ pub unsafe extern "C" fn atg_nanmean_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5835,7 +5835,7 @@ pub unsafe extern "C" fn atg_nanmedian(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_nanmedian", || {
         let r__ = <Native as AtgApi>::nanmedian(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5853,7 +5853,7 @@ pub unsafe extern "C" fn atg_nanmedian_dim(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5875,7 +5875,7 @@ pub unsafe extern "C" fn atg_nanmedian_dim_values(
             dim,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5887,6 +5887,6 @@ pub unsafe extern "C" fn atg_nanmedian_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }

@@ -32,7 +32,7 @@ pub unsafe extern "C" fn atg_nanquantile(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -58,7 +58,7 @@ pub unsafe extern "C" fn atg_nanquantile_out(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn atg_nanquantile_scalar(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn atg_nanquantile_scalar_out(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn atg_nansum(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn atg_nansum_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn atg_narrow(
             start,
             length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn atg_narrow_copy(
             start,
             length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -214,7 +214,7 @@ pub unsafe extern "C" fn atg_narrow_copy_out(
             start,
             length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -234,7 +234,7 @@ pub unsafe extern "C" fn atg_narrow_tensor(
             handles::tensor_arg(start, "start")?,
             length,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -262,7 +262,7 @@ pub unsafe extern "C" fn atg_native_batch_norm(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -296,7 +296,7 @@ pub unsafe extern "C" fn atg_native_batch_norm_out(
             momentum,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -312,7 +312,7 @@ pub unsafe extern "C" fn atg_native_channel_shuffle(
             handles::tensor_arg(self_, "self")?,
             groups,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -330,7 +330,7 @@ pub unsafe extern "C" fn atg_native_dropout(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -348,7 +348,7 @@ pub unsafe extern "C" fn atg_native_dropout_backward(
             handles::tensor_arg(mask, "mask")?,
             scale,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -368,7 +368,7 @@ pub unsafe extern "C" fn atg_native_dropout_backward_out(
             handles::tensor_arg(mask, "mask")?,
             scale,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -390,7 +390,7 @@ pub unsafe extern "C" fn atg_native_dropout_out(
             p,
             train != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -418,7 +418,7 @@ pub unsafe extern "C" fn atg_native_group_norm(
             group,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -452,7 +452,7 @@ pub unsafe extern "C" fn atg_native_group_norm_out(
             group,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -475,7 +475,7 @@ pub unsafe extern "C" fn atg_native_layer_norm(
             handles::opt_tensor_arg(bias)?,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -504,7 +504,7 @@ pub unsafe extern "C" fn atg_native_layer_norm_out(
             handles::opt_tensor_arg(bias)?,
             eps,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -513,7 +513,7 @@ pub unsafe extern "C" fn atg_native_norm(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_native_norm", || {
         let r__ = <Native as AtgApi>::native_norm(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -525,7 +525,7 @@ pub unsafe extern "C" fn atg_native_norm_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -548,7 +548,7 @@ pub unsafe extern "C" fn atg_native_norm_scalaropt_dim_dtype(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -573,7 +573,7 @@ pub unsafe extern "C" fn atg_native_norm_scalaropt_dim_dtype_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -585,7 +585,7 @@ pub unsafe extern "C" fn atg_ne(out__: *mut tensor, self_: tensor, other: scalar
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -597,7 +597,7 @@ pub unsafe extern "C" fn atg_ne_(out__: *mut tensor, self_: tensor, other: scala
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -615,7 +615,7 @@ pub unsafe extern "C" fn atg_ne_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -627,7 +627,7 @@ pub unsafe extern "C" fn atg_ne_tensor(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -639,7 +639,7 @@ pub unsafe extern "C" fn atg_ne_tensor_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -657,7 +657,7 @@ pub unsafe extern "C" fn atg_ne_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -666,7 +666,7 @@ pub unsafe extern "C" fn atg_neg(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_neg", || {
         let r__ = <Native as AtgApi>::neg(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -675,7 +675,7 @@ pub unsafe extern "C" fn atg_neg_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_neg_", || {
         let r__ = <Native as AtgApi>::neg_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -687,7 +687,7 @@ pub unsafe extern "C" fn atg_neg_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -696,7 +696,7 @@ pub unsafe extern "C" fn atg_negative(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_negative", || {
         let r__ = <Native as AtgApi>::negative(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -705,7 +705,7 @@ pub unsafe extern "C" fn atg_negative_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_negative_", || {
         let r__ = <Native as AtgApi>::negative_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -717,7 +717,7 @@ pub unsafe extern "C" fn atg_negative_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -736,7 +736,7 @@ pub unsafe extern "C" fn atg_nested_to_padded_tensor(
             padding,
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -757,7 +757,7 @@ pub unsafe extern "C" fn atg_new_empty(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -776,7 +776,7 @@ pub unsafe extern "C" fn atg_new_empty_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -800,7 +800,7 @@ pub unsafe extern "C" fn atg_new_empty_strided(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -822,7 +822,7 @@ pub unsafe extern "C" fn atg_new_empty_strided_out(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -845,7 +845,7 @@ pub unsafe extern "C" fn atg_new_full(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -866,7 +866,7 @@ pub unsafe extern "C" fn atg_new_full_out(
             args::int_list(size_data, size_len, "size")?,
             handles::scalar_arg(fill_value, "fill_value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -887,7 +887,7 @@ pub unsafe extern "C" fn atg_new_ones(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -906,7 +906,7 @@ pub unsafe extern "C" fn atg_new_ones_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -927,7 +927,7 @@ pub unsafe extern "C" fn atg_new_zeros(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -946,7 +946,7 @@ pub unsafe extern "C" fn atg_new_zeros_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -958,7 +958,7 @@ pub unsafe extern "C" fn atg_nextafter(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -970,7 +970,7 @@ pub unsafe extern "C" fn atg_nextafter_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -988,7 +988,7 @@ pub unsafe extern "C" fn atg_nextafter_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1010,7 +1010,7 @@ pub unsafe extern "C" fn atg_nll_loss(
             reduction,
             ignore_index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1032,7 +1032,7 @@ pub unsafe extern "C" fn atg_nll_loss2d(
             reduction,
             ignore_index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1058,7 +1058,7 @@ pub unsafe extern "C" fn atg_nll_loss2d_backward(
             ignore_index,
             handles::tensor_arg(total_weight, "total_weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1086,7 +1086,7 @@ pub unsafe extern "C" fn atg_nll_loss2d_backward_grad_input(
             ignore_index,
             handles::tensor_arg(total_weight, "total_weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1110,7 +1110,7 @@ pub unsafe extern "C" fn atg_nll_loss2d_out(
             reduction,
             ignore_index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1136,7 +1136,7 @@ pub unsafe extern "C" fn atg_nll_loss_backward(
             ignore_index,
             handles::tensor_arg(total_weight, "total_weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1164,7 +1164,7 @@ pub unsafe extern "C" fn atg_nll_loss_backward_grad_input(
             ignore_index,
             handles::tensor_arg(total_weight, "total_weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1186,7 +1186,7 @@ pub unsafe extern "C" fn atg_nll_loss_nd(
             reduction,
             ignore_index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1210,7 +1210,7 @@ pub unsafe extern "C" fn atg_nll_loss_out(
             reduction,
             ignore_index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1219,7 +1219,7 @@ pub unsafe extern "C" fn atg_nonzero(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_nonzero", || {
         let r__ = <Native as AtgApi>::nonzero(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1239,7 +1239,7 @@ pub unsafe extern "C" fn atg_nonzero_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1257,7 +1257,7 @@ pub unsafe extern "C" fn atg_nonzero_static(
             size,
             fill_value,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1277,7 +1277,7 @@ pub unsafe extern "C" fn atg_nonzero_static_out(
             size,
             fill_value,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1286,7 +1286,7 @@ pub unsafe extern "C" fn atg_norm(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_norm", || {
         let r__ = <Native as AtgApi>::norm(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1311,7 +1311,7 @@ pub unsafe extern "C" fn atg_norm_dtype_out(
             keepdim != 0,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1320,7 +1320,7 @@ pub unsafe extern "C" fn atg_norm_except_dim(out__: *mut tensor, v: tensor, pow:
     handles::clear_outputs(out__, 1);
     guard_void("atg_norm_except_dim", || {
         let r__ = <Native as AtgApi>::norm_except_dim(handles::tensor_arg(v, "v")?, pow, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1343,7 +1343,7 @@ pub unsafe extern "C" fn atg_norm_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1355,7 +1355,7 @@ pub unsafe extern "C" fn atg_norm_scalar_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1376,7 +1376,7 @@ pub unsafe extern "C" fn atg_norm_scalaropt_dim(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1399,7 +1399,7 @@ pub unsafe extern "C" fn atg_norm_scalaropt_dim_dtype(
             keepdim != 0,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1417,7 +1417,7 @@ pub unsafe extern "C" fn atg_norm_scalaropt_dtype(
             handles::scalar_arg(p, "p")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1437,7 +1437,7 @@ pub unsafe extern "C" fn atg_norm_scalaropt_dtype_out(
             handles::scalar_arg(p, "p")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1446,7 +1446,7 @@ pub unsafe extern "C" fn atg_normal_(out__: *mut tensor, self_: tensor, mean: f6
     handles::clear_outputs(out__, 1);
     guard_void("atg_normal_", || {
         let r__ = <Native as AtgApi>::normal_(handles::tensor_arg(self_, "self")?, mean, std)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1464,7 +1464,7 @@ pub unsafe extern "C" fn atg_normal_functional(
             mean,
             std,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1476,7 +1476,7 @@ pub unsafe extern "C" fn atg_not_equal(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1488,7 +1488,7 @@ pub unsafe extern "C" fn atg_not_equal_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1506,7 +1506,7 @@ pub unsafe extern "C" fn atg_not_equal_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1518,7 +1518,7 @@ pub unsafe extern "C" fn atg_not_equal_tensor(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1530,7 +1530,7 @@ pub unsafe extern "C" fn atg_not_equal_tensor_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1548,7 +1548,7 @@ pub unsafe extern "C" fn atg_not_equal_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1560,7 +1560,7 @@ pub unsafe extern "C" fn atg_nuclear_norm(out__: *mut tensor, self_: tensor, kee
             handles::tensor_arg(self_, "self")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1579,7 +1579,7 @@ pub unsafe extern "C" fn atg_nuclear_norm_dim(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1600,7 +1600,7 @@ pub unsafe extern "C" fn atg_nuclear_norm_dim_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1618,7 +1618,7 @@ pub unsafe extern "C" fn atg_nuclear_norm_out(
             handles::tensor_arg(self_, "self")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1627,7 +1627,7 @@ pub unsafe extern "C" fn atg_numpy_t(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_numpy_t", || {
         let r__ = <Native as AtgApi>::numpy_t(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1636,7 +1636,7 @@ pub unsafe extern "C" fn atg_one_hot(out__: *mut tensor, self_: tensor, num_clas
     handles::clear_outputs(out__, 1);
     guard_void("atg_one_hot", || {
         let r__ = <Native as AtgApi>::one_hot(handles::tensor_arg(self_, "self")?, num_classes)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1655,7 +1655,7 @@ pub unsafe extern "C" fn atg_ones(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1664,7 +1664,7 @@ pub unsafe extern "C" fn atg_ones_like(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_ones_like", || {
         let r__ = <Native as AtgApi>::ones_like(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1676,7 +1676,7 @@ pub unsafe extern "C" fn atg_ones_like_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1693,7 +1693,7 @@ pub unsafe extern "C" fn atg_ones_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1705,7 +1705,7 @@ pub unsafe extern "C" fn atg_orgqr(out__: *mut tensor, self_: tensor, input2: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(input2, "input2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1723,7 +1723,7 @@ pub unsafe extern "C" fn atg_orgqr_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(input2, "input2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1745,7 +1745,7 @@ pub unsafe extern "C" fn atg_ormqr(
             left != 0,
             transpose != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1769,7 +1769,7 @@ pub unsafe extern "C" fn atg_ormqr_out(
             left != 0,
             transpose != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1781,7 +1781,7 @@ pub unsafe extern "C" fn atg_outer(out__: *mut tensor, self_: tensor, vec2: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1799,7 +1799,7 @@ pub unsafe extern "C" fn atg_outer_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(vec2, "vec2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1829,7 +1829,7 @@ pub unsafe extern "C" fn atg_pad(
             args::string(mode_ptr, mode_len, "mode")?,
             args::opt_f64(value_v, value_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1851,7 +1851,7 @@ pub unsafe extern "C" fn atg_pad_sequence(
             padding_value,
             args::string(padding_side_ptr, padding_side_len, "padding_side")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1873,7 +1873,7 @@ pub unsafe extern "C" fn atg_pairwise_distance(
             eps,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1882,7 +1882,7 @@ pub unsafe extern "C" fn atg_pdist(out__: *mut tensor, self_: tensor, p: f64) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_pdist", || {
         let r__ = <Native as AtgApi>::pdist(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1899,7 +1899,7 @@ pub unsafe extern "C" fn atg_permute(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1916,7 +1916,7 @@ pub unsafe extern "C" fn atg_permute_copy(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1935,7 +1935,7 @@ pub unsafe extern "C" fn atg_permute_copy_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1947,7 +1947,7 @@ pub unsafe extern "C" fn atg_pin_memory(out__: *mut tensor, self_: tensor, devic
             handles::tensor_arg(self_, "self")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1956,7 +1956,7 @@ pub unsafe extern "C" fn atg_pinverse(out__: *mut tensor, self_: tensor, rcond: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_pinverse", || {
         let r__ = <Native as AtgApi>::pinverse(handles::tensor_arg(self_, "self")?, rcond)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1968,7 +1968,7 @@ pub unsafe extern "C" fn atg_pixel_shuffle(out__: *mut tensor, self_: tensor, up
             handles::tensor_arg(self_, "self")?,
             upscale_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1986,7 +1986,7 @@ pub unsafe extern "C" fn atg_pixel_shuffle_out(
             handles::tensor_arg(self_, "self")?,
             upscale_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2002,7 +2002,7 @@ pub unsafe extern "C" fn atg_pixel_unshuffle(
             handles::tensor_arg(self_, "self")?,
             downscale_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2020,7 +2020,7 @@ pub unsafe extern "C" fn atg_pixel_unshuffle_out(
             handles::tensor_arg(self_, "self")?,
             downscale_factor,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2029,7 +2029,7 @@ pub unsafe extern "C" fn atg_poisson(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_poisson", || {
         let r__ = <Native as AtgApi>::poisson(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2053,7 +2053,7 @@ pub unsafe extern "C" fn atg_poisson_nll_loss(
             eps,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2065,7 +2065,7 @@ pub unsafe extern "C" fn atg_poisson_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2077,7 +2077,7 @@ pub unsafe extern "C" fn atg_polar(out__: *mut tensor, abs: tensor, angle: tenso
             handles::tensor_arg(abs, "abs")?,
             handles::tensor_arg(angle, "angle")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2095,7 +2095,7 @@ pub unsafe extern "C" fn atg_polar_out(
             handles::tensor_arg(abs, "abs")?,
             handles::tensor_arg(angle, "angle")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2104,7 +2104,7 @@ pub unsafe extern "C" fn atg_polygamma(out__: *mut tensor, n: i64, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_polygamma", || {
         let r__ = <Native as AtgApi>::polygamma(n, handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2113,7 +2113,7 @@ pub unsafe extern "C" fn atg_polygamma_(out__: *mut tensor, self_: tensor, n: i6
     handles::clear_outputs(out__, 1);
     guard_void("atg_polygamma_", || {
         let r__ = <Native as AtgApi>::polygamma_(handles::tensor_arg(self_, "self")?, n)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2126,7 +2126,7 @@ pub unsafe extern "C" fn atg_polygamma_out(out__: *mut tensor, out: tensor, n: i
             n,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2135,7 +2135,7 @@ pub unsafe extern "C" fn atg_positive(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_positive", || {
         let r__ = <Native as AtgApi>::positive(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2147,7 +2147,7 @@ pub unsafe extern "C" fn atg_pow(out__: *mut tensor, self_: tensor, exponent: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2159,7 +2159,7 @@ pub unsafe extern "C" fn atg_pow_(out__: *mut tensor, self_: tensor, exponent: s
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2171,7 +2171,7 @@ pub unsafe extern "C" fn atg_pow_scalar(out__: *mut tensor, self_scalar: scalar,
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2189,7 +2189,7 @@ pub unsafe extern "C" fn atg_pow_scalar_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2201,7 +2201,7 @@ pub unsafe extern "C" fn atg_pow_tensor_(out__: *mut tensor, self_: tensor, expo
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2217,7 +2217,7 @@ pub unsafe extern "C" fn atg_pow_tensor_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2235,7 +2235,7 @@ pub unsafe extern "C" fn atg_pow_tensor_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2253,7 +2253,7 @@ pub unsafe extern "C" fn atg_pow_tensor_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(exponent, "exponent")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2265,7 +2265,7 @@ pub unsafe extern "C" fn atg_prelu(out__: *mut tensor, self_: tensor, weight: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(weight, "weight")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2277,7 +2277,7 @@ pub unsafe extern "C" fn atg_prod(out__: *mut tensor, self_: tensor, dtype: c_in
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2297,7 +2297,7 @@ pub unsafe extern "C" fn atg_prod_dim_int(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2319,7 +2319,7 @@ pub unsafe extern "C" fn atg_prod_int_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2337,7 +2337,7 @@ pub unsafe extern "C" fn atg_prod_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2357,7 +2357,7 @@ pub unsafe extern "C" fn atg_put(
             handles::tensor_arg(source, "source")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2377,7 +2377,7 @@ pub unsafe extern "C" fn atg_put_(
             handles::tensor_arg(source, "source")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2399,7 +2399,7 @@ pub unsafe extern "C" fn atg_put_out(
             handles::tensor_arg(source, "source")?,
             accumulate != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2415,7 +2415,7 @@ pub unsafe extern "C" fn atg_q_per_channel_scales(out__: *mut tensor, self_: ten
     handles::clear_outputs(out__, 1);
     guard_void("atg_q_per_channel_scales", || {
         let r__ = <Native as AtgApi>::q_per_channel_scales(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2431,7 +2431,7 @@ pub unsafe extern "C" fn atg_q_per_channel_scales_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2442,7 +2442,7 @@ pub unsafe extern "C" fn atg_q_per_channel_zero_points(out__: *mut tensor, self_
         let r__ = <Native as AtgApi>::q_per_channel_zero_points(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2458,7 +2458,7 @@ pub unsafe extern "C" fn atg_q_per_channel_zero_points_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2481,7 +2481,7 @@ pub unsafe extern "C" fn atg_qr(out__: *mut tensor, self_: tensor, some: c_int) 
     handles::clear_outputs(out__, 2);
     guard_void("atg_qr", || {
         let r__ = <Native as AtgApi>::qr(handles::tensor_arg(self_, "self")?, some != 0)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2501,7 +2501,7 @@ pub unsafe extern "C" fn atg_qr_q(
             handles::tensor_arg(self_, "self")?,
             some != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2525,7 +2525,7 @@ pub unsafe extern "C" fn atg_quantile(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2551,7 +2551,7 @@ pub unsafe extern "C" fn atg_quantile_out(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2575,7 +2575,7 @@ pub unsafe extern "C" fn atg_quantile_scalar(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2601,7 +2601,7 @@ pub unsafe extern "C" fn atg_quantile_scalar_out(
             keepdim != 0,
             args::string(interpolation_ptr, interpolation_len, "interpolation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2623,7 +2623,7 @@ pub unsafe extern "C" fn atg_quantize_per_channel(
             axis,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2647,7 +2647,7 @@ pub unsafe extern "C" fn atg_quantize_per_channel_out(
             axis,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2667,7 +2667,7 @@ pub unsafe extern "C" fn atg_quantize_per_tensor(
             zero_point,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2685,7 +2685,7 @@ pub unsafe extern "C" fn atg_quantize_per_tensor_dynamic(
             args::dtype(dtype)?,
             reduce_range != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2705,7 +2705,7 @@ pub unsafe extern "C" fn atg_quantize_per_tensor_dynamic_out(
             args::dtype(dtype)?,
             reduce_range != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2727,7 +2727,7 @@ pub unsafe extern "C" fn atg_quantize_per_tensor_out(
             zero_point,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2747,7 +2747,7 @@ pub unsafe extern "C" fn atg_quantize_per_tensor_tensor_qparams(
             handles::tensor_arg(zero_point, "zero_point")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2769,7 +2769,7 @@ pub unsafe extern "C" fn atg_quantize_per_tensor_tensor_qparams_out(
             handles::tensor_arg(zero_point, "zero_point")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2837,7 +2837,7 @@ pub unsafe extern "C" fn atg_quantized_batch_norm(
             output_scale,
             output_zero_point,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2867,7 +2867,7 @@ pub unsafe extern "C" fn atg_quantized_batch_norm_out(
             output_scale,
             output_zero_point,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2907,7 +2907,7 @@ pub unsafe extern "C" fn atg_quantized_gru_cell(
             handles::scalar_arg(zero_point_ih, "zero_point_ih")?,
             handles::scalar_arg(zero_point_hh, "zero_point_hh")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2948,7 +2948,7 @@ pub unsafe extern "C" fn atg_quantized_lstm_cell(
             handles::scalar_arg(zero_point_ih, "zero_point_ih")?,
             handles::scalar_arg(zero_point_hh, "zero_point_hh")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2976,7 +2976,7 @@ pub unsafe extern "C" fn atg_quantized_max_pool1d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3006,7 +3006,7 @@ pub unsafe extern "C" fn atg_quantized_max_pool1d_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3034,7 +3034,7 @@ pub unsafe extern "C" fn atg_quantized_max_pool2d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3064,7 +3064,7 @@ pub unsafe extern "C" fn atg_quantized_max_pool2d_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3092,7 +3092,7 @@ pub unsafe extern "C" fn atg_quantized_max_pool3d(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3122,7 +3122,7 @@ pub unsafe extern "C" fn atg_quantized_max_pool3d_out(
             args::int_list(dilation_data, dilation_len, "dilation")?,
             ceil_mode != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3162,7 +3162,7 @@ pub unsafe extern "C" fn atg_quantized_rnn_relu_cell(
             handles::scalar_arg(zero_point_ih, "zero_point_ih")?,
             handles::scalar_arg(zero_point_hh, "zero_point_hh")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3202,7 +3202,7 @@ pub unsafe extern "C" fn atg_quantized_rnn_tanh_cell(
             handles::scalar_arg(zero_point_ih, "zero_point_ih")?,
             handles::scalar_arg(zero_point_hh, "zero_point_hh")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3211,7 +3211,7 @@ pub unsafe extern "C" fn atg_rad2deg(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_rad2deg", || {
         let r__ = <Native as AtgApi>::rad2deg(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3220,7 +3220,7 @@ pub unsafe extern "C" fn atg_rad2deg_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_rad2deg_", || {
         let r__ = <Native as AtgApi>::rad2deg_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3232,7 +3232,7 @@ pub unsafe extern "C" fn atg_rad2deg_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3251,7 +3251,7 @@ pub unsafe extern "C" fn atg_rand(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3260,7 +3260,7 @@ pub unsafe extern "C" fn atg_rand_like(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_rand_like", || {
         let r__ = <Native as AtgApi>::rand_like(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3272,7 +3272,7 @@ pub unsafe extern "C" fn atg_rand_like_out(out__: *mut tensor, out: tensor, self
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3289,7 +3289,7 @@ pub unsafe extern "C" fn atg_rand_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3310,7 +3310,7 @@ pub unsafe extern "C" fn atg_randint(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3319,7 +3319,7 @@ pub unsafe extern "C" fn atg_randint_like(out__: *mut tensor, self_: tensor, hig
     handles::clear_outputs(out__, 1);
     guard_void("atg_randint_like", || {
         let r__ = <Native as AtgApi>::randint_like(handles::tensor_arg(self_, "self")?, high)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3337,7 +3337,7 @@ pub unsafe extern "C" fn atg_randint_like_low_dtype(
             low,
             high,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3357,7 +3357,7 @@ pub unsafe extern "C" fn atg_randint_like_low_dtype_out(
             low,
             high,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3375,7 +3375,7 @@ pub unsafe extern "C" fn atg_randint_like_out(
             handles::tensor_arg(self_, "self")?,
             high,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3387,7 +3387,7 @@ pub unsafe extern "C" fn atg_randint_like_tensor(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(high, "high")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3405,7 +3405,7 @@ pub unsafe extern "C" fn atg_randint_like_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(high, "high")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3428,7 +3428,7 @@ pub unsafe extern "C" fn atg_randint_low(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3449,7 +3449,7 @@ pub unsafe extern "C" fn atg_randint_low_out(
             high,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3468,7 +3468,7 @@ pub unsafe extern "C" fn atg_randint_out(
             high,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3487,7 +3487,7 @@ pub unsafe extern "C" fn atg_randn(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3496,7 +3496,7 @@ pub unsafe extern "C" fn atg_randn_like(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_randn_like", || {
         let r__ = <Native as AtgApi>::randn_like(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3508,7 +3508,7 @@ pub unsafe extern "C" fn atg_randn_like_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3525,7 +3525,7 @@ pub unsafe extern "C" fn atg_randn_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3534,7 +3534,7 @@ pub unsafe extern "C" fn atg_random(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_random", || {
         let r__ = <Native as AtgApi>::random(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3543,7 +3543,7 @@ pub unsafe extern "C" fn atg_random_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_random_", || {
         let r__ = <Native as AtgApi>::random_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3562,7 +3562,7 @@ pub unsafe extern "C" fn atg_random_from(
             from,
             args::opt_i64(to_v, to_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3581,7 +3581,7 @@ pub unsafe extern "C" fn atg_random_from_(
             from,
             args::opt_i64(to_v, to_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3602,7 +3602,7 @@ pub unsafe extern "C" fn atg_random_from_out(
             from,
             args::opt_i64(to_v, to_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3614,7 +3614,7 @@ pub unsafe extern "C" fn atg_random_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3623,7 +3623,7 @@ pub unsafe extern "C" fn atg_random_to(out__: *mut tensor, self_: tensor, to: i6
     handles::clear_outputs(out__, 1);
     guard_void("atg_random_to", || {
         let r__ = <Native as AtgApi>::random_to(handles::tensor_arg(self_, "self")?, to)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3632,7 +3632,7 @@ pub unsafe extern "C" fn atg_random_to_(out__: *mut tensor, self_: tensor, to: i
     handles::clear_outputs(out__, 1);
     guard_void("atg_random_to_", || {
         let r__ = <Native as AtgApi>::random_to_(handles::tensor_arg(self_, "self")?, to)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3650,7 +3650,7 @@ pub unsafe extern "C" fn atg_random_to_out(
             handles::tensor_arg(self_, "self")?,
             to,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3668,7 +3668,7 @@ pub unsafe extern "C" fn atg_randperm(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3677,7 +3677,7 @@ pub unsafe extern "C" fn atg_randperm_out(out__: *mut tensor, out: tensor, n: i6
     handles::clear_outputs(out__, 1);
     guard_void("atg_randperm_out", || {
         let r__ = <Native as AtgApi>::randperm_out(handles::tensor_arg(out, "out")?, n)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3697,7 +3697,7 @@ pub unsafe extern "C" fn atg_range(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3715,7 +3715,7 @@ pub unsafe extern "C" fn atg_range_out(
             handles::scalar_arg(start, "start")?,
             handles::scalar_arg(end, "end")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3733,7 +3733,7 @@ pub unsafe extern "C" fn atg_range_out_(
             handles::scalar_arg(start, "start")?,
             handles::scalar_arg(end, "end")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3753,7 +3753,7 @@ pub unsafe extern "C" fn atg_range_step(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3762,7 +3762,7 @@ pub unsafe extern "C" fn atg_ravel(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_ravel", || {
         let r__ = <Native as AtgApi>::ravel(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3771,7 +3771,7 @@ pub unsafe extern "C" fn atg_real(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_real", || {
         let r__ = <Native as AtgApi>::real(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3780,7 +3780,7 @@ pub unsafe extern "C" fn atg_reciprocal(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_reciprocal", || {
         let r__ = <Native as AtgApi>::reciprocal(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3789,7 +3789,7 @@ pub unsafe extern "C" fn atg_reciprocal_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_reciprocal_", || {
         let r__ = <Native as AtgApi>::reciprocal_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3801,7 +3801,7 @@ pub unsafe extern "C" fn atg_reciprocal_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3818,7 +3818,7 @@ pub unsafe extern "C" fn atg_reflection_pad1d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3837,7 +3837,7 @@ pub unsafe extern "C" fn atg_reflection_pad1d_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3858,7 +3858,7 @@ pub unsafe extern "C" fn atg_reflection_pad1d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3877,7 +3877,7 @@ pub unsafe extern "C" fn atg_reflection_pad1d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3894,7 +3894,7 @@ pub unsafe extern "C" fn atg_reflection_pad2d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3913,7 +3913,7 @@ pub unsafe extern "C" fn atg_reflection_pad2d_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3934,7 +3934,7 @@ pub unsafe extern "C" fn atg_reflection_pad2d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3953,7 +3953,7 @@ pub unsafe extern "C" fn atg_reflection_pad2d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3970,7 +3970,7 @@ pub unsafe extern "C" fn atg_reflection_pad3d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3989,7 +3989,7 @@ pub unsafe extern "C" fn atg_reflection_pad3d_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4010,7 +4010,7 @@ pub unsafe extern "C" fn atg_reflection_pad3d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4029,7 +4029,7 @@ pub unsafe extern "C" fn atg_reflection_pad3d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4038,7 +4038,7 @@ pub unsafe extern "C" fn atg_relu(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_relu", || {
         let r__ = <Native as AtgApi>::relu(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4047,7 +4047,7 @@ pub unsafe extern "C" fn atg_relu6(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_relu6", || {
         let r__ = <Native as AtgApi>::relu6(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4056,7 +4056,7 @@ pub unsafe extern "C" fn atg_relu6_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_relu6_", || {
         let r__ = <Native as AtgApi>::relu6_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4065,7 +4065,7 @@ pub unsafe extern "C" fn atg_relu_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_relu_", || {
         let r__ = <Native as AtgApi>::relu_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4077,7 +4077,7 @@ pub unsafe extern "C" fn atg_relu_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4089,7 +4089,7 @@ pub unsafe extern "C" fn atg_remainder(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4101,7 +4101,7 @@ pub unsafe extern "C" fn atg_remainder_(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4119,7 +4119,7 @@ pub unsafe extern "C" fn atg_remainder_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4135,7 +4135,7 @@ pub unsafe extern "C" fn atg_remainder_scalar_tensor(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4153,7 +4153,7 @@ pub unsafe extern "C" fn atg_remainder_scalar_tensor_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4165,7 +4165,7 @@ pub unsafe extern "C" fn atg_remainder_tensor(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4177,7 +4177,7 @@ pub unsafe extern "C" fn atg_remainder_tensor_(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4195,7 +4195,7 @@ pub unsafe extern "C" fn atg_remainder_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4215,7 +4215,7 @@ pub unsafe extern "C" fn atg_renorm(
             dim,
             handles::scalar_arg(maxnorm, "maxnorm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4235,7 +4235,7 @@ pub unsafe extern "C" fn atg_renorm_(
             dim,
             handles::scalar_arg(maxnorm, "maxnorm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4257,7 +4257,7 @@ pub unsafe extern "C" fn atg_renorm_out(
             dim,
             handles::scalar_arg(maxnorm, "maxnorm")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4274,7 +4274,7 @@ pub unsafe extern "C" fn atg_repeat(
             handles::tensor_arg(self_, "self")?,
             args::int_list(repeats_data, repeats_len, "repeats")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4291,7 +4291,7 @@ pub unsafe extern "C" fn atg_repeat_interleave(
             handles::tensor_arg(repeats, "repeats")?,
             args::opt_i64(output_size_v, output_size_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4313,7 +4313,7 @@ pub unsafe extern "C" fn atg_repeat_interleave_self_int(
             args::opt_i64(dim_v, dim_null),
             args::opt_i64(output_size_v, output_size_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4335,7 +4335,7 @@ pub unsafe extern "C" fn atg_repeat_interleave_self_tensor(
             args::opt_i64(dim_v, dim_null),
             args::opt_i64(output_size_v, output_size_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4354,7 +4354,7 @@ pub unsafe extern "C" fn atg_repeat_interleave_tensor_out(
             handles::tensor_arg(repeats, "repeats")?,
             args::opt_i64(output_size_v, output_size_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4373,7 +4373,7 @@ pub unsafe extern "C" fn atg_repeat_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(repeats_data, repeats_len, "repeats")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4390,7 +4390,7 @@ pub unsafe extern "C" fn atg_replication_pad1d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4409,7 +4409,7 @@ pub unsafe extern "C" fn atg_replication_pad1d_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4430,7 +4430,7 @@ pub unsafe extern "C" fn atg_replication_pad1d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4449,7 +4449,7 @@ pub unsafe extern "C" fn atg_replication_pad1d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4466,7 +4466,7 @@ pub unsafe extern "C" fn atg_replication_pad2d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4485,7 +4485,7 @@ pub unsafe extern "C" fn atg_replication_pad2d_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4506,7 +4506,7 @@ pub unsafe extern "C" fn atg_replication_pad2d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4525,7 +4525,7 @@ pub unsafe extern "C" fn atg_replication_pad2d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4542,7 +4542,7 @@ pub unsafe extern "C" fn atg_replication_pad3d(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4561,7 +4561,7 @@ pub unsafe extern "C" fn atg_replication_pad3d_backward(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4582,7 +4582,7 @@ pub unsafe extern "C" fn atg_replication_pad3d_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4601,7 +4601,7 @@ pub unsafe extern "C" fn atg_replication_pad3d_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4617,7 +4617,7 @@ pub unsafe extern "C" fn atg_requires_grad_(
             handles::tensor_arg(self_, "self")?,
             requires_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4634,7 +4634,7 @@ pub unsafe extern "C" fn atg_reshape(
             handles::tensor_arg(self_, "self")?,
             args::int_list(shape_data, shape_len, "shape")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4646,7 +4646,7 @@ pub unsafe extern "C" fn atg_reshape_as(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4663,7 +4663,7 @@ pub unsafe extern "C" fn atg_resize(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4680,7 +4680,7 @@ pub unsafe extern "C" fn atg_resize_(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4692,7 +4692,7 @@ pub unsafe extern "C" fn atg_resize_as(out__: *mut tensor, self_: tensor, the_te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(the_template, "the_template")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4704,7 +4704,7 @@ pub unsafe extern "C" fn atg_resize_as_(out__: *mut tensor, self_: tensor, the_t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(the_template, "the_template")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4722,7 +4722,7 @@ pub unsafe extern "C" fn atg_resize_as_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(the_template, "the_template")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4738,7 +4738,7 @@ pub unsafe extern "C" fn atg_resize_as_sparse(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(the_template, "the_template")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4754,7 +4754,7 @@ pub unsafe extern "C" fn atg_resize_as_sparse_(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(the_template, "the_template")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4772,7 +4772,7 @@ pub unsafe extern "C" fn atg_resize_as_sparse_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(the_template, "the_template")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4791,7 +4791,7 @@ pub unsafe extern "C" fn atg_resize_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4800,7 +4800,7 @@ pub unsafe extern "C" fn atg_resolve_conj(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_resolve_conj", || {
         let r__ = <Native as AtgApi>::resolve_conj(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4809,7 +4809,7 @@ pub unsafe extern "C" fn atg_resolve_neg(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_resolve_neg", || {
         let r__ = <Native as AtgApi>::resolve_neg(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4839,7 +4839,7 @@ pub unsafe extern "C" fn atg_rms_norm(
             handles::opt_tensor_arg(weight)?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4870,7 +4870,7 @@ pub unsafe extern "C" fn atg_rnn_relu(
             bidirectional != 0,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4894,7 +4894,7 @@ pub unsafe extern "C" fn atg_rnn_relu_cell(
             handles::opt_tensor_arg(b_ih)?,
             handles::opt_tensor_arg(b_hh)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4925,7 +4925,7 @@ pub unsafe extern "C" fn atg_rnn_relu_data(
             train != 0,
             bidirectional != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4956,7 +4956,7 @@ pub unsafe extern "C" fn atg_rnn_tanh(
             bidirectional != 0,
             batch_first != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4980,7 +4980,7 @@ pub unsafe extern "C" fn atg_rnn_tanh_cell(
             handles::opt_tensor_arg(b_ih)?,
             handles::opt_tensor_arg(b_hh)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5011,7 +5011,7 @@ pub unsafe extern "C" fn atg_rnn_tanh_data(
             train != 0,
             bidirectional != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -5031,7 +5031,7 @@ pub unsafe extern "C" fn atg_roll(
             args::int_list(shifts_data, shifts_len, "shifts")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5053,7 +5053,7 @@ pub unsafe extern "C" fn atg_roll_out(
             args::int_list(shifts_data, shifts_len, "shifts")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5072,7 +5072,7 @@ pub unsafe extern "C" fn atg_rot90(
             k,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5093,7 +5093,7 @@ pub unsafe extern "C" fn atg_rot90_out(
             k,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5102,7 +5102,7 @@ pub unsafe extern "C" fn atg_round(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_round", || {
         let r__ = <Native as AtgApi>::round(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5111,7 +5111,7 @@ pub unsafe extern "C" fn atg_round_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_round_", || {
         let r__ = <Native as AtgApi>::round_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5123,7 +5123,7 @@ pub unsafe extern "C" fn atg_round_decimals(out__: *mut tensor, self_: tensor, d
             handles::tensor_arg(self_, "self")?,
             decimals,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5135,7 +5135,7 @@ pub unsafe extern "C" fn atg_round_decimals_(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             decimals,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5153,7 +5153,7 @@ pub unsafe extern "C" fn atg_round_decimals_out(
             handles::tensor_arg(self_, "self")?,
             decimals,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5165,7 +5165,7 @@ pub unsafe extern "C" fn atg_round_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5174,7 +5174,7 @@ pub unsafe extern "C" fn atg_row_indices(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_row_indices", || {
         let r__ = <Native as AtgApi>::row_indices(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5183,7 +5183,7 @@ pub unsafe extern "C" fn atg_row_indices_copy(out__: *mut tensor, self_: tensor)
     handles::clear_outputs(out__, 1);
     guard_void("atg_row_indices_copy", || {
         let r__ = <Native as AtgApi>::row_indices_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5195,7 +5195,7 @@ pub unsafe extern "C" fn atg_row_indices_copy_out(out__: *mut tensor, out: tenso
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5210,7 +5210,7 @@ pub unsafe extern "C" fn atg_row_stack(
         let r__ = <Native as AtgApi>::row_stack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -5227,6 +5227,6 @@ pub unsafe extern "C" fn atg_row_stack_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }

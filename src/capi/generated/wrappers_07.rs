@@ -17,7 +17,7 @@ pub unsafe extern "C" fn atg_rrelu(out__: *mut tensor, self_: tensor, training: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_rrelu", || {
         let r__ = <Native as AtgApi>::rrelu(handles::tensor_arg(self_, "self")?, training != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -26,7 +26,7 @@ pub unsafe extern "C" fn atg_rrelu_(out__: *mut tensor, self_: tensor, training:
     handles::clear_outputs(out__, 1);
     guard_void("atg_rrelu_", || {
         let r__ = <Native as AtgApi>::rrelu_(handles::tensor_arg(self_, "self")?, training != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn atg_rrelu_with_noise(
             handles::tensor_arg(noise, "noise")?,
             training != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn atg_rrelu_with_noise_(
             handles::tensor_arg(noise, "noise")?,
             training != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn atg_rrelu_with_noise_backward(
             training != 0,
             self_is_result != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn atg_rrelu_with_noise_backward_out(
             training != 0,
             self_is_result != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -134,7 +134,7 @@ pub unsafe extern "C" fn atg_rrelu_with_noise_functional(
             handles::tensor_arg(noise, "noise")?,
             training != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn atg_rrelu_with_noise_out(
             handles::tensor_arg(noise, "noise")?,
             training != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -163,7 +163,7 @@ pub unsafe extern "C" fn atg_rsqrt(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_rsqrt", || {
         let r__ = <Native as AtgApi>::rsqrt(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn atg_rsqrt_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_rsqrt_", || {
         let r__ = <Native as AtgApi>::rsqrt_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -184,7 +184,7 @@ pub unsafe extern "C" fn atg_rsqrt_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -196,7 +196,7 @@ pub unsafe extern "C" fn atg_rsub(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn atg_rsub_scalar(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn atg_rsub_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -244,7 +244,7 @@ pub unsafe extern "C" fn atg_rsub_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -262,7 +262,7 @@ pub unsafe extern "C" fn atg_scalar_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -274,7 +274,7 @@ pub unsafe extern "C" fn atg_scalar_tensor_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::scalar_arg(s, "s")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -303,7 +303,7 @@ pub unsafe extern "C" fn atg_scaled_dot_product_attention(
             args::opt_f64(scale_v, scale_null),
             enable_gqa != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -323,7 +323,7 @@ pub unsafe extern "C" fn atg_scatter(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(src, "src")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn atg_scatter_(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(src, "src")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -363,7 +363,7 @@ pub unsafe extern "C" fn atg_scatter_add(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(src, "src")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -383,7 +383,7 @@ pub unsafe extern "C" fn atg_scatter_add_(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(src, "src")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -405,7 +405,7 @@ pub unsafe extern "C" fn atg_scatter_add_out(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(src, "src")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -428,7 +428,7 @@ pub unsafe extern "C" fn atg_scatter_reduce(
             handles::tensor_arg(src, "src")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -451,7 +451,7 @@ pub unsafe extern "C" fn atg_scatter_reduce_(
             handles::tensor_arg(src, "src")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -476,7 +476,7 @@ pub unsafe extern "C" fn atg_scatter_reduce_out(
             handles::tensor_arg(src, "src")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -498,7 +498,7 @@ pub unsafe extern "C" fn atg_scatter_src_out(
             handles::tensor_arg(index, "index")?,
             handles::tensor_arg(src, "src")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -518,7 +518,7 @@ pub unsafe extern "C" fn atg_scatter_value(
             handles::tensor_arg(index, "index")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -538,7 +538,7 @@ pub unsafe extern "C" fn atg_scatter_value_(
             handles::tensor_arg(index, "index")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -560,7 +560,7 @@ pub unsafe extern "C" fn atg_scatter_value_out(
             handles::tensor_arg(index, "index")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -583,7 +583,7 @@ pub unsafe extern "C" fn atg_scatter_value_reduce(
             handles::scalar_arg(value, "value")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -606,7 +606,7 @@ pub unsafe extern "C" fn atg_scatter_value_reduce_(
             handles::scalar_arg(value, "value")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -631,7 +631,7 @@ pub unsafe extern "C" fn atg_scatter_value_reduce_out(
             handles::scalar_arg(value, "value")?,
             args::string(reduce_ptr, reduce_len, "reduce")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -656,7 +656,7 @@ pub unsafe extern "C" fn atg_searchsorted(
             args::string(side_ptr, side_len, "side")?,
             handles::opt_tensor_arg(sorter)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -681,7 +681,7 @@ pub unsafe extern "C" fn atg_searchsorted_scalar(
             args::string(side_ptr, side_len, "side")?,
             handles::opt_tensor_arg(sorter)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -708,7 +708,7 @@ pub unsafe extern "C" fn atg_searchsorted_scalar_out(
             args::string(side_ptr, side_len, "side")?,
             handles::opt_tensor_arg(sorter)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -735,7 +735,7 @@ pub unsafe extern "C" fn atg_searchsorted_tensor_out(
             args::string(side_ptr, side_len, "side")?,
             handles::opt_tensor_arg(sorter)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -764,7 +764,7 @@ pub unsafe extern "C" fn atg_segment_reduce(
             unsafe_ != 0,
             handles::scalar_arg(initial, "initial")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -795,7 +795,7 @@ pub unsafe extern "C" fn atg_segment_reduce_out(
             unsafe_ != 0,
             handles::scalar_arg(initial, "initial")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -804,7 +804,7 @@ pub unsafe extern "C" fn atg_select(out__: *mut tensor, self_: tensor, dim: i64,
     handles::clear_outputs(out__, 1);
     guard_void("atg_select", || {
         let r__ = <Native as AtgApi>::select(handles::tensor_arg(self_, "self")?, dim, index)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -825,7 +825,7 @@ pub unsafe extern "C" fn atg_select_backward(
             dim,
             index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -848,7 +848,7 @@ pub unsafe extern "C" fn atg_select_backward_out(
             dim,
             index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -857,7 +857,7 @@ pub unsafe extern "C" fn atg_select_copy(out__: *mut tensor, self_: tensor, dim:
     handles::clear_outputs(out__, 1);
     guard_void("atg_select_copy", || {
         let r__ = <Native as AtgApi>::select_copy(handles::tensor_arg(self_, "self")?, dim, index)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -877,7 +877,7 @@ pub unsafe extern "C" fn atg_select_copy_int_out(
             dim,
             index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -897,7 +897,7 @@ pub unsafe extern "C" fn atg_select_scatter(
             dim,
             index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -919,7 +919,7 @@ pub unsafe extern "C" fn atg_select_scatter_out(
             dim,
             index,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -928,7 +928,7 @@ pub unsafe extern "C" fn atg_selu(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_selu", || {
         let r__ = <Native as AtgApi>::selu(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -937,7 +937,7 @@ pub unsafe extern "C" fn atg_selu_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_selu_", || {
         let r__ = <Native as AtgApi>::selu_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -946,7 +946,7 @@ pub unsafe extern "C" fn atg_set(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_set", || {
         let r__ = <Native as AtgApi>::set(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -955,7 +955,7 @@ pub unsafe extern "C" fn atg_set_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_set_", || {
         let r__ = <Native as AtgApi>::set_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -977,7 +977,7 @@ pub unsafe extern "C" fn atg_set_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -989,7 +989,7 @@ pub unsafe extern "C" fn atg_set_requires_grad(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             r != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1001,7 +1001,7 @@ pub unsafe extern "C" fn atg_set_source_tensor(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1013,7 +1013,7 @@ pub unsafe extern "C" fn atg_set_source_tensor_(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1031,7 +1031,7 @@ pub unsafe extern "C" fn atg_set_source_tensor_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(source, "source")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1055,7 +1055,7 @@ pub unsafe extern "C" fn atg_set_source_tensor_storage_offset_(
             args::int_list(size_data, size_len, "size")?,
             args::int_list(stride_data, stride_len, "stride")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1064,7 +1064,7 @@ pub unsafe extern "C" fn atg_sgn(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sgn", || {
         let r__ = <Native as AtgApi>::sgn(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1073,7 +1073,7 @@ pub unsafe extern "C" fn atg_sgn_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sgn_", || {
         let r__ = <Native as AtgApi>::sgn_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1085,7 +1085,7 @@ pub unsafe extern "C" fn atg_sgn_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1094,7 +1094,7 @@ pub unsafe extern "C" fn atg_sigmoid(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sigmoid", || {
         let r__ = <Native as AtgApi>::sigmoid(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1103,7 +1103,7 @@ pub unsafe extern "C" fn atg_sigmoid_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sigmoid_", || {
         let r__ = <Native as AtgApi>::sigmoid_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1119,7 +1119,7 @@ pub unsafe extern "C" fn atg_sigmoid_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1137,7 +1137,7 @@ pub unsafe extern "C" fn atg_sigmoid_backward_grad_input(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1149,7 +1149,7 @@ pub unsafe extern "C" fn atg_sigmoid_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1158,7 +1158,7 @@ pub unsafe extern "C" fn atg_sign(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sign", || {
         let r__ = <Native as AtgApi>::sign(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1167,7 +1167,7 @@ pub unsafe extern "C" fn atg_sign_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sign_", || {
         let r__ = <Native as AtgApi>::sign_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1179,7 +1179,7 @@ pub unsafe extern "C" fn atg_sign_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1188,7 +1188,7 @@ pub unsafe extern "C" fn atg_signbit(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_signbit", || {
         let r__ = <Native as AtgApi>::signbit(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1200,7 +1200,7 @@ pub unsafe extern "C" fn atg_signbit_out(out__: *mut tensor, out: tensor, self_:
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1209,7 +1209,7 @@ pub unsafe extern "C" fn atg_silu(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_silu", || {
         let r__ = <Native as AtgApi>::silu(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1218,7 +1218,7 @@ pub unsafe extern "C" fn atg_silu_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_silu_", || {
         let r__ = <Native as AtgApi>::silu_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1230,7 +1230,7 @@ pub unsafe extern "C" fn atg_silu_backward(out__: *mut tensor, grad_output: tens
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1248,7 +1248,7 @@ pub unsafe extern "C" fn atg_silu_backward_grad_input(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1260,7 +1260,7 @@ pub unsafe extern "C" fn atg_silu_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1269,7 +1269,7 @@ pub unsafe extern "C" fn atg_sin(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sin", || {
         let r__ = <Native as AtgApi>::sin(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1278,7 +1278,7 @@ pub unsafe extern "C" fn atg_sin_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sin_", || {
         let r__ = <Native as AtgApi>::sin_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1290,7 +1290,7 @@ pub unsafe extern "C" fn atg_sin_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1299,7 +1299,7 @@ pub unsafe extern "C" fn atg_sinc(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sinc", || {
         let r__ = <Native as AtgApi>::sinc(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1308,7 +1308,7 @@ pub unsafe extern "C" fn atg_sinc_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sinc_", || {
         let r__ = <Native as AtgApi>::sinc_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1320,7 +1320,7 @@ pub unsafe extern "C" fn atg_sinc_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1329,7 +1329,7 @@ pub unsafe extern "C" fn atg_sinh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sinh", || {
         let r__ = <Native as AtgApi>::sinh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1338,7 +1338,7 @@ pub unsafe extern "C" fn atg_sinh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sinh_", || {
         let r__ = <Native as AtgApi>::sinh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1350,7 +1350,7 @@ pub unsafe extern "C" fn atg_sinh_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1374,7 +1374,7 @@ pub unsafe extern "C" fn atg_slice(
             args::opt_i64(end_v, end_null),
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1399,7 +1399,7 @@ pub unsafe extern "C" fn atg_slice_backward(
             end,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1426,7 +1426,7 @@ pub unsafe extern "C" fn atg_slice_backward_out(
             end,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1450,7 +1450,7 @@ pub unsafe extern "C" fn atg_slice_copy(
             args::opt_i64(end_v, end_null),
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1476,7 +1476,7 @@ pub unsafe extern "C" fn atg_slice_copy_tensor_out(
             args::opt_i64(end_v, end_null),
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1502,7 +1502,7 @@ pub unsafe extern "C" fn atg_slice_inverse(
             args::opt_i64(end_v, end_null),
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1528,7 +1528,7 @@ pub unsafe extern "C" fn atg_slice_scatter(
             args::opt_i64(end_v, end_null),
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1556,7 +1556,7 @@ pub unsafe extern "C" fn atg_slice_scatter_out(
             args::opt_i64(end_v, end_null),
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1565,7 +1565,7 @@ pub unsafe extern "C" fn atg_slogdet(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 2);
     guard_void("atg_slogdet", || {
         let r__ = <Native as AtgApi>::slogdet(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1583,7 +1583,7 @@ pub unsafe extern "C" fn atg_slogdet_out(
             handles::tensor_arg(logabsdet, "logabsdet")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -1610,7 +1610,7 @@ pub unsafe extern "C" fn atg_slow_conv3d(
             args::int_list(stride_data, stride_len, "stride")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1639,7 +1639,7 @@ pub unsafe extern "C" fn atg_slow_conv3d_out(
             args::int_list(stride_data, stride_len, "stride")?,
             args::int_list(padding_data, padding_len, "padding")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1669,7 +1669,7 @@ pub unsafe extern "C" fn atg_slow_conv_dilated2d(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1701,7 +1701,7 @@ pub unsafe extern "C" fn atg_slow_conv_dilated2d_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1731,7 +1731,7 @@ pub unsafe extern "C" fn atg_slow_conv_dilated3d(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1763,7 +1763,7 @@ pub unsafe extern "C" fn atg_slow_conv_dilated3d_out(
             args::int_list(padding_data, padding_len, "padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1796,7 +1796,7 @@ pub unsafe extern "C" fn atg_slow_conv_transpose2d(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1831,7 +1831,7 @@ pub unsafe extern "C" fn atg_slow_conv_transpose2d_out(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1864,7 +1864,7 @@ pub unsafe extern "C" fn atg_slow_conv_transpose3d(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1899,7 +1899,7 @@ pub unsafe extern "C" fn atg_slow_conv_transpose3d_out(
             args::int_list(output_padding_data, output_padding_len, "output_padding")?,
             args::int_list(dilation_data, dilation_len, "dilation")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1911,7 +1911,7 @@ pub unsafe extern "C" fn atg_smm(out__: *mut tensor, self_: tensor, mat2: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1931,7 +1931,7 @@ pub unsafe extern "C" fn atg_smooth_l1_loss(
             reduction,
             beta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1953,7 +1953,7 @@ pub unsafe extern "C" fn atg_smooth_l1_loss_backward(
             reduction,
             beta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1977,7 +1977,7 @@ pub unsafe extern "C" fn atg_smooth_l1_loss_backward_grad_input(
             reduction,
             beta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1999,7 +1999,7 @@ pub unsafe extern "C" fn atg_smooth_l1_loss_out(
             reduction,
             beta,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2017,7 +2017,7 @@ pub unsafe extern "C" fn atg_soft_margin_loss(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2037,7 +2037,7 @@ pub unsafe extern "C" fn atg_soft_margin_loss_backward(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2059,7 +2059,7 @@ pub unsafe extern "C" fn atg_soft_margin_loss_backward_grad_input(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2079,7 +2079,7 @@ pub unsafe extern "C" fn atg_soft_margin_loss_out(
             handles::tensor_arg(target, "target")?,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2092,7 +2092,7 @@ pub unsafe extern "C" fn atg_softmax(out__: *mut tensor, self_: tensor, dim: i64
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2112,7 +2112,7 @@ pub unsafe extern "C" fn atg_softmax_int_out(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2121,7 +2121,7 @@ pub unsafe extern "C" fn atg_softplus(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_softplus", || {
         let r__ = <Native as AtgApi>::softplus(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2141,7 +2141,7 @@ pub unsafe extern "C" fn atg_softplus_backward(
             handles::scalar_arg(beta, "beta")?,
             handles::scalar_arg(threshold, "threshold")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2163,7 +2163,7 @@ pub unsafe extern "C" fn atg_softplus_backward_grad_input(
             handles::scalar_arg(beta, "beta")?,
             handles::scalar_arg(threshold, "threshold")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2175,7 +2175,7 @@ pub unsafe extern "C" fn atg_softplus_out(out__: *mut tensor, out: tensor, self_
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2184,7 +2184,7 @@ pub unsafe extern "C" fn atg_softshrink(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_softshrink", || {
         let r__ = <Native as AtgApi>::softshrink(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2202,7 +2202,7 @@ pub unsafe extern "C" fn atg_softshrink_backward(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(lambd, "lambd")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2222,7 +2222,7 @@ pub unsafe extern "C" fn atg_softshrink_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(lambd, "lambd")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2234,7 +2234,7 @@ pub unsafe extern "C" fn atg_softshrink_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2247,7 +2247,7 @@ pub unsafe extern "C" fn atg_sort(out__: *mut tensor, self_: tensor, dim: i64, d
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2267,7 +2267,7 @@ pub unsafe extern "C" fn atg_sort_stable(
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2289,7 +2289,7 @@ pub unsafe extern "C" fn atg_sort_values(
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2313,7 +2313,7 @@ pub unsafe extern "C" fn atg_sort_values_stable(
             dim,
             descending != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2335,7 +2335,7 @@ pub unsafe extern "C" fn atg_sparse_bsc_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2360,7 +2360,7 @@ pub unsafe extern "C" fn atg_sparse_bsc_tensor_ccol_row_value_size(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2382,7 +2382,7 @@ pub unsafe extern "C" fn atg_sparse_bsr_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2407,7 +2407,7 @@ pub unsafe extern "C" fn atg_sparse_bsr_tensor_crow_col_value_size(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2429,7 +2429,7 @@ pub unsafe extern "C" fn atg_sparse_compressed_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2454,7 +2454,7 @@ pub unsafe extern "C" fn atg_sparse_compressed_tensor_comp_plain_value_size(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2473,7 +2473,7 @@ pub unsafe extern "C" fn atg_sparse_coo_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2495,7 +2495,7 @@ pub unsafe extern "C" fn atg_sparse_coo_tensor_indices(
             args::device(options_device)?,
             is_coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2520,7 +2520,7 @@ pub unsafe extern "C" fn atg_sparse_coo_tensor_indices_size(
             args::device(options_device)?,
             is_coalesced != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2537,7 +2537,7 @@ pub unsafe extern "C" fn atg_sparse_coo_tensor_size_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2559,7 +2559,7 @@ pub unsafe extern "C" fn atg_sparse_csc_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2584,7 +2584,7 @@ pub unsafe extern "C" fn atg_sparse_csc_tensor_ccol_row_value_size(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2606,7 +2606,7 @@ pub unsafe extern "C" fn atg_sparse_csr_tensor(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2631,7 +2631,7 @@ pub unsafe extern "C" fn atg_sparse_csr_tensor_crow_col_value_size(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2650,7 +2650,7 @@ pub unsafe extern "C" fn atg_sparse_mask(out__: *mut tensor, self_: tensor, mask
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2668,7 +2668,7 @@ pub unsafe extern "C" fn atg_sparse_mask_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(mask, "mask")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2689,7 +2689,7 @@ pub unsafe extern "C" fn atg_sparse_resize(
             sparse_dim,
             dense_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2710,7 +2710,7 @@ pub unsafe extern "C" fn atg_sparse_resize_(
             sparse_dim,
             dense_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2731,7 +2731,7 @@ pub unsafe extern "C" fn atg_sparse_resize_and_clear(
             sparse_dim,
             dense_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2752,7 +2752,7 @@ pub unsafe extern "C" fn atg_sparse_resize_and_clear_(
             sparse_dim,
             dense_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2775,7 +2775,7 @@ pub unsafe extern "C" fn atg_sparse_resize_and_clear_out(
             sparse_dim,
             dense_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2798,7 +2798,7 @@ pub unsafe extern "C" fn atg_sparse_resize_out(
             sparse_dim,
             dense_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2816,7 +2816,7 @@ pub unsafe extern "C" fn atg_sparse_sampled_addmm(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2836,7 +2836,7 @@ pub unsafe extern "C" fn atg_sparse_sampled_addmm_out(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2845,7 +2845,7 @@ pub unsafe extern "C" fn atg_special_airy_ai(out__: *mut tensor, x: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_airy_ai", || {
         let r__ = <Native as AtgApi>::special_airy_ai(handles::tensor_arg(x, "x")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2857,7 +2857,7 @@ pub unsafe extern "C" fn atg_special_airy_ai_out(out__: *mut tensor, out: tensor
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(x, "x")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2866,7 +2866,7 @@ pub unsafe extern "C" fn atg_special_bessel_j0(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_bessel_j0", || {
         let r__ = <Native as AtgApi>::special_bessel_j0(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2878,7 +2878,7 @@ pub unsafe extern "C" fn atg_special_bessel_j0_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2887,7 +2887,7 @@ pub unsafe extern "C" fn atg_special_bessel_j1(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_bessel_j1", || {
         let r__ = <Native as AtgApi>::special_bessel_j1(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2899,7 +2899,7 @@ pub unsafe extern "C" fn atg_special_bessel_j1_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2908,7 +2908,7 @@ pub unsafe extern "C" fn atg_special_bessel_y0(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_bessel_y0", || {
         let r__ = <Native as AtgApi>::special_bessel_y0(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2920,7 +2920,7 @@ pub unsafe extern "C" fn atg_special_bessel_y0_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2929,7 +2929,7 @@ pub unsafe extern "C" fn atg_special_bessel_y1(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_bessel_y1", || {
         let r__ = <Native as AtgApi>::special_bessel_y1(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2941,7 +2941,7 @@ pub unsafe extern "C" fn atg_special_bessel_y1_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2957,7 +2957,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_t(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2973,7 +2973,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_t_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2991,7 +2991,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_t_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3009,7 +3009,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_t_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3025,7 +3025,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_t_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3043,7 +3043,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_t_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3059,7 +3059,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_u(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3075,7 +3075,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_u_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3093,7 +3093,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_u_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3111,7 +3111,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_u_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3127,7 +3127,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_u_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3145,7 +3145,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_u_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3161,7 +3161,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_v(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3177,7 +3177,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_v_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3195,7 +3195,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_v_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3213,7 +3213,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_v_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3229,7 +3229,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_v_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3247,7 +3247,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_v_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3263,7 +3263,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_w(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3279,7 +3279,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_w_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3297,7 +3297,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_w_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3315,7 +3315,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_w_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3331,7 +3331,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_w_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3349,7 +3349,7 @@ pub unsafe extern "C" fn atg_special_chebyshev_polynomial_w_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3358,7 +3358,7 @@ pub unsafe extern "C" fn atg_special_digamma(out__: *mut tensor, self_: tensor) 
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_digamma", || {
         let r__ = <Native as AtgApi>::special_digamma(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3370,7 +3370,7 @@ pub unsafe extern "C" fn atg_special_digamma_out(out__: *mut tensor, out: tensor
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3379,7 +3379,7 @@ pub unsafe extern "C" fn atg_special_entr(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_entr", || {
         let r__ = <Native as AtgApi>::special_entr(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3391,7 +3391,7 @@ pub unsafe extern "C" fn atg_special_entr_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3400,7 +3400,7 @@ pub unsafe extern "C" fn atg_special_erf(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_erf", || {
         let r__ = <Native as AtgApi>::special_erf(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3412,7 +3412,7 @@ pub unsafe extern "C" fn atg_special_erf_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3421,7 +3421,7 @@ pub unsafe extern "C" fn atg_special_erfc(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_erfc", || {
         let r__ = <Native as AtgApi>::special_erfc(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3433,7 +3433,7 @@ pub unsafe extern "C" fn atg_special_erfc_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3442,7 +3442,7 @@ pub unsafe extern "C" fn atg_special_erfcx(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_erfcx", || {
         let r__ = <Native as AtgApi>::special_erfcx(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3454,7 +3454,7 @@ pub unsafe extern "C" fn atg_special_erfcx_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3463,7 +3463,7 @@ pub unsafe extern "C" fn atg_special_erfinv(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_erfinv", || {
         let r__ = <Native as AtgApi>::special_erfinv(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3475,7 +3475,7 @@ pub unsafe extern "C" fn atg_special_erfinv_out(out__: *mut tensor, out: tensor,
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3484,7 +3484,7 @@ pub unsafe extern "C" fn atg_special_exp2(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_exp2", || {
         let r__ = <Native as AtgApi>::special_exp2(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3496,7 +3496,7 @@ pub unsafe extern "C" fn atg_special_exp2_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3505,7 +3505,7 @@ pub unsafe extern "C" fn atg_special_expit(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_expit", || {
         let r__ = <Native as AtgApi>::special_expit(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3517,7 +3517,7 @@ pub unsafe extern "C" fn atg_special_expit_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3526,7 +3526,7 @@ pub unsafe extern "C" fn atg_special_expm1(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_expm1", || {
         let r__ = <Native as AtgApi>::special_expm1(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3538,7 +3538,7 @@ pub unsafe extern "C" fn atg_special_expm1_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3550,7 +3550,7 @@ pub unsafe extern "C" fn atg_special_gammainc(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3568,7 +3568,7 @@ pub unsafe extern "C" fn atg_special_gammainc_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3580,7 +3580,7 @@ pub unsafe extern "C" fn atg_special_gammaincc(out__: *mut tensor, self_: tensor
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3598,7 +3598,7 @@ pub unsafe extern "C" fn atg_special_gammaincc_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3607,7 +3607,7 @@ pub unsafe extern "C" fn atg_special_gammaln(out__: *mut tensor, self_: tensor) 
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_gammaln", || {
         let r__ = <Native as AtgApi>::special_gammaln(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3619,7 +3619,7 @@ pub unsafe extern "C" fn atg_special_gammaln_out(out__: *mut tensor, out: tensor
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3635,7 +3635,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_h(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3651,7 +3651,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_h_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3669,7 +3669,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_h_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3687,7 +3687,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_h_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3703,7 +3703,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_h_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3721,7 +3721,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_h_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3737,7 +3737,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_he(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3753,7 +3753,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_he_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3771,7 +3771,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_he_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3789,7 +3789,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_he_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3805,7 +3805,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_he_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3823,7 +3823,7 @@ pub unsafe extern "C" fn atg_special_hermite_polynomial_he_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3832,7 +3832,7 @@ pub unsafe extern "C" fn atg_special_i0(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_i0", || {
         let r__ = <Native as AtgApi>::special_i0(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3844,7 +3844,7 @@ pub unsafe extern "C" fn atg_special_i0_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3853,7 +3853,7 @@ pub unsafe extern "C" fn atg_special_i0e(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_i0e", || {
         let r__ = <Native as AtgApi>::special_i0e(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3865,7 +3865,7 @@ pub unsafe extern "C" fn atg_special_i0e_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3874,7 +3874,7 @@ pub unsafe extern "C" fn atg_special_i1(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_i1", || {
         let r__ = <Native as AtgApi>::special_i1(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3886,7 +3886,7 @@ pub unsafe extern "C" fn atg_special_i1_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3895,7 +3895,7 @@ pub unsafe extern "C" fn atg_special_i1e(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_i1e", || {
         let r__ = <Native as AtgApi>::special_i1e(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3907,7 +3907,7 @@ pub unsafe extern "C" fn atg_special_i1e_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3923,7 +3923,7 @@ pub unsafe extern "C" fn atg_special_laguerre_polynomial_l(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3939,7 +3939,7 @@ pub unsafe extern "C" fn atg_special_laguerre_polynomial_l_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3957,7 +3957,7 @@ pub unsafe extern "C" fn atg_special_laguerre_polynomial_l_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3975,7 +3975,7 @@ pub unsafe extern "C" fn atg_special_laguerre_polynomial_l_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3991,7 +3991,7 @@ pub unsafe extern "C" fn atg_special_laguerre_polynomial_l_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4009,7 +4009,7 @@ pub unsafe extern "C" fn atg_special_laguerre_polynomial_l_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4025,7 +4025,7 @@ pub unsafe extern "C" fn atg_special_legendre_polynomial_p(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4041,7 +4041,7 @@ pub unsafe extern "C" fn atg_special_legendre_polynomial_p_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4059,7 +4059,7 @@ pub unsafe extern "C" fn atg_special_legendre_polynomial_p_n_scalar_out(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4077,7 +4077,7 @@ pub unsafe extern "C" fn atg_special_legendre_polynomial_p_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4093,7 +4093,7 @@ pub unsafe extern "C" fn atg_special_legendre_polynomial_p_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4111,7 +4111,7 @@ pub unsafe extern "C" fn atg_special_legendre_polynomial_p_x_scalar_out(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4120,7 +4120,7 @@ pub unsafe extern "C" fn atg_special_log1p(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_log1p", || {
         let r__ = <Native as AtgApi>::special_log1p(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4132,7 +4132,7 @@ pub unsafe extern "C" fn atg_special_log1p_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4141,7 +4141,7 @@ pub unsafe extern "C" fn atg_special_log_ndtr(out__: *mut tensor, self_: tensor)
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_log_ndtr", || {
         let r__ = <Native as AtgApi>::special_log_ndtr(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4153,7 +4153,7 @@ pub unsafe extern "C" fn atg_special_log_ndtr_out(out__: *mut tensor, out: tenso
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4171,7 +4171,7 @@ pub unsafe extern "C" fn atg_special_log_softmax(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4188,7 +4188,7 @@ pub unsafe extern "C" fn atg_special_logit(
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4207,7 +4207,7 @@ pub unsafe extern "C" fn atg_special_logit_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_f64(eps_v, eps_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4226,7 +4226,7 @@ pub unsafe extern "C" fn atg_special_logsumexp(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4247,7 +4247,7 @@ pub unsafe extern "C" fn atg_special_logsumexp_out(
             args::int_list(dim_data, dim_len, "dim")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4258,7 +4258,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_i0(out__: *mut tensor, self
         let r__ = <Native as AtgApi>::special_modified_bessel_i0(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4274,7 +4274,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_i0_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4285,7 +4285,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_i1(out__: *mut tensor, self
         let r__ = <Native as AtgApi>::special_modified_bessel_i1(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4301,7 +4301,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_i1_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4312,7 +4312,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_k0(out__: *mut tensor, self
         let r__ = <Native as AtgApi>::special_modified_bessel_k0(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4328,7 +4328,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_k0_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4339,7 +4339,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_k1(out__: *mut tensor, self
         let r__ = <Native as AtgApi>::special_modified_bessel_k1(
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4355,7 +4355,7 @@ pub unsafe extern "C" fn atg_special_modified_bessel_k1_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4364,7 +4364,7 @@ pub unsafe extern "C" fn atg_special_multigammaln(out__: *mut tensor, self_: ten
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_multigammaln", || {
         let r__ = <Native as AtgApi>::special_multigammaln(handles::tensor_arg(self_, "self")?, p)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4382,7 +4382,7 @@ pub unsafe extern "C" fn atg_special_multigammaln_out(
             handles::tensor_arg(self_, "self")?,
             p,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4391,7 +4391,7 @@ pub unsafe extern "C" fn atg_special_ndtr(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_ndtr", || {
         let r__ = <Native as AtgApi>::special_ndtr(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4403,7 +4403,7 @@ pub unsafe extern "C" fn atg_special_ndtr_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4412,7 +4412,7 @@ pub unsafe extern "C" fn atg_special_ndtri(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_ndtri", || {
         let r__ = <Native as AtgApi>::special_ndtri(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4424,7 +4424,7 @@ pub unsafe extern "C" fn atg_special_ndtri_out(out__: *mut tensor, out: tensor, 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4433,7 +4433,7 @@ pub unsafe extern "C" fn atg_special_polygamma(out__: *mut tensor, n: i64, self_
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_polygamma", || {
         let r__ = <Native as AtgApi>::special_polygamma(n, handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4451,7 +4451,7 @@ pub unsafe extern "C" fn atg_special_polygamma_out(
             n,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4460,7 +4460,7 @@ pub unsafe extern "C" fn atg_special_psi(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_psi", || {
         let r__ = <Native as AtgApi>::special_psi(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4472,7 +4472,7 @@ pub unsafe extern "C" fn atg_special_psi_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4481,7 +4481,7 @@ pub unsafe extern "C" fn atg_special_round(out__: *mut tensor, self_: tensor, de
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_round", || {
         let r__ = <Native as AtgApi>::special_round(handles::tensor_arg(self_, "self")?, decimals)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4499,7 +4499,7 @@ pub unsafe extern "C" fn atg_special_round_out(
             handles::tensor_arg(self_, "self")?,
             decimals,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4510,7 +4510,7 @@ pub unsafe extern "C" fn atg_special_scaled_modified_bessel_k0(out__: *mut tenso
         let r__ = <Native as AtgApi>::special_scaled_modified_bessel_k0(
             handles::tensor_arg(x, "x")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4526,7 +4526,7 @@ pub unsafe extern "C" fn atg_special_scaled_modified_bessel_k0_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(x, "x")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4537,7 +4537,7 @@ pub unsafe extern "C" fn atg_special_scaled_modified_bessel_k1(out__: *mut tenso
         let r__ = <Native as AtgApi>::special_scaled_modified_bessel_k1(
             handles::tensor_arg(x, "x")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4553,7 +4553,7 @@ pub unsafe extern "C" fn atg_special_scaled_modified_bessel_k1_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(x, "x")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4569,7 +4569,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_t(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4585,7 +4585,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_t_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4603,7 +4603,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_t_n_scalar_out
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4621,7 +4621,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_t_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4637,7 +4637,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_t_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4655,7 +4655,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_t_x_scalar_out
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4671,7 +4671,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_u(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4687,7 +4687,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_u_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4705,7 +4705,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_u_n_scalar_out
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4723,7 +4723,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_u_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4739,7 +4739,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_u_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4757,7 +4757,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_u_x_scalar_out
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4773,7 +4773,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_v(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4789,7 +4789,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_v_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4807,7 +4807,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_v_n_scalar_out
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4825,7 +4825,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_v_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4841,7 +4841,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_v_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4859,7 +4859,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_v_x_scalar_out
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4875,7 +4875,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_w(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4891,7 +4891,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_w_n_scalar(
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4909,6 +4909,6 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_w_n_scalar_out
             handles::tensor_arg(x, "x")?,
             handles::scalar_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }

@@ -26,7 +26,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_w_out(
             handles::tensor_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -42,7 +42,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_w_x_scalar(
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -60,7 +60,7 @@ pub unsafe extern "C" fn atg_special_shifted_chebyshev_polynomial_w_x_scalar_out
             handles::scalar_arg(x, "x")?,
             handles::tensor_arg(n, "n")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -69,7 +69,7 @@ pub unsafe extern "C" fn atg_special_sinc(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_sinc", || {
         let r__ = <Native as AtgApi>::special_sinc(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn atg_special_sinc_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -99,7 +99,7 @@ pub unsafe extern "C" fn atg_special_softmax(
             dim,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn atg_special_spherical_bessel_j0(out__: *mut tensor, x: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_special_spherical_bessel_j0", || {
         let r__ = <Native as AtgApi>::special_spherical_bessel_j0(handles::tensor_arg(x, "x")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn atg_special_spherical_bessel_j0_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(x, "x")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn atg_special_xlog1py(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn atg_special_xlog1py_other_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -170,7 +170,7 @@ pub unsafe extern "C" fn atg_special_xlog1py_other_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -188,7 +188,7 @@ pub unsafe extern "C" fn atg_special_xlog1py_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -204,7 +204,7 @@ pub unsafe extern "C" fn atg_special_xlog1py_self_scalar(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn atg_special_xlog1py_self_scalar_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -234,7 +234,7 @@ pub unsafe extern "C" fn atg_special_xlogy(out__: *mut tensor, self_: tensor, ot
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn atg_special_xlogy_other_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -268,7 +268,7 @@ pub unsafe extern "C" fn atg_special_xlogy_other_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -286,7 +286,7 @@ pub unsafe extern "C" fn atg_special_xlogy_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -302,7 +302,7 @@ pub unsafe extern "C" fn atg_special_xlogy_self_scalar(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -320,7 +320,7 @@ pub unsafe extern "C" fn atg_special_xlogy_self_scalar_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -332,7 +332,7 @@ pub unsafe extern "C" fn atg_special_zeta(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -348,7 +348,7 @@ pub unsafe extern "C" fn atg_special_zeta_other_scalar(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -366,7 +366,7 @@ pub unsafe extern "C" fn atg_special_zeta_other_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -384,7 +384,7 @@ pub unsafe extern "C" fn atg_special_zeta_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -400,7 +400,7 @@ pub unsafe extern "C" fn atg_special_zeta_self_scalar(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -418,7 +418,7 @@ pub unsafe extern "C" fn atg_special_zeta_self_scalar_out(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -535,7 +535,7 @@ pub unsafe extern "C" fn atg_sqrt(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sqrt", || {
         let r__ = <Native as AtgApi>::sqrt(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -544,7 +544,7 @@ pub unsafe extern "C" fn atg_sqrt_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_sqrt_", || {
         let r__ = <Native as AtgApi>::sqrt_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -556,7 +556,7 @@ pub unsafe extern "C" fn atg_sqrt_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -565,7 +565,7 @@ pub unsafe extern "C" fn atg_square(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_square", || {
         let r__ = <Native as AtgApi>::square(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -574,7 +574,7 @@ pub unsafe extern "C" fn atg_square_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_square_", || {
         let r__ = <Native as AtgApi>::square_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -586,7 +586,7 @@ pub unsafe extern "C" fn atg_square_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -595,7 +595,7 @@ pub unsafe extern "C" fn atg_squeeze(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_squeeze", || {
         let r__ = <Native as AtgApi>::squeeze(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -604,7 +604,7 @@ pub unsafe extern "C" fn atg_squeeze_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_squeeze_", || {
         let r__ = <Native as AtgApi>::squeeze_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn atg_squeeze_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_squeeze_copy", || {
         let r__ = <Native as AtgApi>::squeeze_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -622,7 +622,7 @@ pub unsafe extern "C" fn atg_squeeze_copy_dim(out__: *mut tensor, self_: tensor,
     handles::clear_outputs(out__, 1);
     guard_void("atg_squeeze_copy_dim", || {
         let r__ = <Native as AtgApi>::squeeze_copy_dim(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -640,7 +640,7 @@ pub unsafe extern "C" fn atg_squeeze_copy_dim_out(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -657,7 +657,7 @@ pub unsafe extern "C" fn atg_squeeze_copy_dims(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -676,7 +676,7 @@ pub unsafe extern "C" fn atg_squeeze_copy_dims_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -688,7 +688,7 @@ pub unsafe extern "C" fn atg_squeeze_copy_out(out__: *mut tensor, out: tensor, s
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -697,7 +697,7 @@ pub unsafe extern "C" fn atg_squeeze_dim(out__: *mut tensor, self_: tensor, dim:
     handles::clear_outputs(out__, 1);
     guard_void("atg_squeeze_dim", || {
         let r__ = <Native as AtgApi>::squeeze_dim(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -706,7 +706,7 @@ pub unsafe extern "C" fn atg_squeeze_dim_(out__: *mut tensor, self_: tensor, dim
     handles::clear_outputs(out__, 1);
     guard_void("atg_squeeze_dim_", || {
         let r__ = <Native as AtgApi>::squeeze_dim_(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -723,7 +723,7 @@ pub unsafe extern "C" fn atg_squeeze_dims(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -740,7 +740,7 @@ pub unsafe extern "C" fn atg_squeeze_dims_(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dim_data, dim_len, "dim")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -758,7 +758,7 @@ pub unsafe extern "C" fn atg_sspaddmm(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -778,7 +778,7 @@ pub unsafe extern "C" fn atg_sspaddmm_out(
             handles::tensor_arg(mat1, "mat1")?,
             handles::tensor_arg(mat2, "mat2")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -795,7 +795,7 @@ pub unsafe extern "C" fn atg_stack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -814,7 +814,7 @@ pub unsafe extern "C" fn atg_stack_out(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -823,7 +823,7 @@ pub unsafe extern "C" fn atg_std(out__: *mut tensor, self_: tensor, unbiased: c_
     handles::clear_outputs(out__, 1);
     guard_void("atg_std", || {
         let r__ = <Native as AtgApi>::std(handles::tensor_arg(self_, "self")?, unbiased != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -844,7 +844,7 @@ pub unsafe extern "C" fn atg_std_correction(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -867,7 +867,7 @@ pub unsafe extern "C" fn atg_std_correction_out(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -888,7 +888,7 @@ pub unsafe extern "C" fn atg_std_dim(
             unbiased != 0,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -897,7 +897,7 @@ pub unsafe extern "C" fn atg_std_mean(out__: *mut tensor, self_: tensor, unbiase
     handles::clear_outputs(out__, 2);
     guard_void("atg_std_mean", || {
         let r__ = <Native as AtgApi>::std_mean(handles::tensor_arg(self_, "self")?, unbiased != 0)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -918,7 +918,7 @@ pub unsafe extern "C" fn atg_std_mean_correction(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -943,7 +943,7 @@ pub unsafe extern "C" fn atg_std_mean_correction_out(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -964,7 +964,7 @@ pub unsafe extern "C" fn atg_std_mean_dim(
             unbiased != 0,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -987,7 +987,7 @@ pub unsafe extern "C" fn atg_std_out(
             unbiased != 0,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1019,7 +1019,7 @@ pub unsafe extern "C" fn atg_stft(
             return_complex != 0,
             align_to_window != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1056,7 +1056,7 @@ pub unsafe extern "C" fn atg_stft_center(
             return_complex != 0,
             align_to_window != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1075,7 +1075,7 @@ pub unsafe extern "C" fn atg_sub(out__: *mut tensor, self_: tensor, other: tenso
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1087,7 +1087,7 @@ pub unsafe extern "C" fn atg_sub_(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1105,7 +1105,7 @@ pub unsafe extern "C" fn atg_sub_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1117,7 +1117,7 @@ pub unsafe extern "C" fn atg_sub_scalar(out__: *mut tensor, self_: tensor, other
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1129,7 +1129,7 @@ pub unsafe extern "C" fn atg_sub_scalar_(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1147,7 +1147,7 @@ pub unsafe extern "C" fn atg_sub_scalar_out(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1159,7 +1159,7 @@ pub unsafe extern "C" fn atg_subtract(out__: *mut tensor, self_: tensor, other: 
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1171,7 +1171,7 @@ pub unsafe extern "C" fn atg_subtract_(out__: *mut tensor, self_: tensor, other:
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1189,7 +1189,7 @@ pub unsafe extern "C" fn atg_subtract_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1201,7 +1201,7 @@ pub unsafe extern "C" fn atg_subtract_scalar(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1213,7 +1213,7 @@ pub unsafe extern "C" fn atg_subtract_scalar_(out__: *mut tensor, self_: tensor,
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1225,7 +1225,7 @@ pub unsafe extern "C" fn atg_sum(out__: *mut tensor, self_: tensor, dtype: c_int
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1246,7 +1246,7 @@ pub unsafe extern "C" fn atg_sum_dim_intlist(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1269,7 +1269,7 @@ pub unsafe extern "C" fn atg_sum_intlist_out(
             keepdim != 0,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1282,7 +1282,7 @@ pub unsafe extern "C" fn atg_sum_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1299,7 +1299,7 @@ pub unsafe extern "C" fn atg_sum_to_size(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1317,7 +1317,7 @@ pub unsafe extern "C" fn atg_svd(
             some != 0,
             compute_uv != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -1341,7 +1341,7 @@ pub unsafe extern "C" fn atg_svd_u(
             some != 0,
             compute_uv != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -1350,7 +1350,7 @@ pub unsafe extern "C" fn atg_swapaxes(out__: *mut tensor, self_: tensor, axis0: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_swapaxes", || {
         let r__ = <Native as AtgApi>::swapaxes(handles::tensor_arg(self_, "self")?, axis0, axis1)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1359,7 +1359,7 @@ pub unsafe extern "C" fn atg_swapaxes_(out__: *mut tensor, self_: tensor, axis0:
     handles::clear_outputs(out__, 1);
     guard_void("atg_swapaxes_", || {
         let r__ = <Native as AtgApi>::swapaxes_(handles::tensor_arg(self_, "self")?, axis0, axis1)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1368,7 +1368,7 @@ pub unsafe extern "C" fn atg_swapdims(out__: *mut tensor, self_: tensor, dim0: i
     handles::clear_outputs(out__, 1);
     guard_void("atg_swapdims", || {
         let r__ = <Native as AtgApi>::swapdims(handles::tensor_arg(self_, "self")?, dim0, dim1)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1377,7 +1377,7 @@ pub unsafe extern "C" fn atg_swapdims_(out__: *mut tensor, self_: tensor, dim0: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_swapdims_", || {
         let r__ = <Native as AtgApi>::swapdims_(handles::tensor_arg(self_, "self")?, dim0, dim1)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1386,7 +1386,7 @@ pub unsafe extern "C" fn atg_t(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_t", || {
         let r__ = <Native as AtgApi>::t(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1395,7 +1395,7 @@ pub unsafe extern "C" fn atg_t_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_t_", || {
         let r__ = <Native as AtgApi>::t_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1404,7 +1404,7 @@ pub unsafe extern "C" fn atg_t_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_t_copy", || {
         let r__ = <Native as AtgApi>::t_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1416,7 +1416,7 @@ pub unsafe extern "C" fn atg_t_copy_out(out__: *mut tensor, out: tensor, self_: 
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1428,7 +1428,7 @@ pub unsafe extern "C" fn atg_take(out__: *mut tensor, self_: tensor, index: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(index, "index")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1447,7 +1447,7 @@ pub unsafe extern "C" fn atg_take_along_dim(
             handles::tensor_arg(indices, "indices")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1468,7 +1468,7 @@ pub unsafe extern "C" fn atg_take_along_dim_out(
             handles::tensor_arg(indices, "indices")?,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1486,7 +1486,7 @@ pub unsafe extern "C" fn atg_take_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(index, "index")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1495,7 +1495,7 @@ pub unsafe extern "C" fn atg_tan(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_tan", || {
         let r__ = <Native as AtgApi>::tan(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1504,7 +1504,7 @@ pub unsafe extern "C" fn atg_tan_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_tan_", || {
         let r__ = <Native as AtgApi>::tan_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1516,7 +1516,7 @@ pub unsafe extern "C" fn atg_tan_out(out__: *mut tensor, out: tensor, self_: ten
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1525,7 +1525,7 @@ pub unsafe extern "C" fn atg_tanh(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_tanh", || {
         let r__ = <Native as AtgApi>::tanh(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1534,7 +1534,7 @@ pub unsafe extern "C" fn atg_tanh_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_tanh_", || {
         let r__ = <Native as AtgApi>::tanh_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1550,7 +1550,7 @@ pub unsafe extern "C" fn atg_tanh_backward(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1568,7 +1568,7 @@ pub unsafe extern "C" fn atg_tanh_backward_grad_input(
             handles::tensor_arg(grad_output, "grad_output")?,
             handles::tensor_arg(output, "output")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1580,7 +1580,7 @@ pub unsafe extern "C" fn atg_tanh_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1647,7 +1647,7 @@ pub unsafe extern "C" fn atg_tensordot(
             args::int_list(dims_self_data, dims_self_len, "dims_self")?,
             args::int_list(dims_other_data, dims_other_len, "dims_other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1671,7 +1671,7 @@ pub unsafe extern "C" fn atg_tensordot_out(
             args::int_list(dims_self_data, dims_self_len, "dims_self")?,
             args::int_list(dims_other_data, dims_other_len, "dims_other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1689,7 +1689,7 @@ pub unsafe extern "C" fn atg_threshold(
             handles::scalar_arg(threshold, "threshold")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1707,7 +1707,7 @@ pub unsafe extern "C" fn atg_threshold_(
             handles::scalar_arg(threshold, "threshold")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1725,7 +1725,7 @@ pub unsafe extern "C" fn atg_threshold_backward(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(threshold, "threshold")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1745,7 +1745,7 @@ pub unsafe extern "C" fn atg_threshold_backward_grad_input(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(threshold, "threshold")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1765,7 +1765,7 @@ pub unsafe extern "C" fn atg_threshold_out(
             handles::scalar_arg(threshold, "threshold")?,
             handles::scalar_arg(value, "value")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1782,7 +1782,7 @@ pub unsafe extern "C" fn atg_tile(
             handles::tensor_arg(self_, "self")?,
             args::int_list(dims_data, dims_len, "dims")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1794,7 +1794,7 @@ pub unsafe extern "C" fn atg_to(out__: *mut tensor, self_: tensor, device: c_int
             handles::tensor_arg(self_, "self")?,
             args::device(device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1812,7 +1812,7 @@ pub unsafe extern "C" fn atg_to_dense(
             args::opt_dtype(dtype)?,
             masked_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1830,7 +1830,7 @@ pub unsafe extern "C" fn atg_to_dense_backward(
             handles::tensor_arg(input, "input")?,
             masked_grad != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1852,7 +1852,7 @@ pub unsafe extern "C" fn atg_to_device(
             non_blocking != 0,
             copy != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1872,7 +1872,7 @@ pub unsafe extern "C" fn atg_to_dtype(
             non_blocking != 0,
             copy != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1894,7 +1894,7 @@ pub unsafe extern "C" fn atg_to_dtype_layout(
             non_blocking != 0,
             copy != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1906,7 +1906,7 @@ pub unsafe extern "C" fn atg_to_mkldnn(out__: *mut tensor, self_: tensor, dtype:
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1918,7 +1918,7 @@ pub unsafe extern "C" fn atg_to_mkldnn_backward(out__: *mut tensor, grad: tensor
             handles::tensor_arg(grad, "grad")?,
             handles::tensor_arg(input, "input")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1936,7 +1936,7 @@ pub unsafe extern "C" fn atg_to_mkldnn_out(
             handles::tensor_arg(self_, "self")?,
             args::opt_dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1956,7 +1956,7 @@ pub unsafe extern "C" fn atg_to_other(
             non_blocking != 0,
             copy != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1975,7 +1975,7 @@ pub unsafe extern "C" fn atg_to_padded_tensor(
             padding,
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -1996,7 +1996,7 @@ pub unsafe extern "C" fn atg_to_padded_tensor_out(
             padding,
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2018,7 +2018,7 @@ pub unsafe extern "C" fn atg_to_sparse(
             args::opt_int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2038,7 +2038,7 @@ pub unsafe extern "C" fn atg_to_sparse_bsc(
             args::int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2058,7 +2058,7 @@ pub unsafe extern "C" fn atg_to_sparse_bsr(
             args::int_list(blocksize_data, blocksize_len, "blocksize")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2075,7 +2075,7 @@ pub unsafe extern "C" fn atg_to_sparse_csc(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2092,7 +2092,7 @@ pub unsafe extern "C" fn atg_to_sparse_csr(
             handles::tensor_arg(self_, "self")?,
             args::opt_i64(dense_dim_v, dense_dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2108,7 +2108,7 @@ pub unsafe extern "C" fn atg_to_sparse_sparse_dim(
             handles::tensor_arg(self_, "self")?,
             sparse_dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2130,7 +2130,7 @@ pub unsafe extern "C" fn atg_topk(
             largest != 0,
             sorted != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2156,7 +2156,7 @@ pub unsafe extern "C" fn atg_topk_values(
             largest != 0,
             sorted != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2168,7 +2168,7 @@ pub unsafe extern "C" fn atg_totype(out__: *mut tensor, self_: tensor, scalar_ty
             handles::tensor_arg(self_, "self")?,
             args::dtype(scalar_type)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2177,7 +2177,7 @@ pub unsafe extern "C" fn atg_trace(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_trace", || {
         let r__ = <Native as AtgApi>::trace(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2194,7 +2194,7 @@ pub unsafe extern "C" fn atg_trace_backward(
             handles::tensor_arg(grad, "grad")?,
             args::int_list(sizes_data, sizes_len, "sizes")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2206,7 +2206,7 @@ pub unsafe extern "C" fn atg_trace_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2215,7 +2215,7 @@ pub unsafe extern "C" fn atg_transpose(out__: *mut tensor, self_: tensor, dim0: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_transpose", || {
         let r__ = <Native as AtgApi>::transpose(handles::tensor_arg(self_, "self")?, dim0, dim1)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2224,7 +2224,7 @@ pub unsafe extern "C" fn atg_transpose_(out__: *mut tensor, self_: tensor, dim0:
     handles::clear_outputs(out__, 1);
     guard_void("atg_transpose_", || {
         let r__ = <Native as AtgApi>::transpose_(handles::tensor_arg(self_, "self")?, dim0, dim1)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2242,7 +2242,7 @@ pub unsafe extern "C" fn atg_transpose_copy(
             dim0,
             dim1,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2262,7 +2262,7 @@ pub unsafe extern "C" fn atg_transpose_copy_int_out(
             dim0,
             dim1,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2271,7 +2271,7 @@ pub unsafe extern "C" fn atg_trapezoid(out__: *mut tensor, y: tensor, dim: i64) 
     handles::clear_outputs(out__, 1);
     guard_void("atg_trapezoid", || {
         let r__ = <Native as AtgApi>::trapezoid(handles::tensor_arg(y, "y")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2284,7 +2284,7 @@ pub unsafe extern "C" fn atg_trapezoid_x(out__: *mut tensor, y: tensor, x: tenso
             handles::tensor_arg(x, "x")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2297,7 +2297,7 @@ pub unsafe extern "C" fn atg_trapz(out__: *mut tensor, y: tensor, x: tensor, dim
             handles::tensor_arg(x, "x")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2306,7 +2306,7 @@ pub unsafe extern "C" fn atg_trapz_dx(out__: *mut tensor, y: tensor, dx: f64, di
     handles::clear_outputs(out__, 1);
     guard_void("atg_trapz_dx", || {
         let r__ = <Native as AtgApi>::trapz_dx(handles::tensor_arg(y, "y")?, dx, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2328,7 +2328,7 @@ pub unsafe extern "C" fn atg_triangular_solve(
             transpose != 0,
             unitriangular != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2354,7 +2354,7 @@ pub unsafe extern "C" fn atg_triangular_solve_x(
             transpose != 0,
             unitriangular != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -2363,7 +2363,7 @@ pub unsafe extern "C" fn atg_tril(out__: *mut tensor, self_: tensor, diagonal: i
     handles::clear_outputs(out__, 1);
     guard_void("atg_tril", || {
         let r__ = <Native as AtgApi>::tril(handles::tensor_arg(self_, "self")?, diagonal)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2372,7 +2372,7 @@ pub unsafe extern "C" fn atg_tril_(out__: *mut tensor, self_: tensor, diagonal: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_tril_", || {
         let r__ = <Native as AtgApi>::tril_(handles::tensor_arg(self_, "self")?, diagonal)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2394,7 +2394,7 @@ pub unsafe extern "C" fn atg_tril_indices(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2414,7 +2414,7 @@ pub unsafe extern "C" fn atg_tril_indices_out(
             col,
             offset,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2432,7 +2432,7 @@ pub unsafe extern "C" fn atg_tril_out(
             handles::tensor_arg(self_, "self")?,
             diagonal,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2460,7 +2460,7 @@ pub unsafe extern "C" fn atg_triplet_margin_loss(
             swap != 0,
             reduction,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2469,7 +2469,7 @@ pub unsafe extern "C" fn atg_triu(out__: *mut tensor, self_: tensor, diagonal: i
     handles::clear_outputs(out__, 1);
     guard_void("atg_triu", || {
         let r__ = <Native as AtgApi>::triu(handles::tensor_arg(self_, "self")?, diagonal)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2478,7 +2478,7 @@ pub unsafe extern "C" fn atg_triu_(out__: *mut tensor, self_: tensor, diagonal: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_triu_", || {
         let r__ = <Native as AtgApi>::triu_(handles::tensor_arg(self_, "self")?, diagonal)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2500,7 +2500,7 @@ pub unsafe extern "C" fn atg_triu_indices(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2520,7 +2520,7 @@ pub unsafe extern "C" fn atg_triu_indices_out(
             col,
             offset,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2538,7 +2538,7 @@ pub unsafe extern "C" fn atg_triu_out(
             handles::tensor_arg(self_, "self")?,
             diagonal,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2550,7 +2550,7 @@ pub unsafe extern "C" fn atg_true_divide(out__: *mut tensor, self_: tensor, othe
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2562,7 +2562,7 @@ pub unsafe extern "C" fn atg_true_divide_(out__: *mut tensor, self_: tensor, oth
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2580,7 +2580,7 @@ pub unsafe extern "C" fn atg_true_divide_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2592,7 +2592,7 @@ pub unsafe extern "C" fn atg_true_divide_scalar(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2604,7 +2604,7 @@ pub unsafe extern "C" fn atg_true_divide_scalar_(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2613,7 +2613,7 @@ pub unsafe extern "C" fn atg_trunc(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_trunc", || {
         let r__ = <Native as AtgApi>::trunc(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2622,7 +2622,7 @@ pub unsafe extern "C" fn atg_trunc_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_trunc_", || {
         let r__ = <Native as AtgApi>::trunc_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2634,7 +2634,7 @@ pub unsafe extern "C" fn atg_trunc_out(out__: *mut tensor, out: tensor, self_: t
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2646,7 +2646,7 @@ pub unsafe extern "C" fn atg_type_as(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2697,7 +2697,7 @@ pub unsafe extern "C" fn atg_unflatten(
             dim,
             args::int_list(sizes_data, sizes_len, "sizes")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2732,7 +2732,7 @@ pub unsafe extern "C" fn atg_unfold(
             size,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2755,7 +2755,7 @@ pub unsafe extern "C" fn atg_unfold_backward(
             size,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2780,7 +2780,7 @@ pub unsafe extern "C" fn atg_unfold_backward_out(
             size,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2800,7 +2800,7 @@ pub unsafe extern "C" fn atg_unfold_copy(
             size,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2822,7 +2822,7 @@ pub unsafe extern "C" fn atg_unfold_copy_out(
             size,
             step,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2831,7 +2831,7 @@ pub unsafe extern "C" fn atg_uniform(out__: *mut tensor, self_: tensor, from: f6
     handles::clear_outputs(out__, 1);
     guard_void("atg_uniform", || {
         let r__ = <Native as AtgApi>::uniform(handles::tensor_arg(self_, "self")?, from, to)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2840,7 +2840,7 @@ pub unsafe extern "C" fn atg_uniform_(out__: *mut tensor, self_: tensor, from: f
     handles::clear_outputs(out__, 1);
     guard_void("atg_uniform_", || {
         let r__ = <Native as AtgApi>::uniform_(handles::tensor_arg(self_, "self")?, from, to)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2860,7 +2860,7 @@ pub unsafe extern "C" fn atg_uniform_out(
             from,
             to,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -2881,7 +2881,7 @@ pub unsafe extern "C" fn atg_unique_consecutive(
             return_counts != 0,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2908,7 +2908,7 @@ pub unsafe extern "C" fn atg_unique_consecutive_out(
             return_counts != 0,
             args::opt_i64(dim_v, dim_null),
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2930,7 +2930,7 @@ pub unsafe extern "C" fn atg_unique_dim(
             return_inverse != 0,
             return_counts != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2950,7 +2950,7 @@ pub unsafe extern "C" fn atg_unique_dim_consecutive(
             return_inverse != 0,
             return_counts != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -2976,7 +2976,7 @@ pub unsafe extern "C" fn atg_unique_dim_consecutive_out(
             return_inverse != 0,
             return_counts != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3004,7 +3004,7 @@ pub unsafe extern "C" fn atg_unique_dim_out(
             return_inverse != 0,
             return_counts != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1, r__.2])
+        handles::write_outputs(out__, [r__.0, r__.1, r__.2])
     })
 }
 
@@ -3091,7 +3091,7 @@ pub unsafe extern "C" fn atg_unsqueeze(out__: *mut tensor, self_: tensor, dim: i
     handles::clear_outputs(out__, 1);
     guard_void("atg_unsqueeze", || {
         let r__ = <Native as AtgApi>::unsqueeze(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3100,7 +3100,7 @@ pub unsafe extern "C" fn atg_unsqueeze_(out__: *mut tensor, self_: tensor, dim: 
     handles::clear_outputs(out__, 1);
     guard_void("atg_unsqueeze_", || {
         let r__ = <Native as AtgApi>::unsqueeze_(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3109,7 +3109,7 @@ pub unsafe extern "C" fn atg_unsqueeze_copy(out__: *mut tensor, self_: tensor, d
     handles::clear_outputs(out__, 1);
     guard_void("atg_unsqueeze_copy", || {
         let r__ = <Native as AtgApi>::unsqueeze_copy(handles::tensor_arg(self_, "self")?, dim)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3127,7 +3127,7 @@ pub unsafe extern "C" fn atg_unsqueeze_copy_out(
             handles::tensor_arg(self_, "self")?,
             dim,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3152,7 +3152,7 @@ pub unsafe extern "C" fn atg_upsample_bicubic2d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3180,7 +3180,7 @@ pub unsafe extern "C" fn atg_upsample_bicubic2d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3210,7 +3210,7 @@ pub unsafe extern "C" fn atg_upsample_bicubic2d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3237,7 +3237,7 @@ pub unsafe extern "C" fn atg_upsample_bicubic2d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3259,7 +3259,7 @@ pub unsafe extern "C" fn atg_upsample_bicubic2d_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3284,7 +3284,7 @@ pub unsafe extern "C" fn atg_upsample_bilinear2d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3312,7 +3312,7 @@ pub unsafe extern "C" fn atg_upsample_bilinear2d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3342,7 +3342,7 @@ pub unsafe extern "C" fn atg_upsample_bilinear2d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3369,7 +3369,7 @@ pub unsafe extern "C" fn atg_upsample_bilinear2d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3391,7 +3391,7 @@ pub unsafe extern "C" fn atg_upsample_bilinear2d_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3415,7 +3415,7 @@ pub unsafe extern "C" fn atg_upsample_bilinear2d_vec_out(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3437,7 +3437,7 @@ pub unsafe extern "C" fn atg_upsample_linear1d(
             align_corners != 0,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3462,7 +3462,7 @@ pub unsafe extern "C" fn atg_upsample_linear1d_backward(
             align_corners != 0,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3489,7 +3489,7 @@ pub unsafe extern "C" fn atg_upsample_linear1d_backward_grad_input(
             align_corners != 0,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3513,7 +3513,7 @@ pub unsafe extern "C" fn atg_upsample_linear1d_out(
             align_corners != 0,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3535,7 +3535,7 @@ pub unsafe extern "C" fn atg_upsample_linear1d_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3555,7 +3555,7 @@ pub unsafe extern "C" fn atg_upsample_nearest1d(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3578,7 +3578,7 @@ pub unsafe extern "C" fn atg_upsample_nearest1d_backward(
             args::int_list(input_size_data, input_size_len, "input_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3603,7 +3603,7 @@ pub unsafe extern "C" fn atg_upsample_nearest1d_backward_grad_input(
             args::int_list(input_size_data, input_size_len, "input_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3625,7 +3625,7 @@ pub unsafe extern "C" fn atg_upsample_nearest1d_out(
             args::int_list(output_size_data, output_size_len, "output_size")?,
             args::opt_f64(scales_v, scales_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3645,7 +3645,7 @@ pub unsafe extern "C" fn atg_upsample_nearest1d_vec(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3668,7 +3668,7 @@ pub unsafe extern "C" fn atg_upsample_nearest2d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3694,7 +3694,7 @@ pub unsafe extern "C" fn atg_upsample_nearest2d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3722,7 +3722,7 @@ pub unsafe extern "C" fn atg_upsample_nearest2d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3747,7 +3747,7 @@ pub unsafe extern "C" fn atg_upsample_nearest2d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3767,7 +3767,7 @@ pub unsafe extern "C" fn atg_upsample_nearest2d_vec(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3789,7 +3789,7 @@ pub unsafe extern "C" fn atg_upsample_nearest2d_vec_out(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3815,7 +3815,7 @@ pub unsafe extern "C" fn atg_upsample_nearest3d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3844,7 +3844,7 @@ pub unsafe extern "C" fn atg_upsample_nearest3d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3875,7 +3875,7 @@ pub unsafe extern "C" fn atg_upsample_nearest3d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3903,7 +3903,7 @@ pub unsafe extern "C" fn atg_upsample_nearest3d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3923,7 +3923,7 @@ pub unsafe extern "C" fn atg_upsample_nearest3d_vec(
             args::opt_int_list(output_size_data, output_size_len, "output_size")?,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3951,7 +3951,7 @@ pub unsafe extern "C" fn atg_upsample_trilinear3d(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -3982,7 +3982,7 @@ pub unsafe extern "C" fn atg_upsample_trilinear3d_backward(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4015,7 +4015,7 @@ pub unsafe extern "C" fn atg_upsample_trilinear3d_backward_grad_input(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4045,7 +4045,7 @@ pub unsafe extern "C" fn atg_upsample_trilinear3d_out(
             args::opt_f64(scales_h_v, scales_h_null),
             args::opt_f64(scales_w_v, scales_w_null),
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4067,7 +4067,7 @@ pub unsafe extern "C" fn atg_upsample_trilinear3d_vec(
             align_corners != 0,
             args::double_list(scale_factors_data, scale_factors_len, "scale_factors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4090,7 +4090,7 @@ pub unsafe extern "C" fn atg_value_selecting_reduction_backward(
             args::int_list(sizes_data, sizes_len, "sizes")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4099,7 +4099,7 @@ pub unsafe extern "C" fn atg_values(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_values", || {
         let r__ = <Native as AtgApi>::values(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4108,7 +4108,7 @@ pub unsafe extern "C" fn atg_values_copy(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_values_copy", || {
         let r__ = <Native as AtgApi>::values_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4120,7 +4120,7 @@ pub unsafe extern "C" fn atg_values_copy_out(out__: *mut tensor, out: tensor, se
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4139,7 +4139,7 @@ pub unsafe extern "C" fn atg_vander(
             args::opt_i64(n_v, n_null),
             increasing != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4148,7 +4148,7 @@ pub unsafe extern "C" fn atg_var(out__: *mut tensor, self_: tensor, unbiased: c_
     handles::clear_outputs(out__, 1);
     guard_void("atg_var", || {
         let r__ = <Native as AtgApi>::var(handles::tensor_arg(self_, "self")?, unbiased != 0)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4169,7 +4169,7 @@ pub unsafe extern "C" fn atg_var_correction(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4192,7 +4192,7 @@ pub unsafe extern "C" fn atg_var_correction_out(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4213,7 +4213,7 @@ pub unsafe extern "C" fn atg_var_dim(
             unbiased != 0,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4222,7 +4222,7 @@ pub unsafe extern "C" fn atg_var_mean(out__: *mut tensor, self_: tensor, unbiase
     handles::clear_outputs(out__, 2);
     guard_void("atg_var_mean", || {
         let r__ = <Native as AtgApi>::var_mean(handles::tensor_arg(self_, "self")?, unbiased != 0)?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4243,7 +4243,7 @@ pub unsafe extern "C" fn atg_var_mean_correction(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4268,7 +4268,7 @@ pub unsafe extern "C" fn atg_var_mean_correction_out(
             handles::scalar_arg(correction, "correction")?,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4289,7 +4289,7 @@ pub unsafe extern "C" fn atg_var_mean_dim(
             unbiased != 0,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__.0, r__.1])
+        handles::write_outputs(out__, [r__.0, r__.1])
     })
 }
 
@@ -4312,7 +4312,7 @@ pub unsafe extern "C" fn atg_var_out(
             unbiased != 0,
             keepdim != 0,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4324,7 +4324,7 @@ pub unsafe extern "C" fn atg_vdot(out__: *mut tensor, self_: tensor, other: tens
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4342,7 +4342,7 @@ pub unsafe extern "C" fn atg_vdot_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4359,7 +4359,7 @@ pub unsafe extern "C" fn atg_view(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4371,7 +4371,7 @@ pub unsafe extern "C" fn atg_view_as(out__: *mut tensor, self_: tensor, other: t
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4380,7 +4380,7 @@ pub unsafe extern "C" fn atg_view_as_complex(out__: *mut tensor, self_: tensor) 
     handles::clear_outputs(out__, 1);
     guard_void("atg_view_as_complex", || {
         let r__ = <Native as AtgApi>::view_as_complex(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4389,7 +4389,7 @@ pub unsafe extern "C" fn atg_view_as_complex_copy(out__: *mut tensor, self_: ten
     handles::clear_outputs(out__, 1);
     guard_void("atg_view_as_complex_copy", || {
         let r__ = <Native as AtgApi>::view_as_complex_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4405,7 +4405,7 @@ pub unsafe extern "C" fn atg_view_as_complex_copy_out(
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4414,7 +4414,7 @@ pub unsafe extern "C" fn atg_view_as_real(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_view_as_real", || {
         let r__ = <Native as AtgApi>::view_as_real(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4423,7 +4423,7 @@ pub unsafe extern "C" fn atg_view_as_real_copy(out__: *mut tensor, self_: tensor
     handles::clear_outputs(out__, 1);
     guard_void("atg_view_as_real_copy", || {
         let r__ = <Native as AtgApi>::view_as_real_copy(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4435,7 +4435,7 @@ pub unsafe extern "C" fn atg_view_as_real_copy_out(out__: *mut tensor, out: tens
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4452,7 +4452,7 @@ pub unsafe extern "C" fn atg_view_copy(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4464,7 +4464,7 @@ pub unsafe extern "C" fn atg_view_copy_dtype(out__: *mut tensor, self_: tensor, 
             handles::tensor_arg(self_, "self")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4482,7 +4482,7 @@ pub unsafe extern "C" fn atg_view_copy_dtype_out(
             handles::tensor_arg(self_, "self")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4501,7 +4501,7 @@ pub unsafe extern "C" fn atg_view_copy_out(
             handles::tensor_arg(self_, "self")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4513,7 +4513,7 @@ pub unsafe extern "C" fn atg_view_dtype(out__: *mut tensor, self_: tensor, dtype
             handles::tensor_arg(self_, "self")?,
             args::dtype(dtype)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4551,7 +4551,7 @@ pub unsafe extern "C" fn atg_vstack(
         let r__ = <Native as AtgApi>::vstack(
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4568,7 +4568,7 @@ pub unsafe extern "C" fn atg_vstack_out(
             handles::tensor_arg(out, "out")?,
             &args::tensor_list(tensors_data, tensors_len, "tensors")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4594,7 +4594,7 @@ pub unsafe extern "C" fn atg_where_scalar(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4612,7 +4612,7 @@ pub unsafe extern "C" fn atg_where_scalarother(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4630,7 +4630,7 @@ pub unsafe extern "C" fn atg_where_scalarself(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4648,7 +4648,7 @@ pub unsafe extern "C" fn atg_where_self(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4668,7 +4668,7 @@ pub unsafe extern "C" fn atg_where_self_out(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4680,7 +4680,7 @@ pub unsafe extern "C" fn atg_xlogy(out__: *mut tensor, self_: tensor, other: ten
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4692,7 +4692,7 @@ pub unsafe extern "C" fn atg_xlogy_(out__: *mut tensor, self_: tensor, other: te
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4710,7 +4710,7 @@ pub unsafe extern "C" fn atg_xlogy_outscalar_other(
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4728,7 +4728,7 @@ pub unsafe extern "C" fn atg_xlogy_outscalar_self(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4746,7 +4746,7 @@ pub unsafe extern "C" fn atg_xlogy_outtensor(
             handles::tensor_arg(self_, "self")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4758,7 +4758,7 @@ pub unsafe extern "C" fn atg_xlogy_scalar_other(out__: *mut tensor, self_: tenso
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4770,7 +4770,7 @@ pub unsafe extern "C" fn atg_xlogy_scalar_other_(out__: *mut tensor, self_: tens
             handles::tensor_arg(self_, "self")?,
             handles::scalar_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4786,7 +4786,7 @@ pub unsafe extern "C" fn atg_xlogy_scalar_self(
             handles::scalar_arg(self_scalar, "self_scalar")?,
             handles::tensor_arg(other, "other")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4795,7 +4795,7 @@ pub unsafe extern "C" fn atg_zero(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_zero", || {
         let r__ = <Native as AtgApi>::zero(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4804,7 +4804,7 @@ pub unsafe extern "C" fn atg_zero_(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_zero_", || {
         let r__ = <Native as AtgApi>::zero_(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4816,7 +4816,7 @@ pub unsafe extern "C" fn atg_zero_out(out__: *mut tensor, out: tensor, self_: te
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4835,7 +4835,7 @@ pub unsafe extern "C" fn atg_zeros(
             args::dtype(options_kind)?,
             args::device(options_device)?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4844,7 +4844,7 @@ pub unsafe extern "C" fn atg_zeros_like(out__: *mut tensor, self_: tensor) {
     handles::clear_outputs(out__, 1);
     guard_void("atg_zeros_like", || {
         let r__ = <Native as AtgApi>::zeros_like(handles::tensor_arg(self_, "self")?)?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4856,7 +4856,7 @@ pub unsafe extern "C" fn atg_zeros_like_out(out__: *mut tensor, out: tensor, sel
             handles::tensor_arg(out, "out")?,
             handles::tensor_arg(self_, "self")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
 
@@ -4873,6 +4873,6 @@ pub unsafe extern "C" fn atg_zeros_out(
             handles::tensor_arg(out, "out")?,
             args::int_list(size_data, size_len, "size")?,
         )?;
-        handles::write_outputs(out__, vec![r__])
+        handles::write_outputs(out__, [r__])
     })
 }
