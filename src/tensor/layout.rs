@@ -4,8 +4,8 @@
 use crate::error::Result;
 use smallvec::SmallVec;
 
-/// Dimensions, inline up to six (the common case never allocates).
-pub type Dims = SmallVec<[i64; 6]>;
+/// Dimensions, inline up to four (the common case never allocates).
+pub type Dims = SmallVec<[i64; 4]>;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Layout {

@@ -151,6 +151,19 @@ fn each_impl<S: Copy, D, F: Fn(S) -> D>(src: &[S], dst: &mut [D], f: &F) {
     }
 }
 
+/// [`each_impl`] over blocks of `B` elements, so that the wide builds interleave `B / lanes`
+/// independent vectors per iteration (the polynomial chains of exp and tanh are long).
+#[inline(always)]
+fn each_blocked<const B: usize, S: Copy, D, F: Fn(S) -> D>(src: &[S], dst: &mut [D], f: &F) {
+    let n = src.len().min(dst.len()) / B * B;
+    for (d, s) in dst[..n].chunks_exact_mut(B).zip(src[..n].chunks_exact(B)) {
+        for j in 0..B {
+            d[j] = f(s[j]);
+        }
+    }
+    each_impl(&src[n..], &mut dst[n..], f)
+}
+
 #[inline(always)]
 fn each2_impl<S: Copy, D, F: Fn(S, S) -> D>(a: &[S], b: &[S], dst: &mut [D], f: &F) {
     for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
@@ -169,7 +182,7 @@ mod wide {
     //! The f32 loops built for AVX2 and AVX-512 (`f` is inlined into each build).
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn each_avx2<F: Fn(f32) -> f32>(s: &[f32], d: &mut [f32], f: &F) {
-        super::each_impl(s, d, f)
+        super::each_blocked::<16, _, _, _>(s, d, f)
     }
     #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
     pub unsafe fn each_avx512<F: Fn(f32) -> f32>(s: &[f32], d: &mut [f32], f: &F) {
