@@ -5,7 +5,9 @@
 #                        ../shared/tools/setup-libtorch.sh: DIR/libtch)
 # Builds libtorchrs (release) and the program, then runs each case on both libraries,
 # interleaved (ours, theirs, ours, theirs), and prints each ratio (libtorch time / ours) and the
-# geometric mean. Env: BENCH_MS (time budget per case and run, default 300), ROUNDS (default 2).
+# geometric mean. Env: BENCH_MS (time budget per case and run, default 300), ROUNDS (default 2),
+# CPU_CAPABILITY (default|avx2|avx512: both libraries limited to that instruction set, through
+# TORCHRS_CPU_CAPABILITY and libtorch's ATEN_CPU_CAPABILITY, to compare as on another CPU).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ref=$(cd "${1:?usage: compare.sh REFERENCE_LIB_DIR [CASE...]}" && pwd); shift
@@ -25,6 +27,9 @@ bin=$root/benches/compare/target/release/torchrs-compare
 cases=("$@")
 [[ ${#cases[@]} -gt 0 ]] || mapfile -t cases < <(LD_LIBRARY_PATH=$ours "$bin" --list)
 rounds=${ROUNDS:-2}
+if [[ -n ${CPU_CAPABILITY:-} ]]; then
+  export TORCHRS_CPU_CAPABILITY=$CPU_CAPABILITY ATEN_CPU_CAPABILITY=$CPU_CAPABILITY
+fi
 # the smaller of two timings, where "failed" or empty counts as no timing
 min_ns() {
   local a=$1 b=$2
