@@ -252,6 +252,24 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
         }
         return Ok(out);
     }
+    if let Some((_, r, 1)) = outer_block(&d.layout, dims).filter(|&(_, r, _)| r > 0 && plan.n_out > 1) {
+        // reduced dims innermost: each output is the sum of one contiguous run of r values
+        let src = unsafe { d.as_slice::<T>() };
+        let rows = |lo: usize, os: &mut [T]| {
+            for (k, o) in os.iter_mut().enumerate() {
+                *o = fin(sum_slice(&src[(lo + k) * r..(lo + k + 1) * r]));
+            }
+        };
+        let threads = crate::cpu::threads::num_threads();
+        if plan.n_out * r < GRAIN || threads < 2 {
+            rows(0, dst);
+        } else {
+            // one contiguous run of rows per thread
+            let chunk = plan.n_out.div_ceil(threads).max(GRAIN / r);
+            crate::cpu::threads::for_chunks_mut(dst, chunk, |ci, os| rows(ci * chunk, os));
+        }
+        return Ok(out);
+    }
     if plan.n_out == 1 && d.layout.is_contiguous() {
         let src = unsafe { d.as_slice::<T>() };
         let s: f64 = split_parallel(src.len(), |r| sum_slice(&src[r])).into_iter().sum();
