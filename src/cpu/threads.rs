@@ -107,6 +107,13 @@ pub fn chunk_len(n: usize) -> Option<usize> {
 
 pub use super::team::parallel_for;
 
+/// Rows per chunk for `rows` rows of equal work (`row_work` elements each): one contiguous run
+/// of rows per thread (prefetch-friendly; rows handed out one by one alternate between cores),
+/// but no run below [`GRAIN`] elements of work.
+pub fn rows_per_run(rows: usize, row_work: usize) -> usize {
+    rows.div_ceil(num_threads()).max(GRAIN / row_work.max(1)).max(1)
+}
+
 /// Runs `body(lo, hi)` over the chunks of `0..n` that [`chunk_len`] picks, across threads.
 pub fn for_ranges(n: usize, body: impl Fn(usize, usize) + Sync) {
     match chunk_len(n) {

@@ -195,10 +195,7 @@ pub fn fill_rows<T: Element, U: Send>(d: &TensorData, plan: &Plan, out: &mut [U]
         plan.kept.for_range(0..plan.n_out, |i, b| out[i] = f(row(b)));
         return;
     }
-    // rows are equal work: one contiguous run of rows per thread (prefetch-friendly), or
-    // fewer runs when that would leave runs below the grain
-    let threads = crate::cpu::threads::num_threads();
-    let chunk = (GRAIN / plan.red_numel.max(1)).max(plan.n_out.div_ceil(threads)).max(1);
+    let chunk = crate::cpu::threads::rows_per_run(plan.n_out, plan.red_numel);
     crate::cpu::threads::for_chunks_mut(out, chunk, |ci, os| {
         let start = ci * chunk;
         plan.kept.for_range(start..start + os.len(), |i, b| os[i - start] = f(row(b)));

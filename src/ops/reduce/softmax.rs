@@ -77,8 +77,7 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
     if s.outer * bl < GRAIN || s.outer < 2 {
         out.chunks_mut(bl).enumerate().for_each(run);
     } else {
-        // one contiguous run of blocks per thread (blocks are equal work)
-        let per = s.outer.div_ceil(crate::cpu::threads::num_threads()).max(GRAIN.div_ceil(bl));
+        let per = crate::cpu::threads::rows_per_run(s.outer, bl);
         crate::cpu::threads::for_chunks_mut(out, per * bl, |c, o| {
             o.chunks_mut(bl).enumerate().for_each(|(i, ob)| run((c * per + i, ob)))
         });

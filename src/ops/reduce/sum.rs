@@ -260,12 +260,10 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
                 *o = fin(sum_slice(&src[(lo + k) * r..(lo + k + 1) * r]));
             }
         };
-        let threads = crate::cpu::threads::num_threads();
-        if plan.n_out * r < GRAIN || threads < 2 {
+        if plan.n_out * r < GRAIN || crate::cpu::threads::num_threads() < 2 {
             rows(0, dst);
         } else {
-            // one contiguous run of rows per thread
-            let chunk = plan.n_out.div_ceil(threads).max(GRAIN / r);
+            let chunk = crate::cpu::threads::rows_per_run(plan.n_out, r);
             crate::cpu::threads::for_chunks_mut(dst, chunk, |ci, os| rows(ci * chunk, os));
         }
         return Ok(out);
