@@ -6,6 +6,7 @@ mod geom;
 mod im2col;
 mod kernels;
 mod pool;
+mod pool_simd;
 mod taps;
 pub mod convolution;
 pub mod pool_ops;

@@ -55,6 +55,26 @@ fn small_mlp_sgd_step() -> Box<dyn FnMut()> {
     })
 }
 
+/// tch's mnist_conv example network (conv 5x5 -> pool -> conv 5x5 -> pool -> linear -> dropout ->
+/// linear), one Adam step on a batch of 64 28x28 images.
+fn cnn_adam_step() -> Box<dyn FnMut()> {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let root = vs.root();
+    let conv1 = nn::conv2d(&root / "conv1", 1, 32, 5, Default::default());
+    let conv2 = nn::conv2d(&root / "conv2", 32, 64, 5, Default::default());
+    let fc1 = nn::linear(&root / "fc1", 1024, 1024, Default::default());
+    let fc2 = nn::linear(&root / "fc2", 1024, 10, Default::default());
+    let mut opt = nn::Adam::default().build(&vs, 1e-4).unwrap();
+    let x = Tensor::randn([64, 1, 28, 28], F32);
+    let y = Tensor::randint(10, [64], (Kind::Int64, Device::Cpu));
+    Box::new(move || {
+        let _keep = &vs;
+        let h = x.apply(&conv1).max_pool2d_default(2).apply(&conv2).max_pool2d_default(2);
+        let logits = h.view([-1, 1024]).apply(&fc1).relu().dropout(0.5, true).apply(&fc2);
+        opt.backward_step(&logits.cross_entropy_for_logits(&y));
+    })
+}
+
 fn tanh_chain() -> Box<dyn FnMut()> {
     let x = Tensor::randn([64], F32).set_requires_grad(true);
     Box::new(move || {
@@ -96,6 +116,34 @@ fn case(name: &str) -> Option<Box<dyn FnMut()>> {
         "train_mlp_784_256_10_adam" => mlp_adam_step(),
         "train_mlp_16_32_1_sgd" => small_mlp_sgd_step(),
         "tanh_chain_backward_64" => tanh_chain(),
+        "conv2d_64x32x14x14_k3" => {
+            let (x, w, b) = (r(&[64, 32, 14, 14]), r(&[64, 32, 3, 3]), r(&[64]));
+            Box::new(move || { let _ = x.conv2d(&w, Some(&b), [1, 1], [1, 1], [1, 1], 1); })
+        }
+        "max_pool2d_64x32x28x28" => { let a = r(&[64, 32, 28, 28]); Box::new(move || { let _ = a.max_pool2d_default(2); }) }
+        "train_cnn_mnist_adam" => cnn_adam_step(),
+        "conv_mnist1_fwd" => {
+            let (x, w, b) = (r(&[64, 1, 28, 28]), r(&[32, 1, 5, 5]), r(&[32]));
+            Box::new(move || { let _ = x.conv2d(&w, Some(&b), [1, 1], [0, 0], [1, 1], 1); })
+        }
+        "conv_mnist2_fwd" => {
+            let (x, w, b) = (r(&[64, 32, 12, 12]), r(&[64, 32, 5, 5]), r(&[64]));
+            Box::new(move || { let _ = x.conv2d(&w, Some(&b), [1, 1], [0, 0], [1, 1], 1); })
+        }
+        "conv_mnist2_fwd_bwd" => {
+            let x = r(&[64, 32, 12, 12]).set_requires_grad(true);
+            let (w, b) = (r(&[64, 32, 5, 5]).set_requires_grad(true), r(&[64]).set_requires_grad(true));
+            Box::new(move || { x.conv2d(&w, Some(&b), [1, 1], [0, 0], [1, 1], 1).sum(Kind::Float).backward(); })
+        }
+        "conv_mnist1_fwd_bwd" => {
+            let x = r(&[64, 1, 28, 28]);
+            let (w, b) = (r(&[32, 1, 5, 5]).set_requires_grad(true), r(&[32]).set_requires_grad(true));
+            Box::new(move || { x.conv2d(&w, Some(&b), [1, 1], [0, 0], [1, 1], 1).sum(Kind::Float).backward(); })
+        }
+        "pool_mnist1_fwd_bwd" => {
+            let x = r(&[64, 32, 24, 24]).set_requires_grad(true);
+            Box::new(move || { x.max_pool2d_default(2).sum(Kind::Float).backward(); })
+        }
         _ => return None,
     })
 }
@@ -105,6 +153,7 @@ const CASES: &[&str] = &[
     "sigmoid_1m", "softmax_1000x1000", "log_softmax_1000x1000", "transpose_contiguous_1000", "cat_2x1000x1000",
     "matmul_16", "matmul_64", "matmul_256", "matmul_512", "matmul_1024", "bmm_32x64x64", "sum_1m",
     "mean_dim1_1000x1000", "train_mlp_784_256_10_adam", "train_mlp_16_32_1_sgd", "tanh_chain_backward_64",
+    "conv2d_64x32x14x14_k3", "max_pool2d_64x32x28x28", "train_cnn_mnist_adam",
 ];
 
 fn main() {

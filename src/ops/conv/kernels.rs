@@ -79,7 +79,9 @@ fn compute<T: Acc>(form: Form, a: &TensorData, b: &TensorData, bias: Option<&Ten
 /// output swap and the padding becomes `d * (k - 1) - p` (the weight is flipped, see
 /// [`flip_weight`]). None when a stride is not 1 or the padding exceeds the dilated kernel.
 fn adjoint_as_forward(g: &Geom) -> Option<Geom> {
-    if g.stride.iter().any(|&s| s != 1) {
+    // the flipped forward reduces over more products when the input is larger than the output
+    // (a "valid" convolution: [og*k, isp] patches instead of [ck, osp]); col2im is then cheaper
+    if g.stride.iter().any(|&s| s != 1) || g.ilen() * 4 > g.olen() * 5 {
         return None;
     }
     let mut pad = [0; 3];
@@ -217,7 +219,7 @@ unsafe fn wgrad<T: Acc>(x: SendPtr<T>, y: SendPtr<T>, dw: SendPtr<T>, g: &Geom) 
     let ck = cg * g.kprod();
     let pointwise = g.pointwise();
     let wlen = g.cout * ck;
-    let col_len = 2 * ck * ol;
+    let col_len = ck * ol;
     // adds the gradient of images `range` into `acc` (weight-shaped)
     let images = |range: std::ops::Range<usize>, acc: *mut T, col: &mut Vec<T>, par: bool| {
         let (x, y) = (x.get() as *const T, y.get() as *const T);
@@ -227,15 +229,12 @@ unsafe fn wgrad<T: Acc>(x: SendPtr<T>, y: SendPtr<T>, dw: SendPtr<T>, g: &Geom) 
                 // dW_g [og, ck] = y_g [og, ol] @ patches^T [ol, ck], the patches transposed into
                 // scratch so that both operands are row-major, which the gemm kernels prefer
                 let yin = y.add((n * g.cout + gi * og) * ol);
-                let (col, colt) = col.split_at_mut(col_len / 2);
-                let src = if pointwise {
-                    xin
+                if pointwise {
+                    transpose(xin, ck, ol, col.as_mut_ptr());
                 } else {
-                    im2col(xin, cg, g, col.as_mut_ptr(), (ol, 1));
-                    col.as_ptr()
-                };
-                transpose(src, ck, ol, colt.as_mut_ptr());
-                T::gemm(og, ck, ol, MatMut::rows(acc.add(gi * og * ck), ck), true, Mat::rows(yin, ol), Mat::rows(colt.as_ptr(), ck), par);
+                    im2col(xin, cg, g, col.as_mut_ptr(), (1, ck));
+                }
+                T::gemm(og, ck, ol, MatMut::rows(acc.add(gi * og * ck), ck), true, Mat::rows(yin, ol), Mat::rows(col.as_ptr(), ck), par);
             }
         }
     };

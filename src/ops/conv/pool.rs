@@ -73,6 +73,7 @@ fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps
     let (ra, rb, rc) = (runs(&win[0]), runs(&win[1]), runs(&win[2]));
     let (ilen, olen) = (isp.iter().product::<usize>(), ra.len() * rb.len() * rc.len());
     let lowest = T::from_f64(f64::NEG_INFINITY);
+    let (jlo, jhi) = uniform_span(&rc);
     let plane = |p: usize| unsafe {
         let s = (src.get() as *const T).add(p * ilen);
         let (mut v, mut ix) = (pv.get().add(p * olen), pi.get().add(p * olen));
@@ -86,7 +87,13 @@ fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps
                         rows.push((((a0 + i * as_) * isp[1] + b0 + j * bs) * isp[2]) as isize);
                     }
                 }
-                for &[c0, cl, cs] in &rc {
+                if jhi > jlo && !rows.is_empty() {
+                    uniform_max(s, ilen, &rows, &rc[jlo..jhi], v.add(jlo), ix.add(jlo));
+                }
+                for (j, &[c0, cl, cs]) in rc.iter().enumerate() {
+                    if (jlo..jhi).contains(&j) && !rows.is_empty() {
+                        continue;
+                    }
                     let (mut best, mut bi) = (lowest, -1isize);
                     for &row in &rows {
                         let mut k = row + c0 as isize;
@@ -100,11 +107,11 @@ fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps
                             k += cs as isize;
                         }
                     }
-                    *v = best;
-                    *ix = bi.max(0) as i64;
-                    v = v.add(1);
-                    ix = ix.add(1);
+                    *v.add(j) = best;
+                    *ix.add(j) = bi.max(0) as i64;
                 }
+                v = v.add(rc.len());
+                ix = ix.add(rc.len());
             }
         }
     };
@@ -114,6 +121,68 @@ fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps
         (0..planes).for_each(plane);
     }
     Ok(())
+}
+
+/// The longest span `jlo..jhi` of the last dim's windows that all have the largest length and
+/// step, each starting a fixed distance after the previous one (the windows away from the
+/// padding): [`uniform_max`] runs those without per-window bookkeeping.
+fn uniform_span(rc: &[[usize; 3]]) -> (usize, usize) {
+    let k = rc.iter().map(|r| r[1]).max().unwrap_or(0);
+    let Some(lo) = rc.iter().position(|r| r[1] == k && k > 0) else { return (0, 0) };
+    let mut hi = lo + 1;
+    if hi < rc.len() && rc[hi][1] == k && rc[hi][2] == rc[lo][2] && rc[hi][0] > rc[lo][0] {
+        let step = rc[hi][0] - rc[lo][0];
+        while hi < rc.len() && rc[hi][1] == k && rc[hi][2] == rc[lo][2] && rc[hi][0] == rc[lo][0] + (hi - lo) * step {
+            hi += 1;
+        }
+    }
+    (lo, hi)
+}
+
+/// The max (PyTorch's rule: a larger value or a NaN replaces the current one, visiting the
+/// window in order) and its flat index for a uniform span of windows of one output row: window
+/// `t` reads `row + span[0][0] + t * step + e * span[0][2]` for every row of `rows` and
+/// `e < span[0][1]`. Windows are visited tap by tap across the whole span, so the inner loop is
+/// branch-free and vectorizable.
+///
+/// # Safety
+/// `s` must cover every index read; `v` and `ix` must cover `span.len()` elements.
+unsafe fn uniform_max<T: Acc>(s: *const T, ilen: usize, rows: &[isize], span: &[[usize; 3]], v: *mut T, ix: *mut i64) {
+    let [c0, k, cs] = span[0];
+    let step = if span.len() > 1 { span[1][0] - c0 } else { 0 };
+    let n = span.len();
+    #[cfg(target_arch = "x86_64")]
+    if T::DTYPE == DType::F32 && n >= 8 && ilen < (i32::MAX as usize) && crate::cpu::isa::isa() != crate::cpu::isa::Isa::Base {
+        let done = super::pool_simd::uniform_max_f32(s as *const f32, ilen, rows, span[0], step, n, v as *mut f32, ix);
+        if done < n {
+            uniform_max(s, ilen, rows, &span[done..], v.add(done), ix.add(done));
+        }
+        return;
+    }
+    let _ = ilen;
+    let mut first = true;
+    for &row in rows {
+        for e in 0..k {
+            let base = row + (c0 + e * cs) as isize;
+            if first {
+                for t in 0..n {
+                    let at = base + (t * step) as isize;
+                    *v.add(t) = *s.offset(at);
+                    *ix.add(t) = at as i64;
+                }
+                first = false;
+                continue;
+            }
+            for t in 0..n {
+                let at = base + (t * step) as isize;
+                let (val, cur) = (*s.offset(at), *v.add(t));
+                #[allow(clippy::eq_op)]
+                let take = (val > cur) | (val != val);
+                *v.add(t) = if take { val } else { cur };
+                *ix.add(t) = if take { at as i64 } else { *ix.add(t) };
+            }
+        }
+    }
 }
 
 /// Max pooling of the trailing `nsp` dims of `x` over `win`: values (recorded, gradient by
@@ -157,8 +226,9 @@ pub fn max_pool(name: &'static str, x: &Tensor, win: &[Taps]) -> Result<(Tensor,
     Ok((vals, idx))
 }
 
-/// Checks `idx` against `g` and the plane size, returning (planes, per-plane output, ilen).
-fn check_indices(g: &Tensor, idx: &Tensor, ilen: usize, nsp: usize) -> Result<(usize, usize)> {
+/// Checks `idx` against `g` and the plane size, returning (planes, per-plane output) and the
+/// indices as a contiguous int64 buffer.
+fn check_indices(g: &Tensor, idx: &Tensor, ilen: usize, nsp: usize) -> Result<(usize, usize, TensorData)> {
     crate::ensure!(
         g.shape() == idx.shape(),
         "Expected indices of the same shape as grad_output {:?}, but got indices of shape {:?}",
@@ -169,11 +239,14 @@ fn check_indices(g: &Tensor, idx: &Tensor, ilen: usize, nsp: usize) -> Result<(u
     let s = g.shape();
     let olen: usize = s[s.len().saturating_sub(nsp)..].iter().map(|&d| d as usize).product();
     let planes = if olen == 0 { 0 } else { g.numel() / olen };
-    let bad = idx.to_vec::<i64>()?.into_iter().find(|&i| i < 0 || i as usize >= ilen);
-    if let Some(i) = bad {
+    let ix = contiguous_as(&idx.data(), DType::I64)?;
+    // one branch-free pass (the common case: all valid), then the first culprit for the message
+    let ok = unsafe { ix.as_slice::<i64>() }.iter().fold(true, |ok, &i| ok & ((i as u64) < ilen as u64));
+    if !ok {
+        let i = unsafe { ix.as_slice::<i64>() }.iter().copied().find(|&i| i < 0 || i as usize >= ilen).unwrap_or(-1);
         crate::bail!("Found an invalid max index: {i} (output volumes are of size {ilen})");
     }
-    Ok((planes, olen))
+    Ok((planes, olen, ix))
 }
 
 fn scatter_typed<T: Acc>(g: &TensorData, idx: &[i64], planes: usize, olen: usize, ilen: usize, out: &TensorData) -> Result<()> {
@@ -197,7 +270,7 @@ fn scatter_typed<T: Acc>(g: &TensorData, idx: &[i64], planes: usize, olen: usize
 /// `out[p, idx[p, j]] += g[p, j]` into zeros of `in_shape` (trailing `nsp` dims are the plane).
 pub fn scatter(g: &Tensor, idx: &Tensor, in_shape: &[i64], nsp: usize) -> Result<Tensor> {
     let ilen: usize = in_shape[in_shape.len() - nsp..].iter().map(|&d| d as usize).product();
-    let (planes, olen) = check_indices(g, idx, ilen, nsp)?;
+    let (planes, olen, ixd) = check_indices(g, idx, ilen, nsp)?;
     let in_planes: usize = in_shape[..in_shape.len() - nsp].iter().map(|&d| d as usize).product();
     crate::ensure!(planes == in_planes || olen == 0, "torchrs: gradient {:?} does not match input {in_shape:?}", &g.shape()[..]);
     let dt = g.dtype();
@@ -207,11 +280,11 @@ pub fn scatter(g: &Tensor, idx: &Tensor, in_shape: &[i64], nsp: usize) -> Result
         _ => DType::I64,
     };
     let out = Tensor::zeros(in_shape, acc, Device::Cpu)?;
-    let ix = idx.to_vec::<i64>()?;
+    let ix = unsafe { ixd.as_slice::<i64>() };
     match acc {
-        DType::F64 => scatter_typed::<f64>(&g.data(), &ix, planes, olen, ilen, &out.data())?,
-        DType::F32 => scatter_typed::<f32>(&g.data(), &ix, planes, olen, ilen, &out.data())?,
-        _ => scatter_typed::<i64>(&g.data(), &ix, planes, olen, ilen, &out.data())?,
+        DType::F64 => scatter_typed::<f64>(&g.data(), ix, planes, olen, ilen, &out.data())?,
+        DType::F32 => scatter_typed::<f32>(&g.data(), ix, planes, olen, ilen, &out.data())?,
+        _ => scatter_typed::<i64>(&g.data(), ix, planes, olen, ilen, &out.data())?,
     }
     let out = if acc == dt { out } else { Tensor::from_data(contiguous_as(&out.data(), dt)?) };
     if needs_grad(&[g]) {
