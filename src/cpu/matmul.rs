@@ -4,7 +4,7 @@
 use super::iter::for_each_run;
 use super::threads::SendPtr;
 use crate::error::Result;
-use crate::tensor::{Element, TensorData};
+use crate::tensor::{DType, Element, TensorData};
 use crate::with_dtype;
 
 /// Work (m*n*k) above which gemm may use the thread pool.
@@ -15,6 +15,18 @@ const PARALLEL_WORK: usize = 128 * 128 * 128;
 pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     let (bsz, m, k) = (a.layout.shape[0], a.layout.shape[1] as usize, a.layout.shape[2] as usize);
     let n = c.layout.shape[2] as usize;
+    // The gemm crate packs a column-major right operand (`x @ w.t()`, every linear layer)
+    // element by element, which costs more than the product itself when `a` has few rows
+    // (64 x 1024 @ (1024 x 1024)^T: 2.4 ms, 1.3 ms with libtorch): a blocked transposed copy
+    // first. A broadcast batch (stride 0) is left alone rather than copied out.
+    let col_major = c.layout.strides[1] == 1 && c.layout.strides[2] != 1 && (bsz == 1 || c.layout.strides[0] != 0);
+    let copied;
+    let c = if col_major && k > 1 && n > 1 && matches!(c.dtype, DType::F32 | DType::F64 | DType::F16) {
+        copied = super::copy::to_contiguous_dtype(c, c.dtype)?;
+        &copied
+    } else {
+        c
+    };
     let out = TensorData::empty(&[bsz, m as i64, n as i64], a.dtype, a.device())?;
     if out.numel() == 0 {
         return Ok(out);

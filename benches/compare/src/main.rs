@@ -140,6 +140,15 @@ fn case(name: &str) -> Option<Box<dyn FnMut()>> {
             let (w, b) = (r(&[32, 1, 5, 5]).set_requires_grad(true), r(&[32]).set_requires_grad(true));
             Box::new(move || { x.conv2d(&w, Some(&b), [1, 1], [0, 0], [1, 1], 1).sum(Kind::Float).backward(); })
         }
+        "linear_64x1024x1024" => {
+            let (x, w, b) = (r(&[64, 1024]), r(&[1024, 1024]), r(&[1024]));
+            Box::new(move || { let _ = x.linear(&w, Some(&b)); })
+        }
+        "linear_64x1024x1024_fwd_bwd" => {
+            let x = r(&[64, 1024]).set_requires_grad(true);
+            let (w, b) = (r(&[1024, 1024]).set_requires_grad(true), r(&[1024]).set_requires_grad(true));
+            Box::new(move || { x.linear(&w, Some(&b)).sum(Kind::Float).backward(); })
+        }
         "pool_mnist1_fwd_bwd" => {
             let x = r(&[64, 32, 24, 24]).set_requires_grad(true);
             Box::new(move || { x.max_pool2d_default(2).sum(Kind::Float).backward(); })
@@ -153,7 +162,8 @@ const CASES: &[&str] = &[
     "sigmoid_1m", "softmax_1000x1000", "log_softmax_1000x1000", "transpose_contiguous_1000", "cat_2x1000x1000",
     "matmul_16", "matmul_64", "matmul_256", "matmul_512", "matmul_1024", "bmm_32x64x64", "sum_1m",
     "mean_dim1_1000x1000", "train_mlp_784_256_10_adam", "train_mlp_16_32_1_sgd", "tanh_chain_backward_64",
-    "conv2d_64x32x14x14_k3", "max_pool2d_64x32x28x28", "train_cnn_mnist_adam",
+    "conv2d_64x32x14x14_k3", "max_pool2d_64x32x28x28", "train_cnn_mnist_adam", "linear_64x1024x1024",
+    "linear_64x1024x1024_fwd_bwd",
 ];
 
 fn main() {

@@ -51,8 +51,9 @@ fn record_form(form: Form, inputs: &[&Tensor], out: &Tensor, g: Geom) {
             });
         }
         if wants.len() > 2 && wants[2] {
-            let dims: Vec<i64> = std::iter::once(0).chain(2..2 + g.nsp as i64).collect();
-            res[2] = Some(reduce::sum(&gz, Some(&dims), false, None)?);
+            // the spatial dims first: each (image, channel) sums one contiguous run
+            let spatial: Vec<i64> = (2..2 + g.nsp as i64).collect();
+            res[2] = Some(reduce::sum(&reduce::sum(&gz, Some(&spatial), false, None)?, Some(&[0]), false, None)?);
         }
         Ok(res)
     });

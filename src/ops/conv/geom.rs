@@ -44,6 +44,10 @@ impl Geom {
     pub fn olen(&self) -> usize {
         self.osp.iter().product()
     }
+    /// Whether every window lies inside the input, unpadded (no position reads padding).
+    pub fn unpadded(&self) -> bool {
+        (0..3).all(|i| self.pad[i] == 0 && (self.osp[i] == 0 || (self.osp[i] - 1) * self.stride[i] + self.dil[i] * (self.k[i] - 1) < self.isp[i]))
+    }
     /// Whether im2col is the identity (1x1 kernel, unit stride, no padding, same size).
     pub fn pointwise(&self) -> bool {
         self.k.iter().all(|&k| k == 1) && self.stride.iter().all(|&s| s == 1) && self.pad.iter().all(|&p| p == 0) && self.isp == self.osp

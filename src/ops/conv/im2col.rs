@@ -55,6 +55,35 @@ fn for_each_row(g: &Geom, c: usize, mut f: impl FnMut(usize, Option<(usize, usiz
     }
 }
 
+/// For an unpadded geometry with unit stride along the last dim: calls `f(row, input_offset,
+/// out_offset)` for every (patch row, output row) pair, where the output row's `ow` positions
+/// read the `ow` consecutive input elements from `input_offset` (a tight loop: no bounds, no
+/// padding).
+#[inline(always)]
+fn for_each_unpadded_run(g: &Geom, c: usize, mut f: impl FnMut(usize, usize, usize)) {
+    let [kd, kh, kw] = g.k;
+    let [id, ih, iw] = g.isp;
+    let [od, oh, ow] = g.osp;
+    let [sd, sh, _] = g.stride;
+    let [dd, dh, dw] = g.dil;
+    let mut row = 0;
+    for ci in 0..c {
+        for a in 0..kd {
+            for b in 0..kh {
+                for e in 0..kw {
+                    let base = ((ci * id + a * dd) * ih + b * dh) * iw + e * dw;
+                    for z in 0..od {
+                        for y in 0..oh {
+                            f(row, base + (z * sd * ih + y * sh) * iw, (z * oh + y) * ow);
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
 /// Writes the patch matrix of `c` channels of `x` (contiguous `[c, isp]`) into `col`, element
 /// (row, position) at `row * rs + position * cs`: `(olen, 1)` is the `[c*k, olen]` matrix and
 /// `(1, c*k)` its transpose.
@@ -63,6 +92,11 @@ fn for_each_row(g: &Geom, c: usize, mut f: impl FnMut(usize, Option<(usize, usiz
 /// `x` must hold `c * g.ilen()` elements and `col` cover `c * g.kprod() * g.olen()` elements.
 pub unsafe fn im2col<T: Acc>(x: *const T, c: usize, g: &Geom, col: *mut T, (rs, cs): (usize, usize)) {
     let (ih, iw, ow, sw) = (g.isp[1], g.isp[2], g.osp[2], g.stride[2]);
+    if cs == 1 && sw == 1 && g.unpadded() {
+        // every window lies inside the input: each patch row is od * oh runs of ow elements
+        for_each_unpadded_run(g, c, |row, src, out_off| copy_run(x.add(src), col.add(row * rs + out_off), ow));
+        return;
+    }
     for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
         let dst = col.add(row * rs + out_off * cs);
         let put = |j: usize, v: T| *dst.add(j * cs) = v;
@@ -92,6 +126,16 @@ pub unsafe fn im2col<T: Acc>(x: *const T, c: usize, g: &Geom, col: *mut T, (rs, 
 pub unsafe fn col2im<T: Acc>(col: *const T, c: usize, g: &Geom, x: *mut T) {
     let (ih, iw, sw) = (g.isp[1], g.isp[2], g.stride[2]);
     let olen = g.olen();
+    if sw == 1 && g.unpadded() {
+        let ow = g.osp[2];
+        for_each_unpadded_run(g, c, |row, dst, out_off| {
+            let (d, s) = (x.add(dst), col.add(row * olen + out_off));
+            for j in 0..ow {
+                *d.add(j) = (*d.add(j)).add(*s.add(j));
+            }
+        });
+        return;
+    }
     for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
         let Some((plane, yi)) = src else { return };
         if hi <= lo {

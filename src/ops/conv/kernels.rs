@@ -64,11 +64,17 @@ fn compute<T: Acc>(form: Form, a: &TensorData, b: &TensorData, bias: Option<&Ten
         (Form::Adj, Some(fg)) => Some((fg, flip_weight(unsafe { b.as_slice::<T>() }, g))),
         _ => None,
     };
+    // otherwise the adjoint multiplies by each group's weight transposed: made row-major once
+    // here, not re-packed from a transposed view for every image
+    let wt = match (form, &flipped) {
+        (Form::Adj, None) => transposed_weight(unsafe { b.as_slice::<T>() }, g),
+        _ => Vec::new(),
+    };
     crate::cpu::threads::install(|| unsafe {
         match (form, &flipped) {
             (Form::Fwd, _) => fwd(pa, pb, pbias, po, g),
             (Form::Adj, Some((fg, fw))) => fwd(pa, SendPtr(fw.as_ptr() as *mut T), pbias, po, fg),
-            (Form::Adj, None) => adj(pa, pb, pbias, po, g),
+            (Form::Adj, None) => adj(pa, SendPtr(wt.as_ptr() as *mut T), pbias, po, g),
             (Form::WGrad, _) => wgrad(pa, pb, po, g),
         }
     });
@@ -112,22 +118,19 @@ fn flip_weight<T: Acc>(w: &[T], g: &Geom) -> Vec<T> {
     out
 }
 
-/// `dst [cols, rows] = src [rows, cols]^T`, in cache-sized tiles.
-///
-/// # Safety
-/// `src` and `dst` must cover `rows * cols` elements and not overlap.
-unsafe fn transpose<T: Copy>(src: *const T, rows: usize, cols: usize, dst: *mut T) {
-    const TILE: usize = 32;
-    for r0 in (0..rows).step_by(TILE) {
-        for c0 in (0..cols).step_by(TILE) {
-            for r in r0..(r0 + TILE).min(rows) {
-                let s = src.add(r * cols);
-                for c in c0..(c0 + TILE).min(cols) {
-                    *dst.add(c * rows + r) = *s.add(c);
-                }
+/// Each group's weight `[og, ck]` transposed: `wt[gi] [ck, og]`.
+fn transposed_weight<T: Acc>(w: &[T], g: &Geom) -> Vec<T> {
+    let (og, ck) = (g.og(), g.cg() * g.kprod());
+    let mut out = vec![T::zero(); w.len()];
+    for gi in 0..g.groups {
+        let (src, dst) = (&w[gi * og * ck..(gi + 1) * og * ck], &mut out[gi * og * ck..(gi + 1) * og * ck]);
+        for o in 0..og {
+            for r in 0..ck {
+                dst[r * og + o] = src[o * ck + r];
             }
         }
     }
+    out
 }
 
 /// A scratch buffer every element of which is written before it is read.
@@ -189,17 +192,18 @@ unsafe fn fwd<T: Acc>(x: SendPtr<T>, w: SendPtr<T>, bias: Option<SendPtr<T>>, y:
     });
 }
 
-unsafe fn adj<T: Acc>(y: SendPtr<T>, w: SendPtr<T>, bias: Option<SendPtr<T>>, x: SendPtr<T>, g: &Geom) {
+/// The adjoint with `wt` the groups' transposed weights (see [`transposed_weight`]).
+unsafe fn adj<T: Acc>(y: SendPtr<T>, wt: SendPtr<T>, bias: Option<SendPtr<T>>, x: SendPtr<T>, g: &Geom) {
     let (cg, og, il, ol) = (g.cg(), g.og(), g.ilen(), g.olen());
     let ck = cg * g.kprod();
     let pointwise = g.pointwise();
     for_images::<T>(g, if pointwise { 0 } else { ck * ol }, |n, col, par| {
-        let (y, w, x) = (y.get() as *const T, w.get() as *const T, x.get());
+        let (y, w, x) = (y.get() as *const T, wt.get() as *const T, x.get());
         for gi in 0..g.groups {
             let yin = y.add((n * g.cout + gi * og) * ol);
             let out = x.add((n * g.cin + gi * cg) * il);
             let b = bias.map(|b| (b.0 as *const T).add(gi * cg));
-            let wt = Mat::cols(w.add(gi * og * ck), ck);
+            let wt = Mat::rows(w.add(gi * og * ck), og);
             if pointwise {
                 if b.is_some() {
                     fill_rows(out, cg, il, b);
@@ -219,47 +223,44 @@ unsafe fn wgrad<T: Acc>(x: SendPtr<T>, y: SendPtr<T>, dw: SendPtr<T>, g: &Geom) 
     let ck = cg * g.kprod();
     let pointwise = g.pointwise();
     let wlen = g.cout * ck;
-    let col_len = ck * ol;
-    // adds the gradient of images `range` into `acc` (weight-shaped)
+    // adds the transposed gradient of images `range` into `acc` (per group `[ck, og]`):
+    // dW_g^T [ck, og] = patches [ck, ol] @ y_g^T [ol, og], so the large operand (the patches)
+    // is row-major as im2col writes it and only the small one is read transposed
     let images = |range: std::ops::Range<usize>, acc: *mut T, col: &mut Vec<T>, par: bool| {
         let (x, y) = (x.get() as *const T, y.get() as *const T);
         for n in range {
             for gi in 0..g.groups {
                 let xin = x.add((n * g.cin + gi * cg) * il);
-                // dW_g [og, ck] = y_g [og, ol] @ patches^T [ol, ck], the patches transposed into
-                // scratch so that both operands are row-major, which the gemm kernels prefer
                 let yin = y.add((n * g.cout + gi * og) * ol);
-                if pointwise {
-                    transpose(xin, ck, ol, col.as_mut_ptr());
+                let src = if pointwise {
+                    xin
                 } else {
-                    im2col(xin, cg, g, col.as_mut_ptr(), (1, ck));
-                }
-                T::gemm(og, ck, ol, MatMut::rows(acc.add(gi * og * ck), ck), true, Mat::rows(yin, ol), Mat::rows(col.as_ptr(), ck), par);
+                    im2col(xin, cg, g, col.as_mut_ptr(), (ol, 1));
+                    col.as_ptr()
+                };
+                T::gemm(ck, og, ol, MatMut::rows(acc.add(gi * ck * og), og), true, Mat::rows(src, ol), Mat::cols(yin, ol), par);
             }
         }
     };
-    let out = std::slice::from_raw_parts_mut(dw.0, wlen);
-    out.fill(T::zero());
     let (par_images, par_gemm) = spread(g);
-    if !par_images {
-        let mut col = scratch::<T>(col_len);
-        images(0..g.n, dw.0, &mut col, true);
-        return;
-    }
-    let chunks = crate::cpu::threads::num_threads().min(g.n);
+    let chunks = if par_images { crate::cpu::threads::num_threads().min(g.n) } else { 1 };
     let per = g.n.div_ceil(chunks);
-    let partials: Vec<Vec<T>> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut acc = vec![T::zero(); wlen];
-            let mut col = scratch::<T>(col_len);
-            images(c * per..((c + 1) * per).min(g.n), acc.as_mut_ptr(), &mut col, par_gemm);
-            acc
-        })
-        .collect();
-    for p in &partials {
-        for (o, &v) in out.iter_mut().zip(p) {
-            *o = o.add(v);
+    let one = |c: usize, par: bool| {
+        let mut acc = vec![T::zero(); wlen];
+        let mut col = scratch::<T>(if pointwise { 0 } else { ck * ol });
+        images(c * per..((c + 1) * per).min(g.n), acc.as_mut_ptr(), &mut col, par);
+        acc
+    };
+    let partials: Vec<Vec<T>> = if par_images { (0..chunks).into_par_iter().map(|c| one(c, par_gemm)).collect() } else { vec![one(0, true)] };
+    // dW [gi, o, r] = sum of the partials' [gi, r, o]
+    let out = std::slice::from_raw_parts_mut(dw.0, wlen);
+    for gi in 0..g.groups {
+        let base = gi * og * ck;
+        for o in 0..og {
+            for r in 0..ck {
+                let at = base + r * og + o;
+                out[base + o * ck + r] = partials[1..].iter().fold(partials[0][at], |s, p| s.add(p[at]));
+            }
         }
     }
 }
