@@ -152,7 +152,7 @@ unsafe fn uniform_max<T: Acc>(s: *const T, ilen: usize, rows: &[isize], span: &[
     let step = if span.len() > 1 { span[1][0] - c0 } else { 0 };
     let n = span.len();
     #[cfg(target_arch = "x86_64")]
-    if T::DTYPE == DType::F32 && n >= 8 && ilen < (i32::MAX as usize) && crate::cpu::isa::isa() != crate::cpu::isa::Isa::Base {
+    if T::DTYPE == DType::F32 && n >= 4 && ilen < (i32::MAX as usize) && crate::cpu::isa::isa() != crate::cpu::isa::Isa::Base {
         let done = super::pool_simd::uniform_max_f32(s as *const f32, ilen, rows, span[0], step, n, v as *mut f32, ix);
         if done < n {
             uniform_max(s, ilen, rows, &span[done..], v.add(done), ix.add(done));
