@@ -97,6 +97,19 @@ pub unsafe fn im2col<T: Acc>(x: *const T, c: usize, g: &Geom, col: *mut T, (rs, 
         for_each_unpadded_run(g, c, |row, src, out_off| copy_run(x.add(src), col.add(row * rs + out_off), ow));
         return;
     }
+    if cs == 1 && sw == 1 {
+        // padded, unit stride along the last dim: each output row is zeros, one input run, zeros
+        for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
+            let dst = col.add(row * rs + out_off);
+            let Some((plane, yi)) = src else { return zero_run(dst, ow) };
+            zero_run(dst, lo);
+            if hi > lo {
+                copy_run(x.add((plane * ih + yi) * iw).offset(lo as isize + w_off), dst.add(lo), hi - lo);
+            }
+            zero_run(dst.add(hi.max(lo)), ow - hi.max(lo));
+        });
+        return;
+    }
     for_each_row(g, c, |row, src, w_off, (lo, hi), out_off| {
         let dst = col.add(row * rs + out_off * cs);
         let put = |j: usize, v: T| *dst.add(j * cs) = v;
@@ -159,6 +172,27 @@ pub unsafe fn col2im<T: Acc>(col: *const T, c: usize, g: &Geom, x: *mut T) {
     });
 }
 
+/// Zeroes `n` elements, inline like [`copy_run`] (short runs: the padding of one row).
+///
+/// # Safety
+/// `dst` must cover `n` elements.
+#[inline(always)]
+unsafe fn zero_run<T: Acc>(dst: *mut T, n: usize) {
+    let mut j = 0;
+    while j + 8 <= n {
+        (dst.add(j) as *mut [T; 8]).write_unaligned([T::zero(); 8]);
+        j += 8;
+    }
+    if j + 4 <= n {
+        (dst.add(j) as *mut [T; 4]).write_unaligned([T::zero(); 4]);
+        j += 4;
+    }
+    while j < n {
+        *dst.add(j) = T::zero();
+        j += 1;
+    }
+}
+
 /// Copies `n` elements: image rows are short (often under 32 elements), where a call to the
 /// library's memcpy costs more than the copy, so runs go in inline blocks of 8.
 ///
@@ -170,6 +204,10 @@ unsafe fn copy_run<T: Copy>(src: *const T, dst: *mut T, n: usize) {
     while j + 8 <= n {
         (dst.add(j) as *mut [T; 8]).write_unaligned((src.add(j) as *const [T; 8]).read_unaligned());
         j += 8;
+    }
+    if j + 4 <= n {
+        (dst.add(j) as *mut [T; 4]).write_unaligned((src.add(j) as *const [T; 4]).read_unaligned());
+        j += 4;
     }
     while j < n {
         *dst.add(j) = *src.add(j);
