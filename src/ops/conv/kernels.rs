@@ -7,7 +7,7 @@ use super::geom::Geom;
 use super::im2col::{col2im, im2col};
 use crate::cpu::copy::contiguous_as;
 use crate::error::Result;
-use crate::tensor::{DType, Device, TensorData};
+use crate::tensor::{layout::Layout, DType, Device, TensorData};
 use rayon::prelude::*;
 
 /// Which product of the geometry to compute.
@@ -67,14 +67,14 @@ fn compute<T: Acc>(form: Form, a: &TensorData, b: &TensorData, bias: Option<&Ten
     // otherwise the adjoint multiplies by each group's weight transposed: made row-major once
     // here, not re-packed from a transposed view for every image
     let wt = match (form, &flipped) {
-        (Form::Adj, None) => transposed_weight(unsafe { b.as_slice::<T>() }, g),
-        _ => Vec::new(),
+        (Form::Adj, None) => Some(transposed_weight(&b, g)?),
+        _ => None,
     };
     crate::cpu::threads::install(|| unsafe {
         match (form, &flipped) {
             (Form::Fwd, _) => fwd(pa, pb, pbias, po, g),
             (Form::Adj, Some((fg, fw))) => fwd(pa, SendPtr(fw.as_ptr() as *mut T), pbias, po, fg),
-            (Form::Adj, None) => adj(pa, SendPtr(wt.as_ptr() as *mut T), pbias, po, g),
+            (Form::Adj, None) => adj(pa, ptr(wt.as_ref().expect("the adjoint's transposed weight")), pbias, po, g),
             (Form::WGrad, _) => wgrad(pa, pb, po, g),
         }
     });
@@ -118,19 +118,11 @@ fn flip_weight<T: Acc>(w: &[T], g: &Geom) -> Vec<T> {
     out
 }
 
-/// Each group's weight `[og, ck]` transposed: `wt[gi] [ck, og]`.
-fn transposed_weight<T: Acc>(w: &[T], g: &Geom) -> Vec<T> {
-    let (og, ck) = (g.og(), g.cg() * g.kprod());
-    let mut out = vec![T::zero(); w.len()];
-    for gi in 0..g.groups {
-        let (src, dst) = (&w[gi * og * ck..(gi + 1) * og * ck], &mut out[gi * og * ck..(gi + 1) * og * ck]);
-        for o in 0..og {
-            for r in 0..ck {
-                dst[r * og + o] = src[o * ck + r];
-            }
-        }
-    }
-    out
+/// Each group's weight `[og, ck]` transposed: `[groups, ck, og]`, by the blocked transposed copy.
+fn transposed_weight(w: &TensorData, g: &Geom) -> Result<TensorData> {
+    let dims = [g.groups as i64, g.og() as i64, (g.cg() * g.kprod()) as i64];
+    let view = TensorData { layout: Layout::contiguous(&dims).transpose(1, 2), ..w.clone() };
+    crate::cpu::copy::to_contiguous_dtype(&view, w.dtype)
 }
 
 /// A scratch buffer every element of which is written before it is read.

@@ -87,11 +87,13 @@ fn max_typed<T: Acc>(x: &TensorData, planes: usize, isp: [usize; 3], win: &[Taps
                         rows.push((((a0 + i * as_) * isp[1] + b0 + j * bs) * isp[2]) as isize);
                     }
                 }
-                if jhi > jlo && !rows.is_empty() {
-                    uniform_max(s, ilen, &rows, &rc[jlo..jhi], v.add(jlo), ix.add(jlo));
+                // the uniform span in one go (it needs a row to start from), the rest one by one
+                let span = if rows.is_empty() { 0..0 } else { jlo..jhi };
+                if !span.is_empty() {
+                    uniform_max(s, ilen, &rows, &rc[span.clone()], v.add(jlo), ix.add(jlo));
                 }
                 for (j, &[c0, cl, cs]) in rc.iter().enumerate() {
-                    if (jlo..jhi).contains(&j) && !rows.is_empty() {
+                    if span.contains(&j) {
                         continue;
                     }
                     let (mut best, mut bi) = (lowest, -1isize);
@@ -153,11 +155,7 @@ unsafe fn uniform_max<T: Acc>(s: *const T, ilen: usize, rows: &[isize], span: &[
     let n = span.len();
     #[cfg(target_arch = "x86_64")]
     if T::DTYPE == DType::F32 && n >= 4 && ilen < (i32::MAX as usize) && crate::cpu::isa::isa() != crate::cpu::isa::Isa::Base {
-        let done = super::pool_simd::uniform_max_f32(s as *const f32, ilen, rows, span[0], step, n, v as *mut f32, ix);
-        if done < n {
-            uniform_max(s, ilen, rows, &span[done..], v.add(done), ix.add(done));
-        }
-        return;
+        return super::pool_simd::uniform_max_f32(s as *const f32, ilen, rows, span[0], step, n, v as *mut f32, ix);
     }
     let _ = ilen;
     let mut first = true;

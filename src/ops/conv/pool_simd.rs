@@ -5,18 +5,17 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-/// Max and flat index of windows `0..8*blocks` of a uniform span (see `pool::uniform_max`):
+/// Max and flat index of the `n >= 4` windows of a uniform span (see `pool::uniform_max`):
 /// window `t` reads `row + c0 + t * step + e * cs` for each row of `rows` and `e < k`.
 /// `ilen` is how many elements of `s` may be read; every index must fit in an i32.
-/// Returns how many windows were done: all of them when `n >= 4`, else none.
 ///
 /// # Safety
-/// The CPU must have AVX2; `s` must cover every index read (all below `ilen`); `v` and `ix`
-/// must cover `n` elements; `rows` must not be empty.
+/// The CPU must have AVX2; `n >= 4`; `s` must cover every index read (all below `ilen`); `v`
+/// and `ix` must cover `n` elements; `rows` must not be empty.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn uniform_max_f32(s: *const f32, ilen: usize, rows: &[isize], [c0, k, cs]: [usize; 3], step: usize, n: usize, v: *mut f32, ix: *mut i64) -> usize {
+pub unsafe fn uniform_max_f32(s: *const f32, ilen: usize, rows: &[isize], [c0, k, cs]: [usize; 3], step: usize, n: usize, v: *mut f32, ix: *mut i64) {
     let lanes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(step as i32));
     let load = |at: isize| -> __m256 {
         let p = s.offset(at);
@@ -54,20 +53,16 @@ pub unsafe fn uniform_max_f32(s: *const f32, ilen: usize, rows: &[isize], [c0, k
         _mm256_storeu_si256(ix.add(t0) as *mut __m256i, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(bidx)));
         _mm256_storeu_si256(ix.add(t0 + 4) as *mut __m256i, _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(bidx)));
     }
-    if n >= 8 {
-        return n;
+    if n < 8 {
+        uniform_max_f32_x4(s, ilen, rows, [c0, k, cs], step, n, v, ix);
     }
-    if n >= 4 {
-        return uniform_max_f32_x4(s, ilen, rows, [c0, k, cs], step, n, v, ix);
-    }
-    0
 }
 
 /// [`uniform_max_f32`] for 4 to 7 windows (small pooled maps, like 8x8 -> 4x4), four at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn uniform_max_f32_x4(s: *const f32, ilen: usize, rows: &[isize], [c0, k, cs]: [usize; 3], step: usize, n: usize, v: *mut f32, ix: *mut i64) -> usize {
+unsafe fn uniform_max_f32_x4(s: *const f32, ilen: usize, rows: &[isize], [c0, k, cs]: [usize; 3], step: usize, n: usize, v: *mut f32, ix: *mut i64) {
     let lanes = _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32(step as i32));
     let load = |at: isize| -> __m128 {
         let p = s.offset(at);
@@ -100,5 +95,4 @@ unsafe fn uniform_max_f32_x4(s: *const f32, ilen: usize, rows: &[isize], [c0, k,
         _mm_storeu_si128(ix.add(t0) as *mut __m128i, _mm_cvtepi32_epi64(bidx));
         _mm_storeu_si128(ix.add(t0 + 2) as *mut __m128i, _mm_cvtepi32_epi64(_mm_unpackhi_epi64(bidx, bidx)));
     }
-    n
 }
