@@ -7,8 +7,12 @@ use crate::error::Result;
 use crate::tensor::{DType, Element, TensorData};
 use crate::with_dtype;
 
-/// Work (m*n*k) above which gemm may use the thread pool.
-const PARALLEL_WORK: usize = 128 * 128 * 128;
+/// Work (m*n*k) from which a single product is split across the worker team (whose helpers
+/// spin between loops, so a 64x64 product gains from its second core).
+const PARALLEL_WORK: usize = 64 * 64 * 64;
+/// Work per product from which each product of a batch is split; below it, the batch's
+/// products are spread over the team whole (one split per product costs more than it gains).
+const PARALLEL_WORK_BATCHED: usize = 128 * 128 * 128;
 
 /// out[b] = a[b] @ c[b] for 3-d operands of equal batch (strides may be 0 for broadcast batches).
 /// Shapes: a [B, m, k], c [B, k, n]; returns a contiguous [B, m, n] tensor of the same dtype.
@@ -33,7 +37,8 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     }
     let (sa, sc) = (&a.layout.strides, &c.layout.strides);
     let work = m * n * k;
-    let threads = if work >= PARALLEL_WORK { super::threads::num_threads() } else { 1 };
+    let split_from = if bsz == 1 { PARALLEL_WORK } else { PARALLEL_WORK_BATCHED };
+    let threads = if work >= split_from { super::threads::num_threads() } else { 1 };
     // element offsets of every batch's output and operands (no list for a single product)
     let mut offsets = Vec::new();
     if bsz > 1 {

@@ -120,13 +120,19 @@ fn div_dtype(d: DType) -> DType {
 
 /// `a op b` for two tensors.
 pub fn binary(op: BinOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let (da, db) = (a.data(), b.data());
-    let mut dtype = result_type_of(&[(da.layout.ndim(), da.dtype), (db.layout.ndim(), db.dtype)]);
-    if op == BinOp::Div {
-        dtype = div_dtype(dtype);
-    }
-    check_same_device(op.name(), &da, &db)?;
-    let out = compute(op, &da, &db, dtype)?;
+    let out = {
+        let (da, db) = (a.read(), b.read());
+        let mut dtype = if da.dtype == db.dtype {
+            da.dtype
+        } else {
+            result_type_of(&[(da.layout.ndim(), da.dtype), (db.layout.ndim(), db.dtype)])
+        };
+        if op == BinOp::Div {
+            dtype = div_dtype(dtype);
+        }
+        check_same_device(op.name(), &da, &db)?;
+        compute(op, &da, &db, dtype)?
+    };
     if needs_grad(&[a, b]) {
         record_binary(op, a, b, &out);
     }
@@ -192,12 +198,14 @@ pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
     if op == BinOp::Div {
         dtype = div_dtype(dtype);
     }
-    let da = a.data();
-    let out = match (da.dtype == dtype, dtype) {
-        // the common float case without a scalar tensor for the operand
-        (true, DType::F32) => Tensor::from_data(scalar_f32(op, &da, crate::tensor::create::scalar_as(*s))?),
-        (true, DType::F64) => Tensor::from_data(scalar_kernel::<f64>(op, &da, crate::tensor::create::scalar_as(*s))?),
-        _ => compute(op, &da, &scalar_tensor(*s, dtype).data(), dtype)?,
+    let out = {
+        let da = a.read();
+        match (da.dtype == dtype, dtype) {
+            // the common float case without a scalar tensor for the operand
+            (true, DType::F32) => Tensor::from_data(scalar_f32(op, &da, crate::tensor::create::scalar_as(*s))?),
+            (true, DType::F64) => Tensor::from_data(scalar_kernel::<f64>(op, &da, crate::tensor::create::scalar_as(*s))?),
+            _ => compute(op, &da, &scalar_tensor(*s, dtype).read(), dtype)?,
+        }
     };
     if needs_grad(&[a]) {
         let (s, ma) = (*s, (a.shape(), a.dtype()));

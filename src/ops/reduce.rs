@@ -72,16 +72,16 @@ fn record_reduction(name: &'static str, t: &Tensor, out: &Tensor, dims: Vec<usiz
 }
 
 pub fn sum(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
-    let out = sum_values(t, dims, keepdim, dtype)?;
     let wd = reduction_dims("sum", t, dims)?;
+    let out = sum_over(t, &wd, keepdim, dtype)?;
     record_reduction("SumBackward1", t, &out, wd, keepdim, 1.0);
     Ok(out)
 }
 
-fn sum_values(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
-    let dims = reduction_dims("sum", t, dims)?;
-    let out_dtype = dtype.unwrap_or_else(|| sum_dtype(t.dtype()));
-    Ok(Tensor::from_data(sum::sum_data(&t.data(), &dims, keepdim, out_dtype, 1.0)?))
+fn sum_over(t: &Tensor, dims: &[usize], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let d = t.read();
+    let out_dtype = dtype.unwrap_or_else(|| sum_dtype(d.dtype));
+    Ok(Tensor::from_data(sum::sum_data(&d, dims, keepdim, out_dtype, 1.0)?))
 }
 
 /// The number of elements each output of a reduction over `dims` folds.
@@ -104,7 +104,7 @@ pub fn mean(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     let wdims = reduction_dims("mean", t, dims)?;
     let count = group_size(&t.shape(), &wdims);
     let scale = 1.0 / count as f64;
-    let out = Tensor::from_data(sum::sum_data(&t.data(), &wdims, keepdim, out_dtype, scale)?);
+    let out = Tensor::from_data(sum::sum_data(&t.read(), &wdims, keepdim, out_dtype, scale)?);
     record_reduction("MeanBackward1", t, &out, wdims, keepdim, 1.0 / count.max(1) as f64);
     Ok(out)
 }

@@ -112,6 +112,13 @@ impl Tensor {
         Self::from_vec(vec![v], &[]).expect("a scalar always fits")
     }
 
+    /// What this tensor views now, borrowed under its read lock (no clone: the hot path of
+    /// out-of-place ops). Taken recursively, so one tensor may be read twice (`x + x`) while
+    /// writers wait; never write to the tensor while holding it.
+    pub fn read(&self) -> parking_lot::RwLockReadGuard<'_, TensorData> {
+        self.0.data.read_recursive()
+    }
+
     /// A snapshot of what this tensor views now.
     pub fn data(&self) -> TensorData {
         self.0.data.read().clone()

@@ -212,13 +212,23 @@ fn outer_block(l: &Layout, dims: &[usize]) -> Option<(usize, usize, usize)> {
 
 /// Float sum (or mean with `scale`) of `d` (already of the output dtype `T`) over `dims`.
 fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64) -> Result<TensorData> {
+    let fin = |s: f64| T::store(T::c_from_f64(s * scale));
+    let nd = d.layout.ndim();
+    if (dims.is_empty() || dims.len() == nd) && d.layout.is_contiguous() {
+        // all of a contiguous tensor (`x.sum()`, `x.mean()`): no reduction plan
+        let shape: crate::tensor::layout::Dims = if keepdim { smallvec::smallvec![1; nd] } else { Default::default() };
+        let out = TensorData::empty(&shape, T::DTYPE, d.device())?;
+        let src = unsafe { d.as_slice::<T>() };
+        let s: f64 = split_parallel(src.len(), |r| sum_slice(&src[r])).into_iter().sum();
+        unsafe { out.as_mut_slice::<T>()[0] = fin(s) };
+        return Ok(out);
+    }
     let plan = Plan::new(&d.layout, dims, keepdim);
     let out = TensorData::empty(&plan.out_shape, T::DTYPE, d.device())?;
     let dst = unsafe { out.as_mut_slice::<T>() };
     if plan.n_out == 0 {
         return Ok(out);
     }
-    let fin = |s: f64| T::store(T::c_from_f64(s * scale));
     if let Some((_, r, b)) = outer_block(&d.layout, dims).filter(|&(_, _, b)| b > 1) {
         let src = unsafe { d.as_slice::<T>() };
         let bc = if plan.n_out * r < GRAIN { b } else { (GRAIN / r.max(1)).max(64).min(b) };
@@ -269,6 +279,7 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
         return Ok(out);
     }
     if plan.n_out == 1 && d.layout.is_contiguous() {
+        // the reduced dims cover every dim of size > 1
         let src = unsafe { d.as_slice::<T>() };
         let s: f64 = split_parallel(src.len(), |r| sum_slice(&src[r])).into_iter().sum();
         dst[0] = fin(s);

@@ -25,7 +25,7 @@ fn float_only(
     f: impl Fn(f32) -> f32 + Sync + Copy,
     g: impl Fn(f64) -> f64 + Sync + Copy,
 ) -> Result<Tensor> {
-    let d = a.data();
+    let d = a.read();
     if !d.dtype.is_float() {
         return Err(not_for(kernel, d.dtype));
     }
@@ -59,7 +59,7 @@ fn int_map(d: &TensorData, f: impl Fn(i64) -> i64 + Sync + Copy) -> Result<Tenso
 
 /// max(x, 0); NaN stays NaN. Integers keep their dtype; bool is refused.
 pub fn relu(a: &Tensor) -> Result<Tensor> {
-    let d = a.data();
+    let d = a.read();
     let out = match d.dtype {
         DType::Bool => crate::bail!("Boolean inputs not supported for relu"),
         t if t.is_float() => {
@@ -67,6 +67,7 @@ pub fn relu(a: &Tensor) -> Result<Tensor> {
         }
         _ => int_map(&d, |x| x.max(0))?,
     };
+    drop(d);
     let out = Tensor::from_data(out);
     record1("ReluBackward0", a, &out, Keep::Output, |g, y| threshold_backward(g, y, &Scalar::Int(0)));
     Ok(out)

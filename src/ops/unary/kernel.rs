@@ -40,7 +40,10 @@ pub fn is_dense(l: &Layout) -> bool {
 /// A new tensor laid out like the dense view `l` (same strides), of dtype `dtype`.
 fn empty_dense_like(l: &Layout, dtype: DType, like: &TensorData) -> Result<TensorData> {
     if l.is_contiguous() {
-        return TensorData::empty(&l.shape, dtype, like.device());
+        // `l` views a valid tensor: its size needs no overflow check
+        like.device().check_available()?;
+        let storage = Arc::new(Storage::uninit(l.numel() * dtype.size())?);
+        return Ok(TensorData { storage, layout: Layout::contiguous(&l.shape), dtype });
     }
     let storage = Arc::new(Storage::uninit(l.numel() * dtype.size())?);
     let strides = l.strides.iter().zip(&l.shape).map(|(&s, &n)| if n == 1 { 1 } else { s }).collect();

@@ -20,7 +20,7 @@ macro_rules! float_unary_with {
     ($map:ident, $(#[$doc:meta])* $name:ident, $node:literal, $f32:expr, $f64:expr, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
         $(#[$doc])*
         pub fn $name(a: &Tensor) -> Result<Tensor> {
-            let out = Tensor::from_data($map(&a.data(), $f32, $f64)?);
+            let out = Tensor::from_data($map(&a.read(), $f32, $f64)?);
             record1($node, a, &out, Keep::$keep, |$g: &Tensor, $k: &Tensor| $rule);
             Ok(out)
         }
