@@ -15,8 +15,8 @@ use crate::with_float_dtype;
 use crate::ops::unary::approx::{Fused, Madd, Split};
 use num_traits::{Float, Zero};
 
-/// exp for the compute types: f32 with a branch-free Cody-Waite + degree-7 polynomial that
-/// vectorises (about 1 ulp on the range softmax uses, x <= 0), f64 with the library's.
+/// exp for the compute types: f32 with [`exp_fast_m`](crate::ops::unary::approx::exp_fast_m)
+/// (about 2 ulp on the range softmax uses, x <= 0), f64 with the library's.
 /// (`M` computes the polynomial steps: fused in the FMA builds.)
 pub trait FastExp: Float {
     fn fexp<M: Madd>(self) -> Self;
@@ -25,21 +25,7 @@ pub trait FastExp: Float {
 impl FastExp for f32 {
     #[inline(always)]
     fn fexp<M: Madd>(self) -> f32 {
-        let x = self.clamp(-87.5, 88.0);
-        // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
-        let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
-        let n = j - 12582912.0;
-        let r = M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x));
-        // 1 + r + c2 r^2 + ... + c5 r^5, fitted to e^r on [-ln2/2, ln2/2] (relative error
-        // below 2e-7 in f32 arithmetic: within 2 ulp)
-        let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
-        p = M::madd(p, r, 1.666_711_4e-1);
-        p = M::madd(p, r, 4.999_923e-1);
-        p = M::madd(p, r, 1.0);
-        p = M::madd(p, r, 1.0);
-        // 2^n from those bits, without a (scalarising) float-to-int conversion
-        let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
-        p * scale
+        crate::ops::unary::approx::exp_fast_m::<M>(self)
     }
 }
 

@@ -95,7 +95,9 @@ impl MaddFn for Tanh {
 impl MaddFn for Sigmoid {
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
-        1.0 / (1.0 + exp_m::<M>(-x))
+        // the division damps the exponential's error; e^-x overflows to inf (a result of 0)
+        // from x <= -88.7 and bottoms out at 2^-126 (a result of 1) from x >= 87.5
+        1.0 / (1.0 + exp_fast_m::<M>(-x))
     }
 }
 
@@ -148,6 +150,30 @@ pub fn exp_m<M: Madd>(x: f32) -> f32 {
     let y = M::madd(p, z, r) + 1.0;
     let n1 = ni >> 1;
     y * pow2i(n1) * pow2i(ni - n1)
+}
+
+/// e^x for results that damp its error (softmax terms, the logistic function): Cody-Waite
+/// reduction, a degree-5 polynomial (about 2 ulp: the accuracy of PyTorch's own `exp_u20`,
+/// which its softmax uses) and one scale, so 4 fewer steps than [`exp_m`]. No subnormal
+/// results: x is clamped to [-87.5, 89], so below -87.5 it returns about 2^-126 and from
+/// about 88.7 on, inf. NaN stays NaN.
+#[inline(always)]
+pub fn exp_fast_m<M: Madd>(x: f32) -> f32 {
+    let x = x.clamp(-87.5, 89.0);
+    // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
+    let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
+    let n = j - 12582912.0;
+    let r = M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x));
+    // 1 + r + c2 r^2 + ... + c5 r^5, fitted to e^r on [-ln2/2, ln2/2] (relative error below
+    // 2e-7 in f32 arithmetic)
+    let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
+    p = M::madd(p, r, 1.666_711_4e-1);
+    p = M::madd(p, r, 4.999_923e-1);
+    p = M::madd(p, r, 1.0);
+    p = M::madd(p, r, 1.0);
+    // 2^n from those bits (n = 128 gives the bits of inf), without a float-to-int conversion
+    let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
+    p * scale
 }
 
 /// tanh(x): an odd polynomial below |x| = 0.625 (Cephes tanhf), `1 - 2 / (e^{2|x|} + 1)` above.
