@@ -18,12 +18,34 @@ const PARALLEL_WORK_BATCHED: usize = 128 * 128 * 128;
 /// Shapes: a [B, m, k], c [B, k, n]; returns a contiguous [B, m, n] tensor of the same dtype.
 pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     let (bsz, m, k) = (a.layout.shape[0], a.layout.shape[1] as usize, a.layout.shape[2] as usize);
-    let n = c.layout.shape[2] as usize;
+    product(a, c, bsz, (m, k, c.layout.shape[2] as usize), &[bsz, m as i64, c.layout.shape[2]])
+}
+
+/// a @ c for 2-d operands a [m, k], c [k, n]: a contiguous [m, n] tensor of the same dtype
+/// (one product of [`bmm`]'s, without 3-d views of the operands).
+pub fn mm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
+    let (m, k, n) = (a.layout.shape[0], a.layout.shape[1], c.layout.shape[1]);
+    product(a, c, 1, (m as usize, k as usize, n as usize), &[m, n])
+}
+
+/// A 2-d or 3-d operand's (batch, row, column) strides; a 2-d one has a single batch.
+fn strides3(d: &TensorData) -> [i64; 3] {
+    match d.layout.strides[..] {
+        [r, c] => [0, r, c],
+        [b, r, c] => [b, r, c],
+        _ => unreachable!("matmul operands are 2-d or 3-d"),
+    }
+}
+
+/// `bsz` products a[b] (m x k) @ c[b] (k x n) written into a new contiguous tensor of shape
+/// `out_shape` (`[bsz, m, n]`, or `[m, n]` for one product).
+fn product(a: &TensorData, c: &TensorData, bsz: i64, (m, k, n): (usize, usize, usize), out_shape: &[i64]) -> Result<TensorData> {
     // The gemm crate packs a column-major right operand (`x @ w.t()`, every linear layer)
     // element by element, which costs more than the product itself when `a` has few rows
     // (64 x 1024 @ (1024 x 1024)^T: 2.4 ms, 1.3 ms with libtorch): a blocked transposed copy
     // first. A broadcast batch (stride 0) is left alone rather than copied out.
-    let col_major = c.layout.strides[1] == 1 && c.layout.strides[2] != 1 && (bsz == 1 || c.layout.strides[0] != 0);
+    let st = strides3(c);
+    let col_major = st[1] == 1 && st[2] != 1 && (bsz == 1 || st[0] != 0);
     let copied;
     let c = if col_major && k > 1 && n > 1 && matches!(c.dtype, DType::F32 | DType::F64 | DType::F16) {
         copied = super::copy::to_contiguous_dtype(c, c.dtype)?;
@@ -31,11 +53,11 @@ pub fn bmm(a: &TensorData, c: &TensorData) -> Result<TensorData> {
     } else {
         c
     };
-    let out = TensorData::empty(&[bsz, m as i64, n as i64], a.dtype, a.device())?;
+    let out = TensorData::empty(out_shape, a.dtype, a.device())?;
     if out.numel() == 0 {
         return Ok(out);
     }
-    let (sa, sc) = (&a.layout.strides, &c.layout.strides);
+    let (sa, sc) = (strides3(a), strides3(c));
     let work = m * n * k;
     let split_from = if bsz == 1 { PARALLEL_WORK } else { PARALLEL_WORK_BATCHED };
     let threads = if work >= split_from { super::threads::num_threads() } else { 1 };

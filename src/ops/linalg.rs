@@ -4,10 +4,13 @@ use super::shape;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::matmul;
 use crate::error::Result;
-use crate::tensor::{DType, Layout, Tensor, TensorData};
+use crate::tensor::{DType, Tensor};
 
 fn check_dtypes(op: &str, a: &Tensor, b: &Tensor) -> Result<DType> {
-    let (da, db) = (a.dtype(), b.dtype());
+    check_dtype_pair(op, a.dtype(), b.dtype())
+}
+
+fn check_dtype_pair(op: &str, da: DType, db: DType) -> Result<DType> {
     if da != db {
         crate::bail!("{op}: expected m1 and m2 to have the same dtype, but got: {} != {}", da.torch_name().trim_start_matches("torch."), db.torch_name().trim_start_matches("torch."));
     }
@@ -18,26 +21,29 @@ fn check_dtypes(op: &str, a: &Tensor, b: &Tensor) -> Result<DType> {
 }
 
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    crate::ensure!(a.dim() == 2, "self must be a matrix");
-    crate::ensure!(b.dim() == 2, "mat2 must be a matrix");
-    check_dtypes("mm", a, b)?;
-    let (sa, sb) = (a.shape(), b.shape());
-    crate::ensure!(
-        sa[1] == sb[0],
-        "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-        sa[0],
-        sa[1],
-        sb[0],
-        sb[1]
-    );
-    // one batch of bmm on the operands' data, without view tensors in between (small products
-    // are mostly this overhead)
-    let one = |t: &Tensor| {
-        let d = t.data();
-        TensorData { layout: d.layout.unsqueeze(0), ..d }
+    mm_as("mm", a, b)
+}
+
+/// mm, with `op` naming the caller in dtype errors. The operands are read once, in place, and
+/// multiplied as they are laid out (small products are mostly this overhead).
+fn mm_as(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = {
+        let (da, db) = (a.read(), b.read());
+        crate::ensure!(da.layout.ndim() == 2, "self must be a matrix");
+        crate::ensure!(db.layout.ndim() == 2, "mat2 must be a matrix");
+        check_dtype_pair(op, da.dtype, db.dtype)?;
+        let (sa, sb) = (&da.layout.shape, &db.layout.shape);
+        crate::ensure!(
+            sa[1] == sb[0],
+            "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+            sa[0],
+            sa[1],
+            sb[0],
+            sb[1]
+        );
+        matmul::mm(&da, &db)?
     };
-    let out = matmul::bmm(&one(a), &one(b))?;
-    let r = Tensor::from_data(TensorData { layout: Layout::contiguous(&[sa[0], sb[1]]), ..out });
+    let r = Tensor::from_data(out);
     record_product("MmBackward0", a, b, &r, mm);
     Ok(r)
 }
@@ -83,10 +89,10 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         na > 0 && nb > 0,
         "both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
     );
-    check_dtypes("matmul", a, b)?;
     if na == 2 && nb == 2 {
-        return mm(a, b);
+        return mm_as("matmul", a, b);
     }
+    check_dtypes("matmul", a, b)?;
     let (sa, sb) = (a.shape(), b.shape());
     // Promote vectors to matrices, remembering which dims to drop at the end.
     let a2 = if na == 1 { shape::unsqueeze(a, 0)? } else { a.clone() };
