@@ -16,10 +16,14 @@ use crate::ops::unary::approx::{Fused, Madd, Split};
 use num_traits::{Float, Zero};
 
 /// exp for the compute types: f32 with [`exp_fast_m`](crate::ops::unary::approx::exp_fast_m)
-/// (about 2 ulp on the range softmax uses, x <= 0), f64 with the library's.
+/// (about 2 ulp), f64 with the library's. `fexp_nonpos` is the forward's exp of `x - max`, never
+/// positive: f32 then skips the upper clamp and reduces by ln 2 in one step (PyTorch's softmax
+/// exp does the same; the extra error only reaches terms below e^-10, a few ulp of values that
+/// the row sum drowns).
 /// (`M` computes the polynomial steps: fused in the FMA builds.)
 pub trait FastExp: Float {
     fn fexp<M: Madd>(self) -> Self;
+    fn fexp_nonpos<M: Madd>(self) -> Self;
 }
 
 impl FastExp for f32 {
@@ -27,11 +31,31 @@ impl FastExp for f32 {
     fn fexp<M: Madd>(self) -> f32 {
         crate::ops::unary::approx::exp_fast_m::<M>(self)
     }
+
+    #[inline(always)]
+    fn fexp_nonpos<M: Madd>(self) -> f32 {
+        // NaN stays NaN (the comparison is false), and the row sum reports it
+        let x = if self < -87.5 { -87.5 } else { self };
+        let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
+        let n = j - 12582912.0;
+        let r = M::madd(n, -std::f32::consts::LN_2, x);
+        let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
+        p = M::madd(p, r, 1.666_711_4e-1);
+        p = M::madd(p, r, 4.999_923e-1);
+        p = M::madd(p, r, 1.0);
+        p = M::madd(p, r, 1.0);
+        p * f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23)
+    }
 }
 
 impl FastExp for f64 {
     #[inline(always)]
     fn fexp<M: Madd>(self) -> f64 {
+        self.exp()
+    }
+
+    #[inline(always)]
+    fn fexp_nonpos<M: Madd>(self) -> f64 {
         self.exp()
     }
 }
@@ -106,7 +130,7 @@ where
         Some(o) => {
             for (xs, os) in x.chunks_exact(W).zip(o.chunks_exact_mut(W)) {
                 for j in 0..W {
-                    let e = (xs[j].load() - m).fexp::<M>();
+                    let e = (xs[j].load() - m).fexp_nonpos::<M>();
                     os[j] = T::store(e);
                     acc[j] = acc[j] + e;
                 }
@@ -115,7 +139,7 @@ where
         None => {
             for xs in x.chunks_exact(W) {
                 for j in 0..W {
-                    acc[j] = acc[j] + (xs[j].load() - m).fexp::<M>();
+                    acc[j] = acc[j] + (xs[j].load() - m).fexp_nonpos::<M>();
                 }
             }
         }
@@ -127,7 +151,7 @@ where
             *d = v.load();
         }
         for (j, ej) in e.iter_mut().enumerate() {
-            let v = (*ej - m).fexp::<M>();
+            let v = (*ej - m).fexp_nonpos::<M>();
             *ej = if j < rem { v } else { T::C::zero() };
             acc[j] = acc[j] + *ej;
         }
