@@ -35,16 +35,7 @@ impl FastExp for f32 {
     #[inline(always)]
     fn fexp_nonpos<M: Madd>(self) -> f32 {
         // NaN stays NaN (the comparison is false), and the row sum reports it
-        let x = if self < -87.5 { -87.5 } else { self };
-        let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
-        let n = j - 12582912.0;
-        let r = M::madd(n, -std::f32::consts::LN_2, x);
-        let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
-        p = M::madd(p, r, 1.666_711_4e-1);
-        p = M::madd(p, r, 4.999_923e-1);
-        p = M::madd(p, r, 1.0);
-        p = M::madd(p, r, 1.0);
-        p * f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23)
+        crate::ops::unary::approx::exp_fast_clamped::<M, true>(if self < -87.5 { -87.5 } else { self })
     }
 }
 

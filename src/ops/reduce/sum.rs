@@ -210,6 +210,12 @@ fn outer_block(l: &Layout, dims: &[usize]) -> Option<(usize, usize, usize)> {
     Some((a, r, b))
 }
 
+/// The sum of all elements of a contiguous `d` of element type `T`, split across threads.
+fn contiguous_total<T: Real>(d: &TensorData) -> f64 {
+    let src = unsafe { d.as_slice::<T>() };
+    split_parallel(src.len(), |r| sum_slice(&src[r])).into_iter().sum()
+}
+
 /// Float sum (or mean with `scale`) of `d` (already of the output dtype `T`) over `dims`.
 fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64) -> Result<TensorData> {
     let fin = |s: f64| T::store(T::c_from_f64(s * scale));
@@ -218,9 +224,7 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
         // all of a contiguous tensor (`x.sum()`, `x.mean()`): no reduction plan
         let shape: crate::tensor::layout::Dims = if keepdim { smallvec::smallvec![1; nd] } else { Default::default() };
         let out = TensorData::empty(&shape, T::DTYPE, d.device())?;
-        let src = unsafe { d.as_slice::<T>() };
-        let s: f64 = split_parallel(src.len(), |r| sum_slice(&src[r])).into_iter().sum();
-        unsafe { out.as_mut_slice::<T>()[0] = fin(s) };
+        unsafe { out.as_mut_slice::<T>()[0] = fin(contiguous_total::<T>(d)) };
         return Ok(out);
     }
     let plan = Plan::new(&d.layout, dims, keepdim);
@@ -280,9 +284,7 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
     }
     if plan.n_out == 1 && d.layout.is_contiguous() {
         // the reduced dims cover every dim of size > 1
-        let src = unsafe { d.as_slice::<T>() };
-        let s: f64 = split_parallel(src.len(), |r| sum_slice(&src[r])).into_iter().sum();
-        dst[0] = fin(s);
+        dst[0] = fin(contiguous_total::<T>(d));
         return Ok(out);
     }
     fill_rows::<T, T>(d, &plan, dst, |row| match row.as_slice() {

@@ -159,11 +159,22 @@ pub fn exp_m<M: Madd>(x: f32) -> f32 {
 /// about 88.7 on, inf. NaN stays NaN.
 #[inline(always)]
 pub fn exp_fast_m<M: Madd>(x: f32) -> f32 {
-    let x = x.clamp(-87.5, 89.0);
+    exp_fast_clamped::<M, false>(x.clamp(-87.5, 89.0))
+}
+
+/// [`exp_fast_m`] after its clamp, for callers that bound x themselves (x in [-87.5, 89] or
+/// NaN). `ONE_STEP` reduces by ln 2 in one step instead of two (PyTorch's softmax exp does):
+/// exact enough where |n| is small, a few ulp more error near the bottom of the range.
+#[inline(always)]
+pub fn exp_fast_clamped<M: Madd, const ONE_STEP: bool>(x: f32) -> f32 {
     // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
     let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
     let n = j - 12582912.0;
-    let r = M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x));
+    let r = if ONE_STEP {
+        M::madd(n, -std::f32::consts::LN_2, x)
+    } else {
+        M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x))
+    };
     // 1 + r + c2 r^2 + ... + c5 r^5, fitted to e^r on [-ln2/2, ln2/2] (relative error below
     // 2e-7 in f32 arithmetic)
     let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
