@@ -140,6 +140,35 @@ fn softmax_large_matches_f64() {
     }
 }
 
+/// A large softmax along a strided dim (the threaded column path) with special values: a column
+/// holding a NaN, one all -inf and one with +inf are all NaN, as in PyTorch; every other column
+/// matches the definition and log_softmax matches the log of softmax.
+#[test]
+fn strided_softmax_special_columns() {
+    let (rows, cols) = (300usize, 700usize);
+    let mut v: Vec<f32> = (0..rows * cols).map(|i| ((i as f32) * 0.37 + 0.1).sin() * 4.0).collect();
+    v[5 * cols + 3] = f32::NAN;
+    (0..rows).for_each(|r| v[r * cols + 10] = f32::NEG_INFINITY);
+    v[7 * cols + 20] = f32::INFINITY;
+    let x = Tensor::from_vec(v.clone(), &[rows as i64, cols as i64]).unwrap();
+    let (sm, lsm) = (N::softmax(&x, 0, None).unwrap().to_vec::<f32>().unwrap(), N::log_softmax(&x, 0, None).unwrap().to_vec::<f32>().unwrap());
+    for j in 0..cols {
+        let col: Vec<f64> = (0..rows).map(|r| v[r * cols + j] as f64).collect();
+        for r in 0..rows {
+            let (got, lgot) = (sm[r * cols + j], lsm[r * cols + j]);
+            if [3, 10, 20].contains(&j) {
+                assert!(got.is_nan() && lgot.is_nan(), "column {j} row {r}: {got} {lgot}");
+                continue;
+            }
+            let m = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let s: f64 = col.iter().map(|&c| (c - m).exp()).sum();
+            let want = (col[r] - m).exp() / s;
+            assert!((got as f64 - want).abs() < 1e-6, "column {j} row {r}: {got} vs {want}");
+            assert!((lgot as f64 - want.ln()).abs() < 2e-5, "log column {j} row {r}: {lgot} vs {}", want.ln());
+        }
+    }
+}
+
 /// Large sums and means (threaded all-reduce, row and column paths) agree with f64 sums.
 #[test]
 fn large_sums_match_f64() {

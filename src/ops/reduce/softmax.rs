@@ -7,6 +7,7 @@ use super::real::Real;
 use super::{elem, sum};
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::copy::contiguous_as;
+use crate::cpu::threads::SendPtr;
 use crate::error::Result;
 use crate::ops::arith::{binary, BinOp};
 use crate::tensor::layout::wrap_dim;
@@ -198,35 +199,57 @@ where
         }
         return;
     }
-    // the softmax dim is strided: keep per-column maxima and sums
-    let mut m = vec![T::C::neg_infinity(); inner];
-    let mut nan = vec![false; inner];
+    // the softmax dim is strided
+    softmax_columns::<T, M>(x, SendPtr(o.as_mut_ptr()), n, inner, (0, inner), log)
+}
+
+/// softmax (or log_softmax) of columns `j0..j1` of one block `[n, inner]` whose softmax dim is
+/// strided (`x` the block, `o` its output): per-column maxima, sums and scales, each pass a
+/// vectorisable loop along the row. Columns holding a NaN or an infinite maximum are then
+/// redone with the library exp, for PyTorch's NaNs and zeros.
+#[inline(always)]
+fn softmax_columns<T: Real, M: Madd>(x: &[T], o: SendPtr<T>, n: usize, inner: usize, (j0, j1): (usize, usize), log: bool)
+where
+    T::C: FastExp,
+{
+    let w = j1 - j0;
+    assert!(x.len() >= n * inner && j1 <= inner, "softmax: columns {j0}..{j1} of a [{n}, {inner}] block out of {} values", x.len());
+    let row = |r: usize| &x[r * inner + j0..r * inner + j1];
+    // SAFETY: the caller gives each task its own columns of an output of n * inner values
+    let out_row = |r: usize| unsafe { std::slice::from_raw_parts_mut(o.get().add(r * inner + j0), w) };
+    let mut m = vec![T::C::neg_infinity(); w];
+    let mut nan = vec![false; w];
     for r in 0..n {
-        for j in 0..inner {
-            let v = x[r * inner + j].load();
-            nan[j] |= v.is_nan();
-            if v > m[j] {
-                m[j] = v;
-            }
+        for ((mj, nj), &v) in m.iter_mut().zip(nan.iter_mut()).zip(row(r)) {
+            let v = v.load();
+            *nj |= v.is_nan();
+            *mj = if v > *mj { v } else { *mj };
         }
     }
-    let mut s = vec![T::C::zero(); inner];
+    let mut s = vec![T::C::zero(); w];
     for r in 0..n {
-        for j in 0..inner {
-            let d = x[r * inner + j].load() - m[j];
-            s[j] = s[j] + if m[j].is_finite() { d.fexp::<M>() } else { d.exp() };
+        for ((sj, &mj), &v) in s.iter_mut().zip(&m).zip(row(r)) {
+            *sj = *sj + (v.load() - mj).fexp_nonpos::<M>();
         }
     }
-    for j in 0..inner {
+    // log_softmax subtracts max + ln(sum), softmax multiplies by 1 / sum
+    let c: Vec<T::C> = m.iter().zip(&s).map(|(&mj, &sj)| if log { mj + sj.ln() } else { <T::C as num_traits::One>::one() / sj }).collect();
+    for r in 0..n {
+        for (((oj, &mj), &cj), &v) in out_row(r).iter_mut().zip(&m).zip(&c).zip(row(r)) {
+            let v = v.load();
+            *oj = T::store(if log { v - cj } else { (v - mj).fexp_nonpos::<M>() * cj });
+        }
+    }
+    for j in (0..w).filter(|&j| nan[j] || !m[j].is_finite()) {
+        let at = |r: usize| r * inner + j0 + j;
+        let mut sj = (0..n).fold(T::C::zero(), |acc, r| acc + (x[at(r)].load() - m[j]).exp());
         if nan[j] {
-            s[j] = T::C::nan();
+            sj = T::C::nan();
         }
-    }
-    for r in 0..n {
-        for j in 0..inner {
-            let d = x[r * inner + j].load() - m[j];
-            let v = if log { d - s[j].ln() } else if m[j].is_finite() { d.fexp::<M>() / s[j] } else { d.exp() / s[j] };
-            o[r * inner + j] = T::store(v);
+        for r in 0..n {
+            let d = x[at(r)].load() - m[j];
+            // SAFETY: as out_row
+            unsafe { *o.get().add(at(r)) = T::store(if log { d - sj.ln() } else { d.exp() / sj }) };
         }
     }
 }
@@ -262,6 +285,7 @@ macro_rules! simd_dispatch {
 }
 
 simd_dispatch!(forward_block, forward_block_avx2, forward_block_avx512, softmax_block, (x: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
+simd_dispatch!(forward_columns, forward_columns_avx2, forward_columns_avx512, softmax_columns, (x: &[T], o: SendPtr<T>, n: usize, inner: usize, cols: (usize, usize), log: bool));
 simd_dispatch!(backward_dispatch, backward_block_avx2, backward_block_avx512, backward_block, (g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
 
 /// The fused forward on a tensor already of the compute dtype.
@@ -271,7 +295,21 @@ fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
     let s = shape3(&c.layout.shape, d);
     with_float_dtype!(c.dtype, T, {
         let (src, dst) = unsafe { (c.as_slice::<T>(), out.as_mut_slice::<T>()) };
-        for_blocks(s, dst, |r, o| forward_block(&src[r], o, s.n, s.inner, log));
+        let bl = s.n * s.inner;
+        if s.inner > 1 && s.outer * bl >= GRAIN && crate::cpu::threads::num_threads() > 1 {
+            // a strided softmax dim: tasks of columns, each about 64K values (three passes in L2)
+            let cw = ((1usize << 16) / s.n.max(1)).next_multiple_of(16).min(s.inner);
+            let nc = s.inner.div_ceil(cw);
+            let o = SendPtr(dst.as_mut_ptr());
+            crate::cpu::threads::parallel_for(s.outer * nc, |t| {
+                let (b, j0) = (t / nc, t % nc * cw);
+                // SAFETY: block b of the output starts b * bl values in
+                let ob = SendPtr(unsafe { o.get().add(b * bl) });
+                forward_columns(&src[b * bl..(b + 1) * bl], ob, s.n, s.inner, (j0, (j0 + cw).min(s.inner)), log)
+            });
+        } else {
+            for_blocks(s, dst, |r, o| forward_block(&src[r], o, s.n, s.inner, log));
+        }
     }, { unreachable!() });
     Ok(out)
 }
