@@ -140,6 +140,31 @@ fn softmax_large_matches_f64() {
     }
 }
 
+/// The fused f32 softmax and log_softmax backward agree with the f64 kernel on large inputs:
+/// long rows (the lane sums and their tail), a strided dim, rows shorter than the lanes.
+#[test]
+fn softmax_backward_large_matches_f64() {
+    for (shape, dim) in [(vec![64i64, 3000], 1i64), (vec![300, 700], 0), (vec![40, 37], 1), (vec![8, 50, 90], 1)] {
+        let (x32, x64) = (sin_tensor(&shape, DType::F32), sin_tensor(&shape, DType::F64));
+        let g: Vec<f64> = (0..shape.iter().product::<i64>()).map(|i| (i as f64 * 0.11).cos()).collect();
+        let g64 = Tensor::from_vec(g, &shape).unwrap();
+        let g32 = torchrs::ops::convert::to(&g64, None, Some(DType::F32), false).unwrap();
+        for log in [false, true] {
+            let grad = |x: &Tensor, g: &Tensor, dt: DType| {
+                if log {
+                    N::_log_softmax_backward_data(g, &N::log_softmax(x, dim, None).unwrap(), dim, dt).unwrap()
+                } else {
+                    N::_softmax_backward_data(g, &N::softmax(x, dim, None).unwrap(), dim, dt).unwrap()
+                }
+            };
+            let (a, b) = (grad(&x32, &g32, DType::F32), grad(&x64, &g64, DType::F64));
+            assert_eq!(a.dtype(), DType::F32);
+            let tol = if log { 1e-4 } else { 1e-6 };
+            assert!(max_diff(&a, &b) < tol, "softmax backward {shape:?} dim {dim} log {log}: {}", max_diff(&a, &b));
+        }
+    }
+}
+
 /// A large softmax along a strided dim (the threaded column path) with special values: a column
 /// holding a NaN, one all -inf and one with +inf are all NaN, as in PyTorch; every other column
 /// matches the definition and log_softmax matches the log of softmax.

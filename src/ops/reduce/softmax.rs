@@ -370,18 +370,49 @@ fn backward_block<T: Real, M: Madd>(g: &[T], y: &[T], o: &mut [T], n: usize, inn
 where
     T::C: FastExp,
 {
+    // softmax: y * (g - sum(g * y)); log_softmax: g - exp(y) * sum(g)
+    let term = |gv: T::C, yv: T::C| if log { gv } else { gv * yv };
+    let grad = |gv: T::C, yv: T::C, s: T::C| {
+        if log {
+            gv - (if yv.is_nan() { yv } else { yv.fexp::<M>() }) * s
+        } else {
+            yv * (gv - s)
+        }
+    };
+    if inner == 1 {
+        // one row: the sum in `W` independent lanes, then one elementwise pass
+        let mut acc = [T::C::zero(); W];
+        let (gc, yc) = (g[..n].chunks_exact(W), y[..n].chunks_exact(W));
+        let tail = gc.remainder().iter().zip(yc.remainder()).fold(T::C::zero(), |a, (&gv, &yv)| a + term(gv.load(), yv.load()));
+        for (gs, ys) in gc.zip(yc) {
+            for j in 0..W {
+                acc[j] = acc[j] + term(gs[j].load(), ys[j].load());
+            }
+        }
+        let mut w = W;
+        while w > 1 {
+            w /= 2;
+            for j in 0..w {
+                acc[j] = acc[j] + acc[j + w];
+            }
+        }
+        let s = acc[0] + tail;
+        for ((oo, &gv), &yv) in o[..n].iter_mut().zip(g).zip(y) {
+            *oo = T::store(grad(gv.load(), yv.load(), s));
+        }
+        return;
+    }
     let mut s = vec![T::C::zero(); inner];
     for r in 0..n {
-        for j in 0..inner {
-            let k = r * inner + j;
-            s[j] = s[j] + if log { g[k].load() } else { g[k].load() * y[k].load() };
+        let (gr, yr) = (&g[r * inner..(r + 1) * inner], &y[r * inner..(r + 1) * inner]);
+        for ((sj, &gv), &yv) in s.iter_mut().zip(gr).zip(yr) {
+            *sj = *sj + term(gv.load(), yv.load());
         }
     }
     for r in 0..n {
-        for j in 0..inner {
-            let k = r * inner + j;
-            let (gv, yv) = (g[k].load(), y[k].load());
-            o[k] = T::store(if log { gv - (if yv.is_nan() { yv } else { yv.fexp::<M>() }) * s[j] } else { yv * (gv - s[j]) });
+        let (gr, yr) = (&g[r * inner..(r + 1) * inner], &y[r * inner..(r + 1) * inner]);
+        for (((oj, &sj), &gv), &yv) in o[r * inner..(r + 1) * inner].iter_mut().zip(&s).zip(gr).zip(yr) {
+            *oj = T::store(grad(gv.load(), yv.load(), sj));
         }
     }
 }
