@@ -205,7 +205,9 @@ pub fn gelu(a: &Tensor, approximate: &str) -> Result<Tensor> {
             "GeluKernelImpl",
             a,
             move |x: f32| {
-                if inf_nan && x == f32::INFINITY { f32::NAN } else { x * 0.5 * (1.0 + approx::erf_approx(x * r32)) }
+                // computed first and then selected, so the loop stays branch-free and vectorises
+                let v = x * 0.5 * (1.0 + approx::erf_approx(x * r32));
+                if inf_nan && x == f32::INFINITY { f32::NAN } else { v }
             },
             |x: f64| x * 0.5 * (1.0 + approx::erf_f64(x * std::f64::consts::FRAC_1_SQRT_2)),
         )?
