@@ -112,7 +112,8 @@ impl Plan {
             Walk::Run { len: 0, stride: 1 }
         } else if cs.len() <= 1 {
             Walk::Run { len: red_numel, stride: cst.first().copied().unwrap_or(1) as isize }
-        } else if red_numel <= 1 << 16 {
+        } else if red_numel <= 1 << 16 && !(cst.last() == Some(&1) && cs.last().is_some_and(|&n| n >= 16)) {
+            // (long contiguous runs stay a strided walk: `Row::runs` hands them out whole)
             let mut offs = Vec::with_capacity(red_numel);
             for_each_run(&cs, [&cst], [0], |o, n, s| offs.extend((0..n as isize).map(|i| o[0] + i * s[0])));
             Walk::Offsets(offs)
@@ -168,6 +169,27 @@ impl<T: Element> Row<'_, T> {
                 }
             }
         }
+    }
+
+    /// Calls `f` with each contiguous piece of the row, in logical order (pieces of one element
+    /// where the innermost stride is not 1); false, calling nothing, for a single strided run
+    /// or an offset list (those go through [`Row::each`]).
+    #[inline(always)]
+    pub fn runs(&self, mut f: impl FnMut(&[T])) -> bool {
+        unsafe {
+            match self.walk {
+                Walk::Run { len, stride: 1 } => f(std::slice::from_raw_parts(self.ptr, *len)),
+                Walk::Strided { shape, strides } => for_each_run(shape, [strides], [0], |o, n, s| {
+                    if s[0] == 1 {
+                        f(std::slice::from_raw_parts(self.ptr.offset(o[0]), n as usize));
+                    } else {
+                        (0..n as isize).for_each(|i| f(std::slice::from_raw_parts(self.ptr.offset(o[0] + i * s[0]), 1)));
+                    }
+                }),
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// The elements as a slice, when they are contiguous.

@@ -341,7 +341,9 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
         Some(xs) => fin(sum_slice(xs)),
         None => {
             let mut s = 0f64;
-            row.each(|x, _| s += T::c_to_f64(x.load()));
+            if !row.runs(|xs| s += sum_slice(xs)) {
+                row.each(|x, _| s += T::c_to_f64(x.load()));
+            }
             fin(s)
         }
     });
