@@ -48,10 +48,17 @@ fn sorted_rows(t: &Tensor, d: usize, descending: bool, keep: impl Fn(usize) -> s
         let one = |(row, (vo, io)): (usize, (&mut [T], &mut [i64]))| {
             let xs = &src[row * n..(row + 1) * n];
             let mut order: Vec<usize> = (0..n).collect();
-            if descending {
-                order.sort_by(|&a, &b| cmp_nan_last(&xs[b], &xs[a]));
+            // ties go by index, a total order: the same result as a stable sort, so only the
+            // kept prefix needs sorting after a selection (topk, kthvalue)
+            let by = |&a: &usize, &b: &usize| {
+                let o = if descending { cmp_nan_last(&xs[b], &xs[a]) } else { cmp_nan_last(&xs[a], &xs[b]) };
+                o.then(a.cmp(&b))
+            };
+            if r.end < n && r.end > 0 {
+                order.select_nth_unstable_by(r.end - 1, by);
+                order[..r.end].sort_unstable_by(by);
             } else {
-                order.sort_by(|&a, &b| cmp_nan_last(&xs[a], &xs[b]));
+                order.sort_unstable_by(by);
             }
             for (j, &o) in order[r.clone()].iter().enumerate() {
                 vo[j] = xs[o];
