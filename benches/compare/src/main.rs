@@ -165,6 +165,30 @@ fn case(name: &str) -> Option<Box<dyn FnMut()>> {
             let x = r(&[64, 32, 24, 24]).set_requires_grad(true);
             Box::new(move || { x.max_pool2d_default(2).sum(Kind::Float).backward(); })
         }
+        // other shapes and common layers: strided reductions, power-of-two transposes, losses
+        "transpose_contiguous_1024" => { let a = r(&[1024, 1024]); Box::new(move || { let _ = a.tr().contiguous(); }) }
+        "softmax_dim0_1000x1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.softmax(0, Kind::Float); }) }
+        "sum_dim0_1000x1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.sum_dim_intlist(&[0i64][..], false, Kind::Float); }) }
+        "sum_nchw_dims023_32x64x28x28" => {
+            let a = r(&[32, 64, 28, 28]);
+            Box::new(move || { let _ = a.sum_dim_intlist(&[0i64, 2, 3][..], false, Kind::Float); })
+        }
+        "gelu_1m" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.gelu("none"); }) }
+        "topk10_1000x1000" => { let a = r(&[1000, 1000]); Box::new(move || { let _ = a.topk(10, 1, true, true); }) }
+        "cross_entropy_fwd_bwd_1000x1000" => {
+            let a = r(&[1000, 1000]).set_requires_grad(true);
+            let t = Tensor::randint(1000, [1000], (Kind::Int64, Device::Cpu));
+            Box::new(move || { a.cross_entropy_for_logits(&t).backward(); })
+        }
+        "layer_norm_1000x1000" => {
+            let (a, w, b) = (r(&[1000, 1000]), r(&[1000]), r(&[1000]));
+            Box::new(move || { let _ = a.layer_norm([1000], Some(&w), Some(&b), 1e-5, false); })
+        }
+        "batch_norm_eval_32x64x28x28" => {
+            let (a, w, b, m) = (r(&[32, 64, 28, 28]), r(&[64]), r(&[64]), r(&[64]));
+            let v = r(&[64]).abs();
+            Box::new(move || { let _ = a.batch_norm(Some(&w), Some(&b), Some(&m), Some(&v), false, 0.1, 1e-5, false); })
+        }
         _ => return None,
     })
 }
@@ -175,7 +199,9 @@ const CASES: &[&str] = &[
     "matmul_16", "matmul_64", "matmul_256", "matmul_512", "matmul_1024", "bmm_32x64x64", "sum_1m",
     "mean_dim1_1000x1000", "train_mlp_784_256_10_adam", "train_mlp_16_32_1_sgd", "tanh_chain_backward_64",
     "conv2d_64x32x14x14_k3", "max_pool2d_64x32x28x28", "train_cnn_mnist_adam", "linear_64x1024x1024",
-    "linear_64x1024x1024_fwd_bwd",
+    "linear_64x1024x1024_fwd_bwd", "transpose_contiguous_1024", "softmax_dim0_1000x1000", "sum_dim0_1000x1000",
+    "sum_nchw_dims023_32x64x28x28", "gelu_1m", "topk10_1000x1000", "cross_entropy_fwd_bwd_1000x1000",
+    "layer_norm_1000x1000", "batch_norm_eval_32x64x28x28",
 ];
 
 fn main() {
