@@ -669,3 +669,44 @@ fn threaded_results_equal_chunked_results() {
     assert_eq!(whole.len(), parts.len());
     assert!(whole.iter().zip(&parts).all(|(x, y)| x.to_bits() == y.to_bits()));
 }
+
+/// Broadcast f32/f16 arithmetic, walked by output rows with the broadcast operand read in place
+/// (a slice, or one value repeated), equals the f64 kernels' results rounded (exact for + - * /),
+/// for per-channel, per-row, outer-product, sliced, short-row and transposed operands.
+#[test]
+fn broadcast_rows_equal_rounded_f64() {
+    let pattern = |shape: &[i64], seed: i64| {
+        let n: i64 = shape.iter().product();
+        let v: Vec<f32> = (0..n).map(|i| ((i * 7919 + seed * 31) % 2001 - 1000) as f32 / 37.0 + 0.01).collect();
+        Tensor::from_vec(v, shape).unwrap()
+    };
+    let big = pattern(&[4, 64, 28, 28], 1);
+    let wide = pattern(&[300, 260], 2);
+    let cases: Vec<(&str, Tensor, Tensor)> = vec![
+        ("x + b[C,1,1]", big.clone(), pattern(&[64, 1, 1], 3)),
+        ("b[C,1,1] + x", pattern(&[64, 1, 1], 4), big.clone()),
+        ("x - mean[N,1]", wide.clone(), pattern(&[300, 1], 5)),
+        ("x + row[M]", wide.clone(), pattern(&[260], 6)),
+        ("col * row", pattern(&[300, 1], 7), pattern(&[1, 260], 8)),
+        ("sliced rows", N::narrow(&pattern(&[300, 400], 9), 1, 20, 260).unwrap(), pattern(&[300, 1], 10)),
+        ("short rows", pattern(&[4000, 8], 11), pattern(&[8], 12)),
+        ("transposed", N::t(&pattern(&[260, 300], 13)).unwrap(), pattern(&[260], 14)),
+        ("scalar", wide.clone(), pattern(&[], 15)),
+    ];
+    let f64_of = |t: &Tensor| N::to_dtype(t, DType::F64, false, false).unwrap();
+    for (what, a, b) in cases {
+        for dtype in [DType::F32, DType::F16] {
+            let (x, y) = (N::to_dtype(&a, dtype, false, false).unwrap(), N::to_dtype(&b, dtype, false, false).unwrap());
+            let ops: [(&str, fn(&Tensor, &Tensor) -> torchrs::Result<Tensor>); 4] =
+                [("add", N::add), ("sub", N::sub), ("mul", N::mul), ("div", N::div)];
+            for (op, f) in ops {
+                let got = f(&x, &y).unwrap();
+                let want = N::to_dtype(&f(&f64_of(&x), &f64_of(&y)).unwrap(), dtype, false, false).unwrap();
+                assert_eq!(got.shape(), want.shape(), "{what} {op} {dtype:?}");
+                let (g, w) = (f64_of(&got).to_vec::<f64>().unwrap(), f64_of(&want).to_vec::<f64>().unwrap());
+                let bad = g.iter().zip(&w).position(|(g, w)| g.to_bits() != w.to_bits());
+                assert!(bad.is_none(), "{what} {op} {dtype:?}: element {bad:?}: {:?} vs {:?}", bad.map(|i| g[i]), bad.map(|i| w[i]));
+            }
+        }
+    }
+}

@@ -96,10 +96,8 @@ fn compute(op: BinOp, a: &TensorData, b: &TensorData, dtype: DType) -> Result<Te
         DType::I16 => int_kernel!(i16, op, a, b),
         DType::I32 => int_kernel!(i32, op, a, b),
         DType::I64 => int_kernel!(i64, op, a, b),
-        DType::F16 => kernel::<half::f16>(op, &a, &b)?,
-        DType::BF16 => kernel::<half::bf16>(op, &a, &b)?,
-        DType::F32 => match op {
-            // the slice kernels' AVX2/AVX-512 builds
+        DType::F16 | DType::BF16 | DType::F32 => match op {
+            // the slice kernels' AVX2/AVX-512 builds (f16 and bf16 computed in f32 chunks)
             BinOp::Add => float_map2(&a, &b, |x, y| x + y, |x, y| x + y)?,
             BinOp::Sub => float_map2(&a, &b, |x, y| x - y, |x, y| x - y)?,
             BinOp::Mul => float_map2(&a, &b, |x, y| x * y, |x, y| x * y)?,

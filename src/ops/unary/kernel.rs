@@ -132,6 +132,9 @@ pub fn map2<S: Element, D: Element>(
         return Ok(out);
     }
     let shape = broadcast_shapes(&a.layout.shape, &b.layout.shape)?;
+    if let Some(out) = map2_rows(a, b, &shape, &k)? {
+        return Ok(out);
+    }
     let flat = |d: &TensorData| -> Result<TensorData> {
         if d.layout.shape == shape && d.layout.is_contiguous() {
             return Ok(d.clone());
@@ -143,6 +146,85 @@ pub fn map2<S: Element, D: Element>(
     let out = TensorData::empty(&shape, D::DTYPE, a.device())?;
     unsafe { run2(a.as_slice::<S>(), b.as_slice::<S>(), out.as_mut_slice::<D>(), &k) };
     Ok(out)
+}
+
+/// Shortest output row [`map2_rows`] takes; shorter rows go through a broadcast copy.
+const MIN_ROW: i64 = 16;
+
+/// [`map2`] on broadcast operands without copying them: the output is walked by rows (its
+/// coalesced innermost dim), and in each row an operand is a slice (stride 1) or one value
+/// repeated (stride 0, handed to `k` as a buffer filled once per row), e.g. `x + b` with `b` of
+/// shape `[C, 1, 1]`, or `x - mean` with `mean` of shape `[N, 1]`. Rows are split across threads.
+/// None when rows are shorter than [`MIN_ROW`] or an operand's inner stride is another.
+fn map2_rows<S: Element, D: Element>(
+    a: &TensorData,
+    b: &TensorData,
+    shape: &[i64],
+    k: &(impl Fn(&[S], &[S], &mut [D]) + Sync),
+) -> Result<Option<TensorData>> {
+    let (la, lb) = (a.layout.expand(shape)?, b.layout.expand(shape)?);
+    let lo = Layout::contiguous(shape);
+    let (sizes, strides) = crate::cpu::iter::coalesced(shape, [&lo.strides, &la.strides, &lb.strides]);
+    let (Some(&n), Some(&[_, sa, sb])) = (sizes.last(), strides.last()) else { return Ok(None) };
+    if n < MIN_ROW || !(0..=1).contains(&sa) || !(0..=1).contains(&sb) {
+        return Ok(None);
+    }
+    let out = TensorData::empty(shape, D::DTYPE, a.device())?;
+    let (n, outer) = (n as usize, &sizes[..sizes.len() - 1]);
+    let rows = out.numel() / n;
+    use crate::cpu::threads::SendPtr;
+    // the operands are only read through theirs
+    let (pa, pb, po) = (SendPtr(a.base_ptr() as *mut S), SendPtr(b.base_ptr() as *mut S), SendPtr(out.base_ptr() as *mut D));
+    let per = crate::cpu::threads::rows_per_run(rows, n);
+    crate::cpu::threads::parallel_for(rows.div_ceil(per), |t| {
+        let (first, last) = (t * per, ((t + 1) * per).min(rows));
+        // the outer index of row `first`, and the operands' offsets there
+        let mut idx: smallvec::SmallVec<[i64; 6]> = smallvec::SmallVec::from_elem(0, outer.len());
+        let (mut oa, mut ob, mut r) = (0isize, 0isize, first as i64);
+        for d in (0..outer.len()).rev() {
+            idx[d] = r % outer[d];
+            r /= outer[d];
+            oa += (idx[d] * strides[d][1]) as isize;
+            ob += (idx[d] * strides[d][2]) as isize;
+        }
+        let (mut bufa, mut bufb) = ([S::zero(); CHUNK], [S::zero(); CHUNK]);
+        for row in first..last {
+            // SAFETY: the offsets stay inside the operands' views; rows of `out` are disjoint
+            unsafe {
+                let dst = std::slice::from_raw_parts_mut(po.get().add(row * n), n);
+                let (ra, rb) = (pa.get().offset(oa) as *const S, pb.get().offset(ob) as *const S);
+                if sa == 1 && sb == 1 {
+                    k(std::slice::from_raw_parts(ra, n), std::slice::from_raw_parts(rb, n), dst);
+                } else {
+                    if sa == 0 {
+                        bufa[..n.min(CHUNK)].fill(*ra);
+                    }
+                    if sb == 0 {
+                        bufb[..n.min(CHUNK)].fill(*rb);
+                    }
+                    for start in (0..n).step_by(CHUNK) {
+                        let m = CHUNK.min(n - start);
+                        let xa = if sa == 1 { std::slice::from_raw_parts(ra.add(start), m) } else { &bufa[..m] };
+                        let xb = if sb == 1 { std::slice::from_raw_parts(rb.add(start), m) } else { &bufb[..m] };
+                        k(xa, xb, &mut dst[start..start + m]);
+                    }
+                }
+            }
+            // advance the outer index
+            for d in (0..outer.len()).rev() {
+                idx[d] += 1;
+                oa += strides[d][1] as isize;
+                ob += strides[d][2] as isize;
+                if idx[d] < outer[d] {
+                    break;
+                }
+                oa -= (strides[d][1] * outer[d]) as isize;
+                ob -= (strides[d][2] * outer[d]) as isize;
+                idx[d] = 0;
+            }
+        }
+    });
+    Ok(Some(out))
 }
 
 // ---- slice loops
