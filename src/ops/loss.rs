@@ -6,7 +6,7 @@ use super::Native as N;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::capi::generated::AtgApi;
 use crate::error::Result;
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{DType, Element, Scalar, Tensor, TensorData};
 
 const NONE: i64 = 0;
 const MEAN: i64 = 1;
@@ -177,24 +177,60 @@ pub fn poisson_nll_loss(x: &Tensor, t: &Tensor, log_input: bool, full: bool, eps
     reduce(&l, reduction)
 }
 
-/// The loss of each target (0 where ignored) and the weight each one counts with.
-fn nll_parts(x: &[f64], target: &[i64], w: Option<&[f64]>, (n, c, inner): (usize, usize, usize), ignore: i64) -> Result<(Vec<f64>, Vec<f64>)> {
-    let mut losses = vec![0.0; n * inner];
-    let mut weights = vec![0.0; n * inner];
+/// For each target: where its input element is (a flat position in the contiguous input) and
+/// the weight it counts with, or None where it is `ignore`.
+fn nll_picks(target: &[i64], w: Option<&[f64]>, (n, c, inner): (usize, usize, usize), ignore: i64) -> Result<Vec<Option<(usize, f64)>>> {
+    let mut picks = Vec::with_capacity(n * inner);
     for b in 0..n {
         for i in 0..inner {
-            let k = b * inner + i;
-            let cls = target[k];
+            let cls = target[b * inner + i];
             if cls == ignore {
+                picks.push(None);
                 continue;
             }
             crate::ensure!(cls >= 0 && (cls as usize) < c, "Target {cls} is out of bounds.");
             let wt = w.map_or(1.0, |w| w[cls as usize]);
-            losses[k] = -(x[(b * c + cls as usize) * inner + i] * wt);
-            weights[k] = wt;
+            picks.push(Some(((b * c + cls as usize) * inner + i, wt)));
         }
     }
-    Ok((losses, weights))
+    Ok(picks)
+}
+
+/// The elements of a float tensor at these flat positions of its contiguous form, as f64.
+fn gather_f64(x: &Tensor, at: impl Iterator<Item = usize>) -> Result<Vec<f64>> {
+    fn get<T: Element>(d: &TensorData, at: impl Iterator<Item = usize>) -> Vec<f64> {
+        // SAFETY: `d` is contiguous of element type T; positions come from in-bounds targets
+        let s = unsafe { d.as_slice::<T>() };
+        at.map(|i| s[i].to_f64()).collect()
+    }
+    let x = x.contiguous()?;
+    let d = x.data();
+    Ok(match d.dtype {
+        DType::F32 => get::<f32>(&d, at),
+        DType::F64 => get::<f64>(&d, at),
+        DType::F16 => get::<half::f16>(&d, at),
+        DType::BF16 => get::<half::bf16>(&d, at),
+        other => crate::bail!("\"nll_loss\" not implemented for '{}'", other.name()),
+    })
+}
+
+/// A zero tensor of this shape and float dtype with `values` written at flat positions.
+fn scattered(shape: &[i64], dtype: DType, values: impl Iterator<Item = (usize, f64)>) -> Result<Tensor> {
+    fn put<T: Element>(d: &TensorData, values: impl Iterator<Item = (usize, f64)>) {
+        // SAFETY: a new contiguous tensor of element type T that nobody else sees yet
+        let s = unsafe { d.as_mut_slice::<T>() };
+        values.for_each(|(i, v)| s[i] = T::from_f64(v));
+    }
+    let out = Tensor::zeros(shape, dtype, crate::tensor::Device::Cpu)?;
+    let d = out.data();
+    match dtype {
+        DType::F32 => put::<f32>(&d, values),
+        DType::F64 => put::<f64>(&d, values),
+        DType::F16 => put::<half::f16>(&d, values),
+        DType::BF16 => put::<half::bf16>(&d, values),
+        other => crate::bail!("nll_loss_backward not implemented for '{}'", other.name()),
+    }
+    Ok(out)
 }
 
 /// Splits an input of shape [C], [N, C] or [N, C, d1...] into (N, C, inner).
@@ -245,9 +281,15 @@ pub fn nll_loss(x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64, igno
     let dtype = x.dtype();
     let target = t.to_vec::<i64>()?;
     crate::ensure!(dtype.is_float(), "\"nll_loss_forward_reduce_cuda_kernel_2d_index\" not implemented for '{}'", dtype.name());
-    let xv = x.to_vec::<f64>()?;
     let wv = w.map(|w| w.to_vec::<f64>()).transpose()?;
-    let (losses, weights) = nll_parts(&xv, &target, wv.as_deref(), (n, c, inner), ignore)?;
+    let picks = nll_picks(&target, wv.as_deref(), (n, c, inner), ignore)?;
+    let picked = gather_f64(x, picks.iter().flatten().map(|p| p.0))?;
+    let mut picked = picked.into_iter();
+    let (mut losses, mut weights) = (vec![0.0; picks.len()], vec![0.0; picks.len()]);
+    for (k, &(_, wt)) in picks.iter().enumerate().filter_map(|(k, p)| p.as_ref().map(|p| (k, p))) {
+        losses[k] = -(picked.next().unwrap_or(f64::NAN) * wt);
+        weights[k] = wt;
+    }
     let out64 = match reduction {
         NONE => Tensor::from_vec(losses, &t.shape())?,
         _ => {
@@ -271,32 +313,31 @@ pub fn nll_loss(x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64, igno
 }
 
 /// The gradient of nll_loss with respect to its input: -w[t] * g (over the total weight for
-/// mean). Linear in `g`, so it is built as (constant coefficients) * g and keeps g's graph.
+/// mean) at each kept target's element, zero elsewhere. When `g` is on a graph (a gradient of a
+/// gradient), it is built as (constant coefficients) * g so that the result stays on it.
 pub fn nll_loss_backward(g: &Tensor, x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64, ignore: i64) -> Result<Tensor> {
     let (n, c, inner) = nll_dims(x, t)?;
     let target = t.to_vec::<i64>()?;
     let dtype = x.dtype();
     crate::ensure!(dtype.is_float(), "nll_loss_backward not implemented for '{}'", dtype.name());
     let wv = w.map(|w| w.to_vec::<f64>()).transpose()?;
-    let mut coeff = vec![0.0f64; n * c * inner];
-    let mut wsum = 0.0;
-    for k in 0..n * inner {
-        let cls = target[k];
-        if cls == ignore {
-            continue;
-        }
-        crate::ensure!(cls >= 0 && (cls as usize) < c, "Target {cls} is out of bounds.");
-        let wt = wv.as_ref().map_or(1.0, |w| w[cls as usize]);
-        wsum += wt;
-        let (b, i) = (k / inner, k % inner);
-        coeff[(b * c + cls as usize) * inner + i] = -wt;
+    let picks = nll_picks(&target, wv.as_deref(), (n, c, inner), ignore)?;
+    let wsum: f64 = picks.iter().flatten().map(|p| p.1).sum();
+    let scale = if reduction == MEAN { 1.0 / wsum } else { 1.0 };
+    let coefficients = picks.iter().flatten().map(|&(at, wt)| (at, -wt * scale));
+    if needs_grad(&[g]) {
+        let coeff = scattered(&x.shape(), dtype, coefficients)?;
+        let gb = if reduction == NONE && x.dim() > 1 { super::shape::unsqueeze(g, 1)? } else { g.clone() };
+        return N::mul(&coeff, &gb);
     }
-    if reduction == MEAN {
-        coeff.iter_mut().for_each(|v| *v /= wsum);
-    }
-    let coeff = super::convert::to(&Tensor::from_vec(coeff, &x.shape())?, None, Some(dtype), false)?;
-    let gb = if reduction == NONE && x.dim() > 1 { super::shape::unsqueeze(g, 1)? } else { g.clone() };
-    N::mul(&coeff, &gb)
+    let gv = g.to_vec::<f64>()?;
+    let per_target = reduction == NONE && gv.len() == picks.len();
+    crate::ensure!(per_target || gv.len() == 1, "nll_loss_backward: grad_output of {} elements for {} targets", gv.len(), picks.len());
+    let values = picks
+        .iter()
+        .enumerate()
+        .filter_map(|(k, p)| p.map(|(at, wt)| (at, -wt * scale * gv[if per_target { k } else { 0 }])));
+    scattered(&x.shape(), dtype, values)
 }
 
 /// `cross_entropy_loss`: class indices (log_softmax + nll_loss, with label smoothing) or class
