@@ -19,6 +19,7 @@ mod ops_conv;
 mod ops_index;
 mod ops_join;
 mod ops_nn;
+mod ops_norm;
 mod ops_pointwise;
 mod ops_reduce;
 mod ops_unary;

@@ -15,6 +15,8 @@ pub mod join;
 pub mod autograd_ops;
 pub mod loss;
 pub mod nn;
+pub mod layer_norm;
+pub mod batch_norm;
 pub mod conv;
 pub mod einsum;
 pub mod rnn;

@@ -145,86 +145,11 @@ fn normalize(x: &Tensor, dims: &[i64], eps: f64) -> Result<Tensor> {
     N::div(&centered, &N::sqrt(&N::add_scalar(&var, &f(eps))?)?)
 }
 
-pub fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> Result<Tensor> {
-    let xs = x.shape();
-    let k = shape.len();
-    crate::ensure!(
-        k >= 1 && k <= xs.len() && xs[xs.len() - k..] == shape[..],
-        "Given normalized_shape={shape:?}, expected input with shape [*, {}], but got input of size{:?}",
-        shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
-        &xs[..]
-    );
-    let dims: Vec<i64> = (xs.len() - k..xs.len()).map(|d| d as i64).collect();
-    let mut y = normalize(x, &dims, eps)?;
-    if let Some(w) = w {
-        y = N::mul(&y, w)?;
-    }
-    if let Some(b) = b {
-        y = N::add(&y, b)?;
-    }
-    Ok(y)
-}
-
 /// Reshapes a per-channel vector to broadcast along dim 1 of an n-d input.
-fn per_channel(v: &Tensor, ndim: usize) -> Result<Tensor> {
+pub(super) fn per_channel(v: &Tensor, ndim: usize) -> Result<Tensor> {
     let mut shape = vec![1i64; ndim];
     shape[1] = -1;
     super::shape::reshape(v, &shape)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn batch_norm(
-    x: &Tensor,
-    w: Option<&Tensor>,
-    b: Option<&Tensor>,
-    running_mean: Option<&Tensor>,
-    running_var: Option<&Tensor>,
-    training: bool,
-    momentum: f64,
-    eps: f64,
-) -> Result<Tensor> {
-    let nd = x.dim();
-    crate::ensure!(nd >= 2, "batch_norm: expected 2D or more input (got {nd}D input)");
-    let dims: Vec<i64> = (0..nd as i64).filter(|&d| d != 1).collect();
-    let y = if training {
-        let count = x.numel() / x.shape()[1] as usize;
-        crate::ensure!(
-            count > 1,
-            "Expected more than 1 value per channel when training, got input size {:?}",
-            &x.shape()[..]
-        );
-        let y = normalize(x, &dims, eps)?;
-        if let (Some(rm), Some(rv)) = (running_mean, running_var) {
-            crate::autograd::with_grad_mode(false, || -> Result<()> {
-                let mean = super::reduce::mean(x, Some(&dims), false, None)?;
-                let centered = N::sub(x, &super::reduce::mean(x, Some(&dims), true, None)?)?;
-                let var_b = super::reduce::mean(&N::mul(&centered, &centered)?, Some(&dims), false, None)?;
-                let var_u = N::mul_scalar(&var_b, &f(count as f64 / (count as f64 - 1.0)))?;
-                let upd = |r: &Tensor, v: &Tensor| -> Result<()> {
-                    let nv = N::add(&N::mul_scalar(r, &f(1.0 - momentum))?, &N::mul_scalar(v, &f(momentum))?)?;
-                    super::convert::copy_(r, &nv).map(|_| ())
-                };
-                upd(rm, &mean)?;
-                upd(rv, &var_u)
-            })?;
-        }
-        y
-    } else {
-        let (rm, rv) = match (running_mean, running_var) {
-            (Some(m), Some(v)) => (m, v),
-            _ => crate::bail!("running_mean and running_var must be defined in evaluation mode"),
-        };
-        let denom = N::sqrt(&N::add_scalar(&per_channel(rv, nd)?, &f(eps))?)?;
-        N::div(&N::sub(x, &per_channel(rm, nd)?)?, &denom)?
-    };
-    let mut y = y;
-    if let Some(w) = w {
-        y = N::mul(&y, &per_channel(w, nd)?)?;
-    }
-    if let Some(b) = b {
-        y = N::add(&y, &per_channel(b, nd)?)?;
-    }
-    Ok(y)
 }
 
 pub fn group_norm(x: &Tensor, groups: i64, w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> Result<Tensor> {
@@ -268,10 +193,13 @@ macro_rules! atg_nn {
             $crate::ops::arith::inplace("dropout_", x, &[], |t| $crate::ops::nn::dropout(t, p, train))
         }
         fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64, _cudnn: bool) -> Result<Tensor> {
-            $crate::ops::nn::layer_norm(x, shape, w, b, eps)
+            $crate::ops::layer_norm::layer_norm(x, shape, w, b, eps)
+        }
+        fn native_layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
+            $crate::ops::layer_norm::native_layer_norm(x, shape, w, b, eps)
         }
         fn batch_norm(x: &Tensor, w: Option<&Tensor>, b: Option<&Tensor>, rm: Option<&Tensor>, rv: Option<&Tensor>, training: bool, momentum: f64, eps: f64, _cudnn: bool) -> Result<Tensor> {
-            $crate::ops::nn::batch_norm(x, w, b, rm, rv, training, momentum, eps)
+            $crate::ops::batch_norm::batch_norm(x, w, b, rm, rv, training, momentum, eps)
         }
         fn group_norm(x: &Tensor, groups: i64, w: Option<&Tensor>, b: Option<&Tensor>, eps: f64, _cudnn: bool) -> Result<Tensor> {
             $crate::ops::nn::group_norm(x, groups, w, b, eps)

@@ -4,7 +4,7 @@
 pub mod elem;
 pub mod fold;
 pub mod real;
-mod sum;
+pub(crate) mod sum;
 pub mod minmax;
 pub mod stats;
 pub mod norm;

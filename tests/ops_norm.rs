@@ -1,0 +1,192 @@
+//! The fused normalisation and loss kernels: layer_norm (forward on threads, closed-form backward,
+//! gradients of gradients), batch_norm's one-pass per-channel map and nll_loss's gather/scatter,
+//! against PyTorch's numbers (small cases, values printed by torch 2.x and quoted below) and
+//! against the same functions composed from basic ops (large cases, which take the threaded paths).
+
+use torchrs::autograd::engine::run;
+use torchrs::capi::generated::AtgApi;
+use torchrs::ops::Native as N;
+use torchrs::{DType, Scalar, Tensor};
+
+fn t64(v: &[f64], shape: &[i64]) -> Tensor {
+    Tensor::from_vec(v.to_vec(), shape).unwrap()
+}
+
+/// Deterministic values in about [-2, 2).
+fn pattern(shape: &[i64], seed: i64) -> Tensor {
+    let n: i64 = shape.iter().product();
+    t64(&(0..n).map(|i| ((i * 7919 + seed * 104729) % 4001 - 2000) as f64 / 1000.0).collect::<Vec<_>>(), shape)
+}
+
+fn close(what: &str, got: &Tensor, want: &[f64], tol: f64) {
+    let g = N::to_dtype(got, DType::F64, false, false).unwrap().to_vec::<f64>().unwrap();
+    assert_eq!(g.len(), want.len(), "{what}: length");
+    for (i, (a, b)) in g.iter().zip(want).enumerate() {
+        assert!((a - b).abs() <= tol * b.abs().max(1.0), "{what}: element {i}: got {a}, expected {b}");
+    }
+}
+
+fn values(t: &Tensor) -> Vec<f64> {
+    N::to_dtype(t, DType::F64, false, false).unwrap().to_vec::<f64>().unwrap()
+}
+
+fn grads(loss: &Tensor, of: &[Tensor], create_graph: bool) -> Vec<Tensor> {
+    run(&[(loss.clone(), N::ones_like(loss).unwrap())], Some(of), create_graph, create_graph)
+        .unwrap()
+        .into_iter()
+        .map(|g| g.unwrap())
+        .collect()
+}
+
+fn leaf(t: Tensor) -> Tensor {
+    t.set_requires_grad(true).unwrap();
+    t
+}
+
+/// layer_norm written with basic ops (their gradients come from autograd).
+fn layer_norm_composite(x: &Tensor, dims: &[i64], w: &Tensor, b: &Tensor) -> Tensor {
+    let mean = N::mean_dim(x, Some(dims), true, None).unwrap();
+    let c = N::sub(x, &mean).unwrap();
+    let var = N::mean_dim(&N::mul(&c, &c).unwrap(), Some(dims), true, None).unwrap();
+    let y = N::div(&c, &N::sqrt(&N::add_scalar(&var, &Scalar::Float(1e-5)).unwrap()).unwrap()).unwrap();
+    N::add(&N::mul(&y, w).unwrap(), b).unwrap()
+}
+
+#[test]
+fn layer_norm_gradients_of_gradients_match_torch() {
+    // torch: y = layer_norm(x, [4], w, b, 1e-5); gx, gw = grad((y*u).sum(), [x, w], create_graph)
+    // then ggx, ggw = grad((gx*v).sum() + (gw*s).sum(), [x, w])
+    let x = leaf(t64(&[0.5, -1.0, 2.0, 0.3, 1.5, 0.2, -0.7, -2.0], &[2, 4]));
+    let w = leaf(t64(&[1.0, 2.0, -0.5, 0.7], &[4]));
+    let b = leaf(t64(&[0.1, 0.0, -0.2, 0.3], &[4]));
+    let u = t64(&[1.0, -2.0, 0.5, 0.25, 0.3, 0.7, -1.1, 2.0], &[2, 4]);
+    let v = t64(&[0.3, -0.2, 0.1, 0.4, -0.5, 0.6, 0.2, -0.1], &[2, 4]);
+    let s = t64(&[0.2, -0.1, 0.3, 0.5], &[4]);
+    let y = N::layer_norm(&x, &[4], Some(&w), Some(&b), 1e-5, false).unwrap();
+    let g = grads(&N::sum(&N::mul(&y, &u).unwrap(), None).unwrap(), &[x.clone(), w.clone()], true);
+    close("gx", &g[0], &[1.6056723846253345, -1.4012337962385162, -1.2604078269550516, 1.0559692385682338, -0.1558444278522365, 0.46474018214107127, -0.36690792175564696, 0.05801216746681215], 1e-9);
+    close("gw", &g[1], &[0.4578793847583359, 2.971602982265395, 1.1156660637893656, -2.7745412091465456], 1e-9);
+    let l2 = N::add(&N::sum(&N::mul(&g[0], &v).unwrap(), None).unwrap(), &N::sum(&N::mul(&g[1], &s).unwrap(), None).unwrap()).unwrap();
+    let gg = grads(&l2, &[x, w], false);
+    close("ggx", &gg[0], &[-0.287578509878941, 0.7222125026935081, -0.03641329564909557, -0.3982206971654716, 0.07559442084537238, 0.024673862824218393, -0.4588102278781142, 0.35854194420852364], 1e-9);
+    close("ggw", &gg[1], &[0.040384859189510555, 0.7381083134783593, -0.18608394236728065, -0.39109221121403887], 1e-9);
+}
+
+/// A large layer_norm (rows on threads) over two dims equals the composed one, forward and
+/// backward, in f64; f32 and bf16 agree with f64 to their precision; native_layer_norm's
+/// statistics are each row's mean and 1/sqrt(var + eps).
+#[test]
+fn large_layer_norm_matches_composed_ops() {
+    let (x, w, b) = (leaf(pattern(&[96, 12, 25], 1)), leaf(pattern(&[12, 25], 2)), leaf(pattern(&[12, 25], 3)));
+    let u = pattern(&[96, 12, 25], 4);
+    let fused = N::layer_norm(&x, &[12, 25], Some(&w), Some(&b), 1e-5, false).unwrap();
+    let composed = layer_norm_composite(&x, &[1, 2], &w, &b);
+    close("forward", &fused, &values(&composed), 1e-10);
+    let loss = |y: &Tensor| N::sum(&N::mul(y, &u).unwrap(), None).unwrap();
+    let (gf, gc) = (grads(&loss(&fused), &[x.clone(), w.clone(), b.clone()], false), grads(&loss(&composed), &[x.clone(), w.clone(), b.clone()], false));
+    for (k, name) in ["dx", "dw", "db"].iter().enumerate() {
+        close(name, &gf[k], &values(&gc[k]), 1e-9);
+    }
+    for (dtype, tol) in [(DType::F32, 1e-4), (DType::BF16, 5e-2)] {
+        let c = |t: &Tensor| N::to_dtype(&N::detach(t).unwrap(), dtype, false, false).unwrap();
+        let y = N::layer_norm(&c(&x), &[12, 25], Some(&c(&w)), Some(&c(&b)), 1e-5, false).unwrap();
+        assert_eq!(y.dtype(), dtype);
+        let want = values(&composed);
+        let got = values(&y);
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst <= tol * 8.0, "{dtype:?}: largest difference {worst}");
+    }
+    let (_, mean, rstd) = N::native_layer_norm(&N::detach(&x).unwrap(), &[12, 25], None, None, 1e-5).unwrap();
+    assert_eq!(mean.shape().to_vec(), vec![96, 1, 1]);
+    let m = N::mean_dim(&x, Some(&[1, 2]), true, None).unwrap();
+    close("mean", &mean, &values(&m), 1e-12);
+    let var = N::var_correction(&x, Some(&[1, 2]), &Scalar::Int(0), true).unwrap();
+    let want: Vec<f64> = values(&var).iter().map(|v| 1.0 / (v + 1e-5).sqrt()).collect();
+    close("rstd", &rstd, &want, 1e-10);
+}
+
+#[test]
+fn layer_norm_errors_name_the_shapes() {
+    let x = pattern(&[3, 4], 1);
+    let e = N::layer_norm(&x, &[5], None, None, 1e-5, false).unwrap_err().to_string();
+    assert!(e.contains("normalized_shape=[5]") && e.contains("[3, 4]"), "{e}");
+    let e = N::layer_norm(&x, &[4], Some(&pattern(&[3], 2)), None, 1e-5, false).unwrap_err().to_string();
+    assert!(e.contains("weight") && e.contains("[3]"), "{e}");
+}
+
+#[test]
+fn batch_norm_eval_matches_torch() {
+    let x = t64(&[0.5, -1.0, 2.0, 0.25, 1.5, -0.5, -2.0, 3.0], &[2, 2, 2]);
+    let (rm, rv) = (t64(&[0.1, -0.2], &[2]), t64(&[0.5, 2.0], &[2]));
+    let (w, b) = (t64(&[1.5, -0.7], &[2]), t64(&[0.2, 0.3], &[2]));
+    let want = [1.04851965226976, -2.13342904374184, -0.7889417206763845, 0.07726192077073953, 3.1698187829441595, -1.0727794784046398, 1.1909523169170417, -1.283915230074741];
+    let y = N::batch_norm(&x, Some(&w), Some(&b), Some(&rm), Some(&rv), false, 0.1, 1e-5, false).unwrap();
+    close("f64", &y, &want, 1e-12);
+    let f = |t: &Tensor| N::to_dtype(t, DType::F32, false, false).unwrap();
+    let y = N::batch_norm(&f(&x), Some(&f(&w)), Some(&f(&b)), Some(&f(&rm)), Some(&f(&rv)), false, 0.1, 1e-5, false).unwrap();
+    assert_eq!(y.dtype(), DType::F32);
+    close("f32", &y, &want, 1e-6);
+    // with a trainable weight the map is built from ops: same values, and the weight's gradient
+    let wl = leaf(w.clone());
+    let y = N::batch_norm(&x, Some(&wl), Some(&b), Some(&rm), Some(&rv), false, 0.1, 1e-5, false).unwrap();
+    close("graph", &y, &want, 1e-12);
+    let g = grads(&N::sum(&y, None).unwrap(), &[wl], false);
+    // d/dw of sum(y) = sum over (n, spatial) of (x - rm) / sqrt(rv + eps)
+    let dw0 = (0.5 - 0.1 - 1.0 - 0.1 + 1.5 - 0.1 - 0.5 - 0.1) / (0.5f64 + 1e-5).sqrt();
+    let dw1 = (2.0 + 0.2 + 0.25 + 0.2 - 2.0 + 0.2 + 3.0 + 0.2) / (2.0f64 + 1e-5).sqrt();
+    close("dw", &g[0], &[dw0, dw1], 1e-12);
+    let e = N::batch_norm(&x, Some(&t64(&[1.0; 3], &[3])), None, Some(&rm), Some(&rv), false, 0.1, 1e-5, false).unwrap_err().to_string();
+    assert!(e.contains("weight") && e.contains("[3]"), "{e}");
+}
+
+/// The one-pass per-channel map on a large NCHW input (blocks on threads) and on 2-d input.
+#[test]
+fn large_batch_norm_eval_matches_formula() {
+    for shape in [vec![6i64, 16, 20, 20], vec![3000, 16]] {
+        let x = pattern(&shape, 5);
+        let (rm, rv, w, b) = (pattern(&[16], 6), N::add_scalar(&N::abs(&pattern(&[16], 7)).unwrap(), &Scalar::Float(0.1)).unwrap(), pattern(&[16], 8), pattern(&[16], 9));
+        let y = N::batch_norm(&x, Some(&w), Some(&b), Some(&rm), Some(&rv), false, 0.1, 1e-3, false).unwrap();
+        let mut pc = vec![1i64; shape.len()];
+        pc[1] = 16;
+        let r = |t: &Tensor| N::reshape(t, &pc).unwrap();
+        let want = N::add(
+            &N::mul(&N::div(&N::sub(&x, &r(&rm)).unwrap(), &N::sqrt(&N::add_scalar(&r(&rv), &Scalar::Float(1e-3)).unwrap()).unwrap()).unwrap(), &r(&w)).unwrap(),
+            &r(&b),
+        )
+        .unwrap();
+        close(&format!("{shape:?}"), &y, &values(&want), 1e-12);
+        // a strided (transposed) input gives the same result
+        let xt = N::transpose(&N::contiguous(&N::transpose(&x, 0, 1).unwrap()).unwrap(), 0, 1).unwrap();
+        let yt = N::batch_norm(&xt, Some(&w), Some(&b), Some(&rm), Some(&rv), false, 0.1, 1e-3, false).unwrap();
+        close("strided", &yt, &values(&want), 1e-12);
+    }
+}
+
+/// cross_entropy on a large batch equals -mean(log_softmax[target]), and its gradient is
+/// (softmax - one_hot) / N; with every target ignored the mean is NaN and the gradient zero.
+#[test]
+fn large_cross_entropy_gathers_and_scatters() {
+    let (n, c) = (700i64, 300i64);
+    let x = leaf(N::to_dtype(&pattern(&[n, c], 11), DType::F32, false, false).unwrap());
+    let tv: Vec<i64> = (0..n).map(|i| (i * 37) % c).collect();
+    let t = Tensor::from_vec(tv.clone(), &[n]).unwrap();
+    let loss = N::cross_entropy_loss(&x, &t, None, 1, -100, 0.0).unwrap();
+    let lp = values(&N::log_softmax(&N::to_dtype(&x, DType::F64, false, false).unwrap(), 1, None).unwrap());
+    let want = -(0..n as usize).map(|i| lp[i * c as usize + tv[i] as usize]).sum::<f64>() / n as f64;
+    close("loss", &loss, &[want], 1e-6);
+    let g = values(&grads(&loss, &[x.clone()], false)[0]);
+    for i in (0..n as usize).step_by(97) {
+        for j in 0..c as usize {
+            let p = lp[i * c as usize + j].exp() - if j == tv[i] as usize { 1.0 } else { 0.0 };
+            let got = g[i * c as usize + j];
+            assert!((got - p / n as f64).abs() < 1e-7, "grad[{i}, {j}]: {got} vs {}", p / n as f64);
+        }
+    }
+    let all_ignored = Tensor::from_vec(vec![-100i64; n as usize], &[n]).unwrap();
+    let loss = N::cross_entropy_loss(&x, &all_ignored, None, 1, -100, 0.0).unwrap();
+    assert!(values(&loss)[0].is_nan());
+    assert!(values(&grads(&loss, &[x.clone()], false)[0]).iter().all(|&v| v == 0.0));
+    let bad = Tensor::from_vec(vec![c; n as usize], &[n]).unwrap();
+    let e = N::nll_loss(&x, &bad, None, 1, -100).unwrap_err().to_string();
+    assert!(e.contains("out of bounds"), "{e}");
+}
