@@ -289,3 +289,38 @@ fn timing_report() {
     let idx = Tensor::from_vec((0..1000).rev().collect::<Vec<i64>>(), &[1000]).unwrap();
     time("index_select 1000 rows of 1000x1000", &|| drop(N::index_select(&m, 0, &idx).unwrap()));
 }
+
+/// Row reductions over long contiguous rows (the vector paths of var and logsumexp) equal f64
+/// references in f32, on threads; rows with a NaN, all -inf or a +inf give PyTorch's NaN, -inf
+/// and +inf through the exact loop.
+#[test]
+fn long_row_var_and_logsumexp_match_f64() {
+    let (rows, n) = (300usize, 517usize);
+    let v: Vec<f64> = (0..rows * n).map(|i| ((i as i64 * 7919) % 4001 - 2000) as f64 / 97.0 + 3.0).collect();
+    let mut v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+    v32[3 * n + 5] = f32::NAN;
+    v32[4 * n..5 * n].iter_mut().for_each(|x| *x = f32::NEG_INFINITY);
+    v32[5 * n + 100] = f32::INFINITY;
+    let x = Tensor::from_vec(v32.clone(), &[rows as i64, n as i64]).unwrap();
+    let lse = N::logsumexp(&x, &[1], false).unwrap().to_vec::<f32>().unwrap();
+    let var = N::var_correction(&x, Some(&[1]), &Scalar::Int(1), false).unwrap().to_vec::<f32>().unwrap();
+    for r in 0..rows {
+        let row: Vec<f64> = v32[r * n..(r + 1) * n].iter().map(|&x| x as f64).collect();
+        let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let want_lse = match r {
+            3 => f64::NAN,
+            4 => f64::NEG_INFINITY,
+            5 => f64::INFINITY,
+            _ => m + row.iter().map(|x| (x - m).exp()).sum::<f64>().ln(),
+        };
+        let got = lse[r] as f64;
+        assert!(got == want_lse || (got.is_nan() && want_lse.is_nan()) || (got - want_lse).abs() < 1e-5 * want_lse.abs(), "logsumexp row {r}: {got} vs {want_lse}");
+        if r > 5 {
+            let mean = row.iter().sum::<f64>() / n as f64;
+            let want = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+            assert!((var[r] as f64 - want).abs() < 1e-6 * want, "var row {r}: {} vs {want}", var[r]);
+        } else if r == 3 {
+            assert!(var[r].is_nan(), "var of a row with NaN");
+        }
+    }
+}

@@ -288,6 +288,33 @@ simd_dispatch!(forward_block, forward_block_avx2, forward_block_avx512, softmax_
 simd_dispatch!(forward_columns, forward_columns_avx2, forward_columns_avx512, softmax_columns, (x: &[T], o: SendPtr<T>, n: usize, inner: usize, cols: (usize, usize), log: bool));
 simd_dispatch!(backward_dispatch, backward_block_avx2, backward_block_avx512, backward_block, (g: &[T], y: &[T], o: &mut [T], n: usize, inner: usize, log: bool));
 
+/// logsumexp of a contiguous row: max + ln(Σ exp(x - max)) with the vector exp; None when the
+/// maximum is not finite or the row holds a NaN (the caller's exact loop gives PyTorch's
+/// -inf, +inf or NaN) or is short.
+pub fn logsumexp_row<T: Real>(x: &[T]) -> Option<f64>
+where
+    T::C: FastExp,
+{
+    if x.len() < W {
+        return None;
+    }
+    let mut r = [f64::NAN];
+    lse_dispatch::<T>(x, &mut r);
+    r[0].is_finite().then_some(r[0])
+}
+
+#[inline(always)]
+fn lse_kernel<T: Real, M: Madd>(x: &[T], r: &mut [f64])
+where
+    T::C: FastExp,
+{
+    let m = row_max(x);
+    let s = row_exp_sum::<T, M>(x, m, None);
+    r[0] = if m.is_finite() && s.is_finite() { T::c_to_f64(m) + T::c_to_f64(s).ln() } else { f64::NAN };
+}
+
+simd_dispatch!(lse_dispatch, lse_kernel_avx2, lse_kernel_avx512, lse_kernel, (x: &[T], r: &mut [f64]));
+
 /// The fused forward on a tensor already of the compute dtype.
 fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
     let c = contiguous_as(x, x.dtype)?;

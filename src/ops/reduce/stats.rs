@@ -133,6 +133,11 @@ fn var_values(t: &Tensor, dims: &[usize], correction: f64, keepdim: bool) -> Res
     let div = (n - correction).max(0.0);
     let r = with_float_dtype!(d.dtype, T, {
         reduce_into::<T, T>(&d, &plan, |row| {
+            if let Some(xs) = row.as_slice() {
+                // a contiguous row: both passes in vector lanes
+                let mean = super::sum::sum_slice(xs) / n;
+                return T::store(T::c_from_f64(super::sum::sq_dev_sum(xs, mean) / div));
+            }
             let mut s = 0f64;
             row_f64(&row, |x| s += x);
             let mean = s / n;
@@ -194,6 +199,9 @@ pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let plan = Plan::new(&d.layout, &wd, keepdim);
     let r = with_float_dtype!(d.dtype, T, {
         reduce_into::<T, T>(&d, &plan, |row| {
+            if let Some(v) = row.as_slice().and_then(super::softmax::logsumexp_row) {
+                return T::store(T::c_from_f64(v));
+            }
             let mut m = f64::NEG_INFINITY;
             row_f64(&row, |x| if x > m || x.is_nan() { m = x });
             let shift = if m.is_infinite() { 0.0 } else { m };

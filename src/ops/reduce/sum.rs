@@ -41,6 +41,41 @@ unsafe fn lanes_sum_avx2<T: Real>(xs: &[T]) -> f64 {
     lanes_sum(xs)
 }
 
+/// The sum of squared deviations from `mean` over a contiguous run, in f64 lanes (the
+/// variance's second pass: f64 as PyTorch's CPU variance accumulates).
+#[inline]
+pub fn sq_dev_sum<T: Real>(xs: &[T], mean: f64) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if xs.len() >= 64 && !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
+        // SAFETY: the CPU was probed for AVX2 and FMA
+        return unsafe { sq_dev_sum_avx2(xs, mean) };
+    }
+    sq_dev_lanes(xs, mean)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn sq_dev_sum_avx2<T: Real>(xs: &[T], mean: f64) -> f64 {
+    sq_dev_lanes(xs, mean)
+}
+
+#[inline(always)]
+fn sq_dev_lanes<T: Real>(xs: &[T], mean: f64) -> f64 {
+    let mut acc = [0f64; LANES];
+    let mut it = xs.chunks_exact(LANES);
+    for c in &mut it {
+        for j in 0..LANES {
+            let d = T::c_to_f64(c[j].load()) - mean;
+            acc[j] += d * d;
+        }
+    }
+    let tail = it.remainder().iter().fold(0.0, |s, &x| {
+        let d = T::c_to_f64(x.load()) - mean;
+        s + d * d
+    });
+    lanes_then_tail(&mut acc, &[]) + tail
+}
+
 /// Elements summed in f32 registers before the block's partial sums are widened into the f64
 /// total: each f32 lane adds at most 32 values, so the f32 rounding stays within a few ulps of
 /// the block (PyTorch's cascade sum loses about as much), while the loop runs at f32 speed.
