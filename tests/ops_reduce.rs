@@ -324,3 +324,31 @@ fn long_row_var_and_logsumexp_match_f64() {
         }
     }
 }
+
+/// amax/amin over leading dims of a contiguous input (columns folded in strips, on threads)
+/// equal a per-column loop; a NaN anywhere in a column wins; ints too.
+#[test]
+fn leading_dim_amax_amin_match_columns() {
+    let (rows, cols) = (130usize, 1100usize);
+    let mut v: Vec<f32> = (0..rows * cols).map(|i| ((i as i64 * 7919) % 4001 - 2000) as f32 / 7.0).collect();
+    v[77 * cols + 5] = f32::NAN;
+    v[cols + 1030] = f32::NAN;
+    let x = Tensor::from_vec(v.clone(), &[rows as i64 / 2, 2, cols as i64]).unwrap();
+    for max in [true, false] {
+        let got = if max { N::amax(&x, &[0, 1], false) } else { N::amin(&x, &[0, 1], false) }.unwrap();
+        assert_eq!(got.shape().to_vec(), vec![cols as i64]);
+        let got = got.to_vec::<f32>().unwrap();
+        for j in 0..cols {
+            let col = (0..rows).map(|r| v[r * cols + j]);
+            let want = if j == 5 || j == 1030 { f32::NAN } else if max { col.fold(f32::MIN, f32::max) } else { col.fold(f32::MAX, f32::min) };
+            assert!(got[j] == want || (got[j].is_nan() && want.is_nan()), "max={max} column {j}: {} vs {want}", got[j]);
+        }
+    }
+    let xi = Tensor::from_vec((0..(rows * cols) as i64).map(|i| (i * 7919) % 1009).collect::<Vec<_>>(), &[rows as i64, cols as i64]).unwrap();
+    let got = N::amax(&xi, &[0], true).unwrap();
+    assert_eq!(got.shape().to_vec(), vec![1, cols as i64]);
+    let gv = got.to_vec::<i64>().unwrap();
+    for j in (0..cols).step_by(37) {
+        assert_eq!(gv[j], (0..rows as i64).map(|r| ((r * cols as i64 + j as i64) * 7919) % 1009).max().unwrap());
+    }
+}

@@ -55,6 +55,33 @@ fn lane_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> T {
     r
 }
 
+/// Columns per strip of [`column_extremes`] (the strip's extremes stay in L1).
+const STRIP: usize = 512;
+
+/// `out[j]` = the extreme of column j of the row-major `[rows, inner]` matrix `xs` (a NaN wins),
+/// each strip of columns folding the rows in one vectorisable loop, strips across threads.
+fn column_extremes<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut [T], max: bool) {
+    let rows = xs.len() / inner;
+    #[allow(clippy::eq_op)]
+    let fold = |acc: &mut [T], row: &[T]| {
+        for (a, &v) in acc.iter_mut().zip(row) {
+            let better = if max { v > *a } else { v < *a };
+            *a = if v != v || better { v } else { *a };
+        }
+    };
+    let strip = |j0: usize, acc: &mut [T]| {
+        let w = acc.len();
+        acc.copy_from_slice(&xs[j0..j0 + w]);
+        for r in 1..rows {
+            fold(acc, &xs[r * inner + j0..r * inner + j0 + w]);
+        }
+    };
+    if xs.len() < super::fold::GRAIN {
+        return out.chunks_mut(STRIP).enumerate().for_each(|(s, acc)| strip(s * STRIP, acc));
+    }
+    crate::cpu::threads::for_chunks_mut(out, STRIP, |s, acc| strip(s * STRIP, acc));
+}
+
 /// The extreme values of `d` over `dims` (empty: all), without indices.
 fn extreme_values(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> Result<TensorData> {
     let plan = Plan::new(&d.layout, dims, keepdim);
@@ -66,6 +93,15 @@ fn extreme_values(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> R
             let v = lane_extreme(&parts, max);
             let out = TensorData::empty(&plan.out_shape, d.dtype, d.device())?;
             unsafe { out.as_mut_slice::<T>()[0] = v };
+            return Ok(out);
+        }
+        let k = dims.len();
+        let inner = d.layout.shape[k..].iter().product::<i64>() as usize;
+        if d.layout.is_contiguous() && k > 0 && dims.iter().enumerate().all(|(i, &x)| i == x) && inner >= 16 && d.numel() > 0 {
+            // leading dims reduced, contiguous columns kept: rows folded into column strips
+            let out = TensorData::empty(&plan.out_shape, d.dtype, d.device())?;
+            let xs = unsafe { d.as_slice::<T>() };
+            column_extremes(xs, inner, unsafe { out.as_mut_slice::<T>() }, max);
             return Ok(out);
         }
         super::fold::reduce_into::<T, T>(d, &plan, |row| match row.as_slice() {
