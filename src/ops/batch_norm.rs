@@ -77,14 +77,16 @@ pub fn batch_norm(
         shift = N::add(&shift, &super::shape::reshape(b, &[-1])?)?;
     }
     let (scale, shift) = (N::to_dtype(&scale, x.dtype(), false, false)?, N::to_dtype(&shift, x.dtype(), false, false)?);
-    if !needs_grad(&[x, &scale, &shift]) && x.dtype().is_float() {
+    let inner: i64 = x.shape()[2..].iter().product();
+    if !needs_grad(&[x, &scale, &shift]) && x.dtype().is_float() && inner >= 16 {
         return channel_affine(x, &scale, &shift);
     }
     N::add(&N::mul(x, &per_channel(&scale, nd)?)?, &per_channel(&shift, nd)?)
 }
 
 /// `x * scale[c] + shift[c]` along dim 1, one pass (blocks of the contiguous input split across
-/// threads); scale and shift are 1-d of x's float dtype.
+/// threads); scale and shift are 1-d of x's float dtype. Used when each channel's blocks are at
+/// least 16 long: 2-d `[N, C]` input goes through the broadcast ops, which walk its rows.
 fn channel_affine(x: &Tensor, scale: &Tensor, shift: &Tensor) -> Result<Tensor> {
     let x = x.contiguous()?;
     let (xd, sd, td) = (x.data(), scale.contiguous()?.data(), shift.contiguous()?.data());
