@@ -9,7 +9,7 @@ use super::backward_ops::{
     GELU_TANH_BETA,
 };
 use super::grad::{record1, Keep};
-use super::kernel::{each, float_map, map, not_for};
+use super::kernel::{each, float_map, float_map_m, map, not_for};
 use crate::error::Result;
 use crate::tensor::{create::scalar_as, DType, Element, Scalar, Tensor, TensorData};
 use crate::with_dtype;
@@ -198,19 +198,17 @@ pub fn gelu(a: &Tensor, approximate: &str) -> Result<Tensor> {
             |x: f64| 0.5 * x * (1.0 + (GELU_TANH_BETA * (x + GELU_KAPPA * x * x * x)).tanh()),
         )?
     } else {
-        let r32 = std::f32::consts::FRAC_1_SQRT_2;
+        let d = a.read();
+        if !d.dtype.is_float() {
+            return Err(not_for("GeluKernelImpl", d.dtype));
+        }
+        let g = |x: f64| x * 0.5 * (1.0 + approx::erf_f64(x * std::f64::consts::FRAC_1_SQRT_2));
         // +inf gives NaN in PyTorch's float and bfloat16 kernels (inf in its half one)
-        let inf_nan = a.dtype() != DType::F16;
-        float_only(
-            "GeluKernelImpl",
-            a,
-            move |x: f32| {
-                // computed first and then selected, so the loop stays branch-free and vectorises
-                let v = x * 0.5 * (1.0 + approx::erf_approx(x * r32));
-                if inf_nan && x == f32::INFINITY { f32::NAN } else { v }
-            },
-            |x: f64| x * 0.5 * (1.0 + approx::erf_f64(x * std::f64::consts::FRAC_1_SQRT_2)),
-        )?
+        Tensor::from_data(if d.dtype == DType::F16 {
+            float_map_m(&d, approx::GeluErf::<false>, g)?
+        } else {
+            float_map_m(&d, approx::GeluErf::<true>, g)?
+        })
     };
     let ap = approximate.to_string();
     record1("GeluBackward0", a, &out, Keep::Input, move |g, x| gelu_backward(g, x, &ap));

@@ -263,9 +263,9 @@ pub fn gelu_backward(g: &Tensor, x: &Tensor, approximate: &str) -> Result<Tensor
         };
         fused("GeluBackwardKernelImpl", "GeluBackwardBackward0", g, x, f, h, rule)
     } else {
-        let (a32, b32) = (SQRT1_2 as f32, GELU_BETA as f32);
+        let b32 = GELU_BETA as f32;
         let f = move |g: f32, x: f32| {
-            let cdf = 0.5 * (1.0 + approx::erf_approx(x * a32));
+            let cdf = approx::normal_cdf_m::<approx::Split>(x);
             g * (cdf + x * b32 * approx::exp(x * x * -0.5))
         };
         let h = |g: f64, x: f64| {
