@@ -191,3 +191,64 @@ fn index_put_inplace_backward() {
     assert_eq!(x.grad().unwrap().to_vec::<f64>().unwrap(), vec![0.0, 2.0, 0.0, 4.0]);
     assert_eq!(v.grad().unwrap().to_vec::<f64>().unwrap(), vec![1.0, 3.0]);
 }
+
+/// topk and kthvalue with a small k (the insertion path) pick the same values and indices as the
+/// prefix of a stable sort, with ties and NaN in long rows, along either dim.
+#[test]
+fn small_k_selection_matches_sorted_prefix() {
+    let (rows, n) = (3usize, 2000usize);
+    let v: Vec<f32> = (0..rows * n)
+        .map(|i| if i % 97 == 5 { f32::NAN } else { ((i * 7919) % 23) as f32 - 11.0 })
+        .collect();
+    let x = t32(v, &[rows as i64, n as i64]);
+    for (t, dim) in [(x.clone(), 1i64), (x.transpose(0, 1).unwrap(), 0)] {
+        for largest in [true, false] {
+            let (sv, si) = N::sort(&t, dim, largest).unwrap();
+            for k in [1i64, 5, 16] {
+                let (tv, ti) = N::topk(&t, k, dim, largest, true).unwrap();
+                let pv = sv.narrow(dim, 0, k).unwrap().contiguous().unwrap();
+                let pi = si.narrow(dim, 0, k).unwrap().contiguous().unwrap();
+                assert_eq!(ti.to_vec::<i64>().unwrap(), pi.to_vec::<i64>().unwrap(), "topk k={k} largest={largest} dim={dim}");
+                let (a, b) = (tv.to_vec::<f32>().unwrap(), pv.to_vec::<f32>().unwrap());
+                assert!(a.iter().zip(&b).all(|(p, q)| p == q || (p.is_nan() && q.is_nan())), "topk values k={k}");
+            }
+            if !largest {
+                let (kv, ki) = N::kthvalue(&t, 4, dim, false).unwrap();
+                let pi = si.narrow(dim, 3, 1).unwrap().contiguous().unwrap();
+                assert_eq!(ki.to_vec::<i64>().unwrap(), pi.to_vec::<i64>().unwrap(), "kthvalue dim={dim}");
+                assert_eq!(kv.numel(), if dim == 1 { rows } else { rows });
+            }
+        }
+    }
+}
+
+/// index_select on a large contiguous input along each dim (single-element gathers, row copies,
+/// threaded) equals picking the elements one by one, with repeated indices.
+#[test]
+fn large_index_select_matches_elementwise_pick() {
+    let shape = [40i64, 70, 90];
+    let n: i64 = shape.iter().product();
+    let x = Tensor::from_vec((0..n).map(|i| i as f32).collect::<Vec<_>>(), &shape).unwrap();
+    for dim in 0..3usize {
+        let size = shape[dim];
+        let picks: Vec<i64> = (0..size + 5).map(|j| (j * 13) % size).collect();
+        let idx = Tensor::from_vec(picks.clone(), &[picks.len() as i64]).unwrap();
+        let got = N::index_select(&x, dim as i64, &idx).unwrap();
+        let mut os = shape;
+        os[dim] = picks.len() as i64;
+        assert_eq!(&got.shape()[..], &os[..]);
+        let g = got.to_vec::<f32>().unwrap();
+        let mut k = 0;
+        for a in 0..os[0] {
+            for b in 0..os[1] {
+                for c in 0..os[2] {
+                    let mut src = [a, b, c];
+                    src[dim] = picks[src[dim] as usize];
+                    let want = ((src[0] * shape[1] + src[1]) * shape[2] + src[2]) as f32;
+                    assert_eq!(g[k], want, "dim {dim} at {a},{b},{c}");
+                    k += 1;
+                }
+            }
+        }
+    }
+}

@@ -28,17 +28,10 @@ pub fn select_rows(t: &TensorData, d: usize, idx: &[i64], out_shape: &[i64]) -> 
         return Ok(out);
     }
     if t.layout.is_contiguous() {
-        let (outer, size, inner) = split3(&t.layout.shape, d);
+        let (_, size, inner) = split3(&t.layout.shape, d);
         with_size!(t.dtype.size(), E, {
             let (src, dst) = unsafe { (super::raw::<E>(t), super::raw_mut::<E>(&out)) };
-            let k = idx.len();
-            for o in 0..outer {
-                for (j, &i) in idx.iter().enumerate() {
-                    let s = (o * size + i as usize) * inner;
-                    let dd = (o * k + j) * inner;
-                    dst[dd..dd + inner].copy_from_slice(&src[s..s + inner]);
-                }
-            }
+            gather_blocks(src, dst, size, inner, idx);
         });
         return Ok(out);
     }
@@ -48,6 +41,43 @@ pub fn select_rows(t: &TensorData, d: usize, idx: &[i64], out_shape: &[i64]) -> 
         copy_into(&dst, &src)?;
     }
     Ok(out)
+}
+
+/// `dst[o, j, :] = src[o, idx[j], :]` for `src` of shape `[outer, size, inner]` and `dst` of
+/// `[outer, idx.len(), inner]`, both contiguous: long rows copied whole, rows of one element
+/// gathered in a loop; the work split across threads.
+fn gather_blocks<E: Copy + Send + Sync>(src: &[E], dst: &mut [E], size: usize, inner: usize, idx: &[i64]) {
+    use crate::cpu::threads::{for_chunks_mut, rows_per_run};
+    let k = idx.len();
+    if inner >= 64 {
+        // units of one picked row each, unit u being (o, j) = (u / k, u % k)
+        let per = rows_per_run(dst.len() / inner, inner);
+        for_chunks_mut(dst, per * inner, |c, chunk| {
+            for (r, d) in chunk.chunks_exact_mut(inner).enumerate() {
+                let u = c * per + r;
+                let s = ((u / k) * size + idx[u % k] as usize) * inner;
+                d.copy_from_slice(&src[s..s + inner]);
+            }
+        });
+        return;
+    }
+    let rows = dst.len() / (k * inner);
+    let per = rows_per_run(rows, k * inner);
+    for_chunks_mut(dst, per * k * inner, |c, chunk| {
+        for (r, drow) in chunk.chunks_exact_mut(k * inner).enumerate() {
+            let o = c * per + r;
+            let srow = &src[o * size * inner..(o + 1) * size * inner];
+            if inner == 1 {
+                for (d, &i) in drow.iter_mut().zip(idx) {
+                    *d = srow[i as usize];
+                }
+            } else {
+                for (d, &i) in drow.chunks_exact_mut(inner).zip(idx) {
+                    d.copy_from_slice(&srow[i as usize * inner..(i as usize + 1) * inner]);
+                }
+            }
+        }
+    });
 }
 
 /// Index values checked to lie in `0..size` (negative ones wrapped when `wrap`), with the

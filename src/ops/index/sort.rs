@@ -22,6 +22,45 @@ pub fn cmp_nan_last<T: PartialOrd>(a: &T, b: &T) -> Ordering {
     }
 }
 
+/// Up to this many leading sorted positions are found by [`first_by`] rather than a selection.
+const SMALL_PREFIX: usize = 16;
+
+/// The first `m` positions of `xs` in the total order `by` (values, then index), in that order.
+/// `before(x, t)`: x's value comes strictly before t's in `by`. The best `m` so far are kept
+/// sorted (values and positions); blocks of 16 values are first tested all at once against the
+/// current m-th, and a value that beats it is inserted by shifting. For random data only a few
+/// dozen values per row are ever inserted.
+fn first_by<T: Copy>(xs: &[T], m: usize, before: impl Fn(T, T) -> bool, by: impl Fn(&usize, &usize) -> Ordering) -> Vec<usize> {
+    const BLOCK: usize = 16;
+    let m = m.min(xs.len());
+    let mut pos: Vec<usize> = (0..m).collect();
+    pos.sort_unstable_by(&by);
+    if m == 0 {
+        return pos;
+    }
+    let mut vals: Vec<T> = pos.iter().map(|&i| xs[i]).collect();
+    for (b, block) in xs[m..].chunks(BLOCK).enumerate() {
+        let last = vals[m - 1];
+        if !block.iter().fold(false, |any, &x| any | before(x, last)) {
+            continue;
+        }
+        for (o, &x) in block.iter().enumerate() {
+            // x's position is after every kept one, so it only moves past strictly later values
+            if before(x, vals[m - 1]) {
+                let mut p = m - 1;
+                while p > 0 && before(x, vals[p - 1]) {
+                    vals[p] = vals[p - 1];
+                    pos[p] = pos[p - 1];
+                    p -= 1;
+                }
+                vals[p] = x;
+                pos[p] = m + b * BLOCK + o;
+            }
+        }
+    }
+    pos
+}
+
 /// Per row along `d`: the row's values and the permutation sorting it (stable), as tensors of
 /// the input's shape with `d` moved last, then `pick(len)` selects which sorted positions to
 /// keep. Returns (values, indices) with the kept positions along `d`.
@@ -47,13 +86,26 @@ fn sorted_rows(t: &Tensor, d: usize, descending: bool, keep: impl Fn(usize) -> s
         let (src, vs, is) = unsafe { (xd.as_slice::<T>(), vd.as_mut_slice::<T>(), id.as_mut_slice::<i64>()) };
         let one = |(row, (vo, io)): (usize, (&mut [T], &mut [i64]))| {
             let xs = &src[row * n..(row + 1) * n];
-            let mut order: Vec<usize> = (0..n).collect();
             // ties go by index, a total order: the same result as a stable sort, so only the
             // kept prefix needs sorting after a selection (topk, kthvalue)
             let by = |&a: &usize, &b: &usize| {
                 let o = if descending { cmp_nan_last(&xs[b], &xs[a]) } else { cmp_nan_last(&xs[a], &xs[b]) };
                 o.then(a.cmp(&b))
             };
+            if r.end <= SMALL_PREFIX && r.end < n {
+                #[allow(clippy::eq_op)]
+                let order = if descending {
+                    first_by(xs, r.end, |x, t| x > t || (x != x && t == t), by)
+                } else {
+                    first_by(xs, r.end, |x, t| x < t || (x == x && t != t), by)
+                };
+                for (j, &o) in order[r.clone()].iter().enumerate() {
+                    vo[j] = xs[o];
+                    io[j] = o as i64;
+                }
+                return;
+            }
+            let mut order: Vec<usize> = (0..n).collect();
             if r.end < n && r.end > 0 {
                 order.select_nth_unstable_by(r.end - 1, by);
                 order[..r.end].sort_unstable_by(by);
