@@ -352,3 +352,86 @@ fn leading_dim_amax_amin_match_columns() {
         assert_eq!(gv[j], (0..rows as i64).map(|r| ((r * cols as i64 + j as i64) * 7919) % 1009).max().unwrap());
     }
 }
+
+/// Row-major values with repeats (ties) and a NaN in some rows.
+fn tied(rows: usize, cols: usize) -> Vec<f32> {
+    (0..rows * cols).map(|i| if i % 1009 == 17 { f32::NAN } else { ((i * 7919) % 61) as f32 - 30.0 }).collect()
+}
+
+/// cumsum of large inputs (row groups, column blocks, threads; f32, i64, and the reversed scan
+/// of its backward) equals a plain f64 / i64 running sum over each line.
+#[test]
+fn large_cumsum_matches_running_sums() {
+    let (r, c) = (203usize, 301usize);
+    let v: Vec<f32> = (0..r * c).map(|i| ((i * 37) % 101) as f32 / 7.0 - 7.0).collect();
+    let x = Tensor::from_vec(v.clone(), &[r as i64, c as i64]).unwrap();
+    let at = |dim: usize, line: usize, k: usize| if dim == 1 { line * c + k } else { k * c + line };
+    for dim in [0usize, 1] {
+        let (lines, n) = if dim == 1 { (r, c) } else { (c, r) };
+        let got = N::cumsum(&x, dim as i64, None).unwrap().to_vec::<f32>().unwrap();
+        let ints = N::cumsum(&N::totype(&x, DType::I64).unwrap(), dim as i64, None).unwrap().to_vec::<i64>().unwrap();
+        let xi = N::totype(&x, DType::I64).unwrap().to_vec::<i64>().unwrap();
+        for line in 0..lines {
+            let (mut s, mut si) = (0f64, 0i64);
+            for k in 0..n {
+                s += v[at(dim, line, k)] as f64;
+                si += xi[at(dim, line, k)];
+                assert_eq!(got[at(dim, line, k)], s as f32, "cumsum dim {dim} line {line} k {k}");
+                assert_eq!(ints[at(dim, line, k)], si, "i64 cumsum dim {dim}");
+            }
+        }
+        // the gradient of sum(cumsum(x) * w) is the reversed running sum of w
+        let xl = Tensor::from_vec(v.clone(), &[r as i64, c as i64]).unwrap();
+        xl.set_requires_grad(true).unwrap();
+        let w = N::sin(&x).unwrap();
+        let loss = N::sum(&N::mul(&N::cumsum(&xl, dim as i64, None).unwrap(), &w).unwrap(), None).unwrap();
+        let g = torchrs::autograd::engine::run(&[(loss.clone(), N::ones_like(&loss).unwrap())], Some(&[xl.clone()]), false, false)
+            .unwrap()[0]
+            .clone()
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap();
+        let wv = w.to_vec::<f32>().unwrap();
+        for line in (0..lines).step_by(17) {
+            let mut s = 0f64;
+            for k in (0..n).rev() {
+                s += wv[at(dim, line, k)] as f64;
+                assert_eq!(g[at(dim, line, k)], s as f32, "cumsum backward dim {dim} line {line} k {k}");
+            }
+        }
+    }
+}
+
+/// max/min along a dim with indices, on large inputs with ties and NaN (the contiguous-row and
+/// leading-dim column paths), equal a first-index scan; argmax agrees.
+#[test]
+fn large_max_dim_first_index_and_nan() {
+    let (r, c) = (300usize, 257usize);
+    let v = tied(r, c);
+    let x = Tensor::from_vec(v.clone(), &[r as i64, c as i64]).unwrap();
+    for max in [true, false] {
+        for dim in [0usize, 1] {
+            let (lines, n) = if dim == 1 { (r, c) } else { (c, r) };
+            let (vals, idx) = if max { N::max_dim(&x, dim as i64, false) } else { N::min_dim(&x, dim as i64, false) }.unwrap();
+            let (vals, idx) = (vals.to_vec::<f32>().unwrap(), idx.to_vec::<i64>().unwrap());
+            let am = if max { N::argmax(&x, Some(dim as i64), false) } else { N::argmin(&x, Some(dim as i64), false) };
+            assert_eq!(am.unwrap().to_vec::<i64>().unwrap(), idx, "argmax/argmin dim {dim}");
+            for line in 0..lines {
+                let get = |k: usize| if dim == 1 { v[line * c + k] } else { v[k * c + line] };
+                let mut best = 0usize;
+                for k in 1..n {
+                    let (a, b) = (get(k), get(best));
+                    if b.is_nan() {
+                        break;
+                    }
+                    if a.is_nan() || (max && a > b) || (!max && a < b) {
+                        best = k;
+                    }
+                }
+                assert_eq!(idx[line], best as i64, "max={max} dim {dim} line {line}");
+                let want = get(best);
+                assert!(vals[line] == want || (want.is_nan() && vals[line].is_nan()), "value max={max} dim {dim} line {line}");
+            }
+        }
+    }
+}

@@ -23,44 +23,113 @@ fn split3(shape: &[i64], d: usize) -> (usize, usize, usize) {
     (p(&shape[..d]), shape[d] as usize, p(&shape[d + 1..]))
 }
 
-/// Visits the elements of each `[n, inner]` block column by column in scan order, calling
-/// `f(index)` in order along the dim (reversed when asked).
-#[inline(always)]
-fn scan_order(outer: usize, n: usize, inner: usize, reverse: bool, mut f: impl FnMut(usize, bool)) {
-    for o in 0..outer {
-        for j in 0..inner {
-            for k in 0..n {
-                let r = if reverse { n - 1 - k } else { k };
-                f((o * n + r) * inner + j, k == 0);
+/// Rows scanned together when the scanned dim is innermost (independent chains of adds).
+const ROW_GROUP: usize = 4;
+/// Columns scanned together when it is not (a vector of accumulators that stays in L1).
+const COL_BLOCK: usize = 256;
+
+/// `dst = scan(src)` along the middle dim of `[outer, n, inner]` (both contiguous), in the
+/// accumulator type `A`: `load` converts an element, `op` combines, `store` converts back.
+/// The work is cut into units (a group of rows when `inner == 1`, else a block of columns of
+/// one `[n, inner]` slab), units spread across threads.
+#[allow(clippy::too_many_arguments)]
+fn scan_kernel<T: Copy + Send + Sync, A: Copy>(
+    src: &[T],
+    dst: &mut [T],
+    (outer, n, inner): (usize, usize, usize),
+    reverse: bool,
+    load: impl Fn(T) -> A + Sync,
+    op: impl Fn(A, A) -> A + Sync,
+    store: impl Fn(A) -> T + Sync,
+) {
+    use crate::cpu::threads::{parallel_for, rows_per_run, SendPtr};
+    if src.is_empty() {
+        return;
+    }
+    let pos = |k: usize| if reverse { n - 1 - k } else { k };
+    let out = SendPtr(dst.as_mut_ptr());
+    let (units, unit_work) = if inner == 1 {
+        (outer.div_ceil(ROW_GROUP), ROW_GROUP * n)
+    } else {
+        (outer * inner.div_ceil(COL_BLOCK), n * COL_BLOCK.min(inner))
+    };
+    let unit = |u: usize| {
+        let o = out;
+        if inner == 1 {
+            let rows = u * ROW_GROUP..((u + 1) * ROW_GROUP).min(outer);
+            if rows.len() == ROW_GROUP {
+                let base = rows.start * n;
+                let mut acc = [load(src[base + pos(0)]); ROW_GROUP];
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let i = base + r * n + pos(0);
+                    *a = load(src[i]);
+                    // SAFETY: each unit writes only its own rows
+                    unsafe { *o.get().add(i) = store(*a) };
+                }
+                for k in 1..n {
+                    let i = base + pos(k);
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        *a = op(*a, load(src[i + r * n]));
+                        unsafe { *o.get().add(i + r * n) = store(*a) };
+                    }
+                }
+            } else {
+                for row in rows {
+                    let mut a = load(src[row * n + pos(0)]);
+                    unsafe { *o.get().add(row * n + pos(0)) = store(a) };
+                    for k in 1..n {
+                        let i = row * n + pos(k);
+                        a = op(a, load(src[i]));
+                        unsafe { *o.get().add(i) = store(a) };
+                    }
+                }
+            }
+        } else {
+            let blocks = inner.div_ceil(COL_BLOCK);
+            let (slab, b) = (u / blocks, u % blocks);
+            let cols = b * COL_BLOCK..((b + 1) * COL_BLOCK).min(inner);
+            let row0 = slab * n * inner;
+            let first = row0 + pos(0) * inner;
+            let mut acc: Vec<A> = cols.clone().map(|j| load(src[first + j])).collect();
+            for (c, a) in acc.iter().enumerate() {
+                // SAFETY: each unit writes only its own columns of its own slab
+                unsafe { *o.get().add(first + cols.start + c) = store(*a) };
+            }
+            for k in 1..n {
+                let at = row0 + pos(k) * inner + cols.start;
+                for (c, a) in acc.iter_mut().enumerate() {
+                    *a = op(*a, load(src[at + c]));
+                    unsafe { *o.get().add(at + c) = store(*a) };
+                }
             }
         }
-    }
+    };
+    let per = rows_per_run(units, unit_work);
+    parallel_for(units.div_ceil(per), |r| (r * per..((r + 1) * per).min(units)).for_each(unit));
 }
 
 /// The scan of `t` (converted to `dtype`) along `d`.
 fn scan(t: &Tensor, d: usize, dtype: DType, op: Op, reverse: bool) -> Result<Tensor> {
     let c = contiguous_as(&t.data(), dtype)?;
     let out = Tensor::empty(&c.layout.shape, dtype, c.device())?;
-    let (outer, n, inner) = split3(&c.layout.shape, d);
+    let dims = split3(&c.layout.shape, d);
     with_float_dtype!(dtype, T, {
         let od = out.data();
         let (src, dst) = unsafe { (c.as_slice::<T>(), od.as_mut_slice::<T>()) };
-        let mut acc = 0f64;
-        scan_order(outer, n, inner, reverse, |i, first| {
-            let x = src[i].to_f64();
-            acc = if first { x } else if op == Op::Sum { acc + x } else { acc * x };
-            dst[i] = T::from_f64(acc);
-        });
+        let f = |x: T| x.to_f64();
+        match op {
+            Op::Sum => scan_kernel(src, dst, dims, reverse, f, |a, b| a + b, T::from_f64),
+            Op::Prod => scan_kernel(src, dst, dims, reverse, f, |a, b| a * b, T::from_f64),
+        }
     }, {
         with_dtype!(dtype, T, {
             let od = out.data();
             let (src, dst) = unsafe { (c.as_slice::<T>(), od.as_mut_slice::<T>()) };
-            let mut acc = 0i64;
-            scan_order(outer, n, inner, reverse, |i, first| {
-                let x = src[i].to_i64();
-                acc = if first { x } else if op == Op::Sum { acc.wrapping_add(x) } else { acc.wrapping_mul(x) };
-                dst[i] = T::from_i64(acc);
-            });
+            let f = |x: T| x.to_i64();
+            match op {
+                Op::Sum => scan_kernel(src, dst, dims, reverse, f, i64::wrapping_add, T::from_i64),
+                Op::Prod => scan_kernel(src, dst, dims, reverse, f, i64::wrapping_mul, T::from_i64),
+            }
         })
     });
     Ok(out)

@@ -82,6 +82,53 @@ fn column_extremes<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut [T
     crate::cpu::threads::for_chunks_mut(out, STRIP, |s, acc| strip(s * STRIP, acc));
 }
 
+/// The extreme of a contiguous row and its index: the value in vector lanes, then the first
+/// position holding it (or the first NaN).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn slice_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> (T, usize) {
+    let v = lane_extreme(xs, max);
+    let at = if v != v { xs.iter().position(|&x| x != x) } else { xs.iter().position(|&x| x == v) };
+    let at = at.unwrap_or(0);
+    (xs.get(at).copied().unwrap_or(v), at)
+}
+
+/// [`column_extremes`] with the row of each extreme (the first NaN, else the first best), for
+/// `max(dim)` / `argmax` over leading dims.
+fn column_extremes_at<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut [(T, usize)], max: bool) {
+    let rows = xs.len() / inner;
+    let strip = |j0: usize, acc: &mut [(T, usize)]| {
+        let w = acc.len();
+        let mut best: Vec<T> = xs[j0..j0 + w].to_vec();
+        let mut at = vec![0u32; w];
+        for r in 1..rows {
+            let row = &xs[r * inner + j0..r * inner + j0 + w];
+            for ((b, a), &v) in best.iter_mut().zip(at.iter_mut()).zip(row) {
+                #[allow(clippy::eq_op)]
+                let take = (v != v && *b == *b) || if max { v > *b } else { v < *b };
+                *b = if take { v } else { *b };
+                *a = if take { r as u32 } else { *a };
+            }
+        }
+        for ((o, &b), &a) in acc.iter_mut().zip(&best).zip(&at) {
+            *o = (b, a as usize);
+        }
+    };
+    if xs.len() < super::fold::GRAIN {
+        return out.chunks_mut(STRIP).enumerate().for_each(|(s, acc)| strip(s * STRIP, acc));
+    }
+    crate::cpu::threads::for_chunks_mut(out, STRIP, |s, acc| strip(s * STRIP, acc));
+}
+
+/// Whether `dims` are the leading dims of contiguous `d` and leave at least `min_inner`
+/// elements per output (the layout [`column_extremes`] folds).
+fn leading_dims(d: &TensorData, dims: &[usize], min_inner: usize) -> Option<usize> {
+    let k = dims.len();
+    let inner = d.layout.shape[k.min(d.layout.shape.len())..].iter().product::<i64>() as usize;
+    let ok = d.layout.is_contiguous() && k > 0 && dims.iter().enumerate().all(|(i, &x)| i == x) && inner >= min_inner && d.numel() > 0;
+    ok.then_some(inner)
+}
+
 /// The extreme values of `d` over `dims` (empty: all), without indices.
 fn extreme_values(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> Result<TensorData> {
     let plan = Plan::new(&d.layout, dims, keepdim);
@@ -95,9 +142,7 @@ fn extreme_values(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> R
             unsafe { out.as_mut_slice::<T>()[0] = v };
             return Ok(out);
         }
-        let k = dims.len();
-        let inner = d.layout.shape[k..].iter().product::<i64>() as usize;
-        if d.layout.is_contiguous() && k > 0 && dims.iter().enumerate().all(|(i, &x)| i == x) && inner >= 16 && d.numel() > 0 {
+        if let Some(inner) = leading_dims(d, dims, 16) {
             // leading dims reduced, contiguous columns kept: rows folded into column strips
             let out = TensorData::empty(&plan.out_shape, d.dtype, d.device())?;
             let xs = unsafe { d.as_slice::<T>() };
@@ -127,7 +172,15 @@ fn extremes(d: &TensorData, dims: &[usize], keepdim: bool, max: bool) -> Result<
     let idx = TensorData::empty(&plan.out_shape, DType::I64, d.device())?;
     with_dtype!(d.dtype, T, {
         let mut pairs = vec![(T::zero(), 0usize); plan.n_out];
-        fill_rows::<T, (T, usize)>(d, &plan, &mut pairs, |row| extreme(row, max));
+        match leading_dims(d, dims, 16) {
+            Some(inner) if d.numel() / inner <= u32::MAX as usize => {
+                column_extremes_at(unsafe { d.as_slice::<T>() }, inner, &mut pairs, max)
+            }
+            _ => fill_rows::<T, (T, usize)>(d, &plan, &mut pairs, |row| match row.as_slice() {
+                Some(xs) => slice_extreme(xs, max),
+                None => extreme(row, max),
+            }),
+        }
         let (vs, is) = unsafe { (vals.as_mut_slice::<T>(), idx.as_mut_slice::<i64>()) };
         for (k, (v, i)) in pairs.into_iter().enumerate() {
             vs[k] = v;
