@@ -190,3 +190,33 @@ fn large_cross_entropy_gathers_and_scatters() {
     let e = N::nll_loss(&x, &bad, None, 1, -100).unwrap_err().to_string();
     assert!(e.contains("out of bounds"), "{e}");
 }
+
+/// mse_loss of large f32 tensors (the fused, threaded sum) equals the f64 formula, for mean and
+/// sum and a transposed operand; its gradients are 2 (x - t) / N and the negation, and the
+/// gradient of the gradient follows (x's second derivative is 2 / N).
+#[test]
+fn large_mse_loss_sums_squared_differences() {
+    let (r, c) = (600i64, 500i64);
+    let x = leaf(N::to_dtype(&pattern(&[r, c], 3), DType::F32, false, false).unwrap());
+    let t = leaf(N::to_dtype(&pattern(&[c, r], 4), DType::F32, false, false).unwrap().transpose(0, 1).unwrap());
+    let (xv, tv) = (values(&x), values(&t.contiguous().unwrap()));
+    let n = (r * c) as f64;
+    let sq: f64 = xv.iter().zip(&tv).map(|(a, b)| ((a - b) as f32 as f64).powi(2)).sum();
+    for (red, want) in [(1i64, sq / n), (2, sq)] {
+        let loss = N::mse_loss(&x, &t, red).unwrap();
+        assert_eq!(loss.dtype(), DType::F32);
+        close(&format!("mse reduction {red}"), &loss, &[want], 1e-6);
+    }
+    let loss = N::mse_loss(&x, &t, 1).unwrap();
+    let g = grads(&loss, &[x.clone(), t.clone()], true);
+    let (gx, gt) = (values(&g[0]), values(&g[1]));
+    for i in (0..xv.len()).step_by(1013) {
+        let want = 2.0 * (xv[i] - tv[i]) / n;
+        assert!((gx[i] - want).abs() < 1e-9 + 1e-6 * want.abs(), "gx[{i}]: {} vs {want}", gx[i]);
+        assert_eq!(gt[i], -gx[i]);
+    }
+    let gg = grads(&N::sum(&g[0], None).unwrap(), &[x.clone()], false);
+    assert!(values(&gg[0]).iter().all(|&v| (v - 2.0 / n).abs() < 1e-9), "second derivative");
+    let none = N::mse_loss(&x, &t, 0).unwrap();
+    assert_eq!(&none.shape()[..], &[r, c]);
+}

@@ -6,7 +6,7 @@ use super::Native as N;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::capi::generated::AtgApi;
 use crate::error::Result;
-use crate::tensor::{DType, Element, Scalar, Tensor, TensorData};
+use crate::tensor::{DType, Device, Element, Scalar, Tensor, TensorData};
 
 const NONE: i64 = 0;
 const MEAN: i64 = 1;
@@ -38,8 +38,39 @@ fn check_same_size(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
 }
 
 pub fn mse_loss(x: &Tensor, t: &Tensor, reduction: i64) -> Result<Tensor> {
-    let d = N::sub(x, t)?;
-    reduce(&N::mul(&d, &d)?, reduction)
+    let fused = reduction != NONE
+        && x.shape() == t.shape()
+        && x.dtype() == DType::F32
+        && t.dtype() == DType::F32
+        && x.device() == Device::Cpu
+        && t.device() == Device::Cpu;
+    if !fused {
+        let d = N::sub(x, t)?;
+        return reduce(&N::mul(&d, &d)?, reduction);
+    }
+    let (xc, tc) = (x.contiguous()?, t.contiguous()?);
+    let n = x.numel();
+    let total: f64 = {
+        let (xd, td) = (xc.data(), tc.data());
+        let (a, b) = unsafe { (xd.as_slice::<f32>(), td.as_slice::<f32>()) };
+        super::reduce::fold::split_parallel(n, |r| super::reduce::sum::sq_diff_sum_f32(&a[r.clone()], &b[r])).iter().sum()
+    };
+    let mean = reduction == MEAN;
+    let v = if mean { total / n as f64 } else { total };
+    let out = Tensor::full(&[], f(v as f32 as f64), DType::F32, x.device())?;
+    if needs_grad(&[x, t]) {
+        let (sx, st) = (SavedTensor::input(x), SavedTensor::input(t));
+        let scale = if mean { 2.0 / n as f64 } else { 2.0 };
+        record("MseLossBackward0", &[x, t], &[&out], move |node, g| {
+            let Some(g) = &g[0] else { return Ok(vec![None, None]) };
+            // (x - t) * 2/N * g, written with ops so that it has gradients itself
+            let d = N::sub(&sx.get(node)?, &st.get(node)?)?;
+            let gx = N::mul(&d, &N::mul_scalar(g, &f(scale))?)?;
+            let gt = N::neg(&gx)?;
+            Ok(vec![Some(gx), Some(gt)])
+        });
+    }
+    Ok(out)
 }
 
 pub fn l1_loss(x: &Tensor, t: &Tensor, reduction: i64) -> Result<Tensor> {

@@ -76,6 +76,47 @@ fn sq_dev_lanes<T: Real>(xs: &[T], mean: f64) -> f64 {
     lanes_then_tail(&mut acc, &[]) + tail
 }
 
+/// `sum((a - b)^2)` of two f32 runs of equal length: differences and squares in f32 (as
+/// PyTorch's mse_loss computes them), added in f32 lanes within blocks of [`F32_BLOCK`], the
+/// blocks widened to f64.
+pub fn sq_diff_sum_f32(a: &[f32], b: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if a.len() >= 64 && !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
+        // SAFETY: the CPU was probed for AVX2 and FMA
+        return unsafe { sq_diff_avx2(a, b) };
+    }
+    sq_diff_blocks(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn sq_diff_avx2(a: &[f32], b: &[f32]) -> f64 {
+    sq_diff_blocks(a, b)
+}
+
+#[inline(always)]
+fn sq_diff_blocks(a: &[f32], b: &[f32]) -> f64 {
+    const W: usize = 32;
+    let mut total = 0f64;
+    for (ca, cb) in a.chunks(F32_BLOCK).zip(b.chunks(F32_BLOCK)) {
+        let mut acc = [0f32; W];
+        let (mut ia, mut ib) = (ca.chunks_exact(W), cb.chunks_exact(W));
+        for (x, y) in (&mut ia).zip(&mut ib) {
+            for j in 0..W {
+                let d = x[j] - y[j];
+                acc[j] += d * d;
+            }
+        }
+        let mut lanes = acc.map(|v| v as f64);
+        let tail = ia.remainder().iter().zip(ib.remainder()).fold(0f64, |s, (&x, &y)| {
+            let d = x - y;
+            s + (d * d) as f64
+        });
+        total += lanes_then_tail(&mut lanes, &[]) + tail;
+    }
+    total
+}
+
 /// Elements summed in f32 registers before the block's partial sums are widened into the f64
 /// total: each f32 lane adds at most 32 values, so the f32 rounding stays within a few ulps of
 /// the block (PyTorch's cascade sum loses about as much), while the loop runs at f32 speed.
