@@ -55,33 +55,6 @@ fn lane_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> T {
     r
 }
 
-/// Columns per strip of [`column_extremes`] (the strip's extremes stay in L1).
-const STRIP: usize = 512;
-
-/// `out[j]` = the extreme of column j of the row-major `[rows, inner]` matrix `xs` (a NaN wins),
-/// each strip of columns folding the rows in one vectorisable loop, strips across threads.
-fn column_extremes<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut [T], max: bool) {
-    let rows = xs.len() / inner;
-    #[allow(clippy::eq_op)]
-    let fold = |acc: &mut [T], row: &[T]| {
-        for (a, &v) in acc.iter_mut().zip(row) {
-            let better = if max { v > *a } else { v < *a };
-            *a = if v != v || better { v } else { *a };
-        }
-    };
-    let strip = |j0: usize, acc: &mut [T]| {
-        let w = acc.len();
-        acc.copy_from_slice(&xs[j0..j0 + w]);
-        for r in 1..rows {
-            fold(acc, &xs[r * inner + j0..r * inner + j0 + w]);
-        }
-    };
-    if xs.len() < super::fold::GRAIN {
-        return out.chunks_mut(STRIP).enumerate().for_each(|(s, acc)| strip(s * STRIP, acc));
-    }
-    crate::cpu::threads::for_chunks_mut(out, STRIP, |s, acc| strip(s * STRIP, acc));
-}
-
 /// The extreme of a contiguous row and its index: the value in vector lanes, then the first
 /// position holding it (or the first NaN).
 #[inline(always)]
@@ -93,19 +66,72 @@ fn slice_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> (T, usize) {
     (xs.get(at).copied().unwrap_or(v), at)
 }
 
+/// Columns per strip of [`column_extremes`] (the strip's extremes stay in L1).
+const STRIP: usize = 512;
+
+/// `out[j]` = the extreme of column j of the row-major `[rows, inner]` matrix `xs` (a NaN wins),
+/// each strip of columns folding the rows in one vectorisable loop, strips across threads.
+fn column_extremes<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut [T], max: bool) {
+    if max {
+        column_extremes_m::<T, true>(xs, inner, out)
+    } else {
+        column_extremes_m::<T, false>(xs, inner, out)
+    }
+}
+
+/// Runs `strip(first column, strip's outputs)` over strips of [`STRIP`] columns of `out`, on
+/// threads when `work` elements are many.
+fn for_strips<U: Send>(out: &mut [U], work: usize, strip: impl Fn(usize, &mut [U]) + Sync) {
+    if work < super::fold::GRAIN {
+        return out.chunks_mut(STRIP).enumerate().for_each(|(s, acc)| strip(s * STRIP, acc));
+    }
+    crate::cpu::threads::for_chunks_mut(out, STRIP, |s, acc| strip(s * STRIP, acc));
+}
+
+/// Whether `v` replaces the extreme `b` so far: larger (`MAX`) or smaller, or a NaN replacing a
+/// number (the first NaN stays). Written without short-circuits so that the loops vectorise.
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn replaces<T: PartialOrd, const MAX: bool>(v: T, b: T) -> bool {
+    ((v != v) & (b == b)) | if MAX { v > b } else { v < b }
+}
+
+fn column_extremes_m<T: Element + PartialOrd, const MAX: bool>(xs: &[T], inner: usize, out: &mut [T]) {
+    let rows = xs.len() / inner;
+    for_strips(out, xs.len(), |j0, acc| {
+        let w = acc.len();
+        acc.copy_from_slice(&xs[j0..j0 + w]);
+        for r in 1..rows {
+            for (b, &v) in acc.iter_mut().zip(&xs[r * inner + j0..r * inner + j0 + w]) {
+                // a NaN is taken and then kept (nothing compares above it)
+                #[allow(clippy::eq_op)]
+                let take = (v != v) | if MAX { v > *b } else { v < *b };
+                *b = if take { v } else { *b };
+            }
+        }
+    });
+}
+
 /// [`column_extremes`] with the row of each extreme (the first NaN, else the first best), for
 /// `max(dim)` / `argmax` over leading dims.
 fn column_extremes_at<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut [(T, usize)], max: bool) {
+    if max {
+        column_extremes_at_m::<T, true>(xs, inner, out)
+    } else {
+        column_extremes_at_m::<T, false>(xs, inner, out)
+    }
+}
+
+fn column_extremes_at_m<T: Element + PartialOrd, const MAX: bool>(xs: &[T], inner: usize, out: &mut [(T, usize)]) {
     let rows = xs.len() / inner;
-    let strip = |j0: usize, acc: &mut [(T, usize)]| {
+    for_strips(out, xs.len(), |j0, acc| {
         let w = acc.len();
         let mut best: Vec<T> = xs[j0..j0 + w].to_vec();
         let mut at = vec![0u32; w];
         for r in 1..rows {
             let row = &xs[r * inner + j0..r * inner + j0 + w];
             for ((b, a), &v) in best.iter_mut().zip(at.iter_mut()).zip(row) {
-                #[allow(clippy::eq_op)]
-                let take = (v != v && *b == *b) || if max { v > *b } else { v < *b };
+                let take = replaces::<T, MAX>(v, *b);
                 *b = if take { v } else { *b };
                 *a = if take { r as u32 } else { *a };
             }
@@ -113,11 +139,7 @@ fn column_extremes_at<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut
         for ((o, &b), &a) in acc.iter_mut().zip(&best).zip(&at) {
             *o = (b, a as usize);
         }
-    };
-    if xs.len() < super::fold::GRAIN {
-        return out.chunks_mut(STRIP).enumerate().for_each(|(s, acc)| strip(s * STRIP, acc));
-    }
-    crate::cpu::threads::for_chunks_mut(out, STRIP, |s, acc| strip(s * STRIP, acc));
+    });
 }
 
 /// Whether `dims` are the leading dims of contiguous `d` and leave at least `min_inner`
