@@ -47,6 +47,19 @@ fn copy_typed<S: Element, D: Element>(dst: &TensorData, src_layout: &Layout, src
                 copy_bytes(ps as *const u8, pd as *mut u8, n * std::mem::size_of::<S>());
                 return;
             }
+            if s[0] == 1 && (s[1] == 0 || s[1] == 1) {
+                // a run filled with one value (a broadcast source) or converted in a loop that
+                // vectorises
+                let d = std::slice::from_raw_parts_mut(pd, n);
+                if s[1] == 0 {
+                    d.fill(convert::<S, D>(*ps));
+                } else {
+                    for (d, &v) in d.iter_mut().zip(std::slice::from_raw_parts(ps, n)) {
+                        *d = convert::<S, D>(v);
+                    }
+                }
+                return;
+            }
             for _ in 0..n {
                 *pd = convert::<S, D>(*ps);
                 pd = pd.offset(s[0]);
