@@ -75,6 +75,11 @@ fn backward(
     saved: (&Tensor, &Tensor),
     eps: f64,
 ) -> Result<Vec<Option<Tensor>>> {
+    if !is_grad_enabled() {
+        if let Some(grads) = fused_backward(g, x, w, has_b, saved)? {
+            return Ok(grads);
+        }
+    }
     let (mean, rstd) = if is_grad_enabled() {
         let mean = super::reduce::mean(x, Some(dims), true, None)?;
         let c = N::sub(x, &mean)?;
@@ -224,4 +229,151 @@ fn row_impl<T: Real>(x: &[T], w: Option<&[T]>, b: Option<&[T]>, o: &mut [T], eps
         }
     }
     (mean, rstd)
+}
+
+/// The backward without a graph, in two passes over each row (its two sums in vector lanes,
+/// then dx) instead of a dozen tensor ops; dw and db are summed per run of rows on its thread
+/// and the runs' sums added in f64. None when g does not match x (the op path handles it).
+fn fused_backward(g: &Tensor, x: &Tensor, w: Option<&Tensor>, has_b: bool, saved: (&Tensor, &Tensor)) -> Result<Option<Vec<Option<Tensor>>>> {
+    let dtype = x.dtype();
+    if g.dtype() != dtype || g.shape() != x.shape() || saved.0.dtype() != dtype || saved.0.numel() == 0 {
+        return Ok(None);
+    }
+    let (g, x, mean, rstd) = (g.contiguous()?, x.contiguous()?, saved.0.contiguous()?, saved.1.contiguous()?);
+    let w = w.map(|w| w.contiguous()).transpose()?;
+    let m = x.numel() / mean.numel();
+    let (gd, xd, md, rd) = (g.data(), x.data(), mean.data(), rstd.data());
+    let wd = w.as_ref().map(|w| w.data());
+    let dx = TensorData::empty(&xd.layout.shape, dtype, xd.device())?;
+    let parts = BackParts { g: &gd, x: &xd, w: wd.as_ref(), mean: &md, rstd: &rd, dx: &dx, m };
+    let (dw, db) = match dtype {
+        DType::F32 => back_rows::<f32>(&parts, w.is_some(), has_b),
+        DType::F64 => back_rows::<f64>(&parts, w.is_some(), has_b),
+        DType::F16 => back_rows::<half::f16>(&parts, w.is_some(), has_b),
+        DType::BF16 => back_rows::<half::bf16>(&parts, w.is_some(), has_b),
+        _ => return Ok(None),
+    };
+    let pshape: Vec<i64> = match &w {
+        Some(w) => w.shape().to_vec(),
+        None => vec![m as i64],
+    };
+    let param = |v: Vec<f64>| -> Result<Tensor> { N::to_dtype(&Tensor::from_vec(v, &pshape)?, dtype, false, false) };
+    let mut grads = vec![Some(Tensor::from_data(dx))];
+    if w.is_some() {
+        grads.push(Some(param(dw)?));
+    }
+    if has_b {
+        grads.push(Some(param(db)?));
+    }
+    Ok(Some(grads))
+}
+
+/// The tensors of one fused backward: contiguous g, x, weight and statistics, and the new dx.
+struct BackParts<'a> {
+    g: &'a TensorData,
+    x: &'a TensorData,
+    w: Option<&'a TensorData>,
+    mean: &'a TensorData,
+    rstd: &'a TensorData,
+    dx: &'a TensorData,
+    m: usize,
+}
+
+/// Writes dx row by row (runs of rows on threads); returns dw and db (empty when not wanted).
+fn back_rows<T: Real>(p: &BackParts<'_>, want_w: bool, want_b: bool) -> (Vec<f64>, Vec<f64>) {
+    use crate::cpu::threads::{parallel_for, rows_per_run, SendPtr};
+    let m = p.m;
+    let rows = p.mean.numel();
+    // SAFETY: contiguous tensors of element type T; dx rows and the partial sums of each run are
+    // written by one task
+    let (g, x, mean, rstd) = unsafe { (p.g.as_slice::<T>(), p.x.as_slice::<T>(), p.mean.as_slice::<T>(), p.rstd.as_slice::<T>()) };
+    let ones: Vec<T> = if p.w.is_none() { vec![T::store(T::c_from_f64(1.0)); m] } else { Vec::new() };
+    let w = p.w.map(|t| unsafe { t.as_slice::<T>() }).unwrap_or(&ones);
+    let per = rows_per_run(rows, m * 4);
+    let runs = rows.div_ceil(per);
+    let zero = T::c_from_f64(0.0);
+    let mut pw = vec![zero; if want_w { runs * m } else { 0 }];
+    let mut pb = vec![zero; if want_b { runs * m } else { 0 }];
+    let (pdx, ppw, ppb) = (SendPtr(p.dx.base_ptr() as *mut T), SendPtr(pw.as_mut_ptr()), SendPtr(pb.as_mut_ptr()));
+    parallel_for(runs, |t| {
+        let (dw, db) = unsafe {
+            (
+                want_w.then(|| std::slice::from_raw_parts_mut(ppw.get().add(t * m), m)),
+                want_b.then(|| std::slice::from_raw_parts_mut(ppb.get().add(t * m), m)),
+            )
+        };
+        let (mut dw, mut db) = (dw, db);
+        for r in t * per..((t + 1) * per).min(rows) {
+            let dxr = unsafe { std::slice::from_raw_parts_mut(pdx.get().add(r * m), m) };
+            let (gr, xr) = (&g[r * m..(r + 1) * m], &x[r * m..(r + 1) * m]);
+            back_row(gr, xr, w, (mean[r].load(), rstd[r].load()), dxr, dw.as_deref_mut(), db.as_deref_mut());
+        }
+    });
+    let fold = |parts: &[T::C]| -> Vec<f64> {
+        let mut out = vec![0f64; if parts.is_empty() { 0 } else { m }];
+        for run in parts.chunks(m.max(1)) {
+            for (o, &v) in out.iter_mut().zip(run) {
+                *o += T::c_to_f64(v);
+            }
+        }
+        out
+    };
+    (fold(&pw), fold(&pb))
+}
+
+/// One row of the fused backward (see [`back_row_impl`]), in the AVX2 build where there is one.
+fn back_row<T: Real>(g: &[T], x: &[T], w: &[T], stats: (T::C, T::C), dx: &mut [T], dw: Option<&mut [T::C]>, db: Option<&mut [T::C]>) {
+    #[cfg(target_arch = "x86_64")]
+    if !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
+        // SAFETY: the CPU was probed for AVX2 and FMA
+        return unsafe { back_row_avx2(g, x, w, stats, dx, dw, db) };
+    }
+    back_row_impl(g, x, w, stats, dx, dw, db)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn back_row_avx2<T: Real>(g: &[T], x: &[T], w: &[T], stats: (T::C, T::C), dx: &mut [T], dw: Option<&mut [T::C]>, db: Option<&mut [T::C]>) {
+    back_row_impl(g, x, w, stats, dx, dw, db)
+}
+
+/// With x̂ = (x - mean) rstd and gx = g w: a = mean(gx), c = mean(gx x̂) (sums in lanes), then
+/// dx = rstd (gx - a - x̂ c); dw += g x̂ and db += g for this row.
+#[inline(always)]
+fn back_row_impl<T: Real>(g: &[T], x: &[T], w: &[T], (mu, rs): (T::C, T::C), dx: &mut [T], dw: Option<&mut [T::C]>, db: Option<&mut [T::C]>) {
+    let m = x.len();
+    let zero = T::c_from_f64(0.0);
+    let (mut sa, mut sc) = ([zero; LANES], [zero; LANES]);
+    let full = m / LANES * LANES;
+    for k in (0..full).step_by(LANES) {
+        let (gc, xc, wc) = (&g[k..k + LANES], &x[k..k + LANES], &w[k..k + LANES]);
+        for j in 0..LANES {
+            let gx = gc[j].load() * wc[j].load();
+            sa[j] = sa[j] + gx;
+            sc[j] = sc[j] + gx * ((xc[j].load() - mu) * rs);
+        }
+    }
+    let (mut ta, mut tc) = (0f64, 0f64);
+    for k in full..m {
+        let gx = g[k].load() * w[k].load();
+        ta += T::c_to_f64(gx);
+        tc += T::c_to_f64(gx * ((x[k].load() - mu) * rs));
+    }
+    let a = (sa.iter().map(|&v| T::c_to_f64(v)).sum::<f64>() + ta) / m as f64;
+    let c = (sc.iter().map(|&v| T::c_to_f64(v)).sum::<f64>() + tc) / m as f64;
+    let (a, c) = (T::c_from_f64(a), T::c_from_f64(c));
+    for (((d, &gv), &xv), &wv) in dx.iter_mut().zip(g).zip(x).zip(w) {
+        let xh = (xv.load() - mu) * rs;
+        *d = T::store(rs * (gv.load() * wv.load() - a - xh * c));
+    }
+    if let Some(dw) = dw {
+        for ((o, &gv), &xv) in dw.iter_mut().zip(g).zip(x) {
+            *o = *o + gv.load() * ((xv.load() - mu) * rs);
+        }
+    }
+    if let Some(db) = db {
+        for (o, &gv) in db.iter_mut().zip(g) {
+            *o = *o + gv.load();
+        }
+    }
 }
