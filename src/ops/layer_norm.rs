@@ -1,6 +1,6 @@
 //! layer_norm: a fused forward (each row's mean and variance, then the normalised, scaled and
-//! shifted row, rows split across threads) and its backward in closed form, written with tensor
-//! ops so that gradients of gradients follow.
+//! shifted row, rows split across threads) and its backward in closed form: a fused kernel when
+//! no graph is being built, else written with tensor ops so that gradients of gradients follow.
 
 use super::reduce::real::Real;
 use super::Native as N;
