@@ -7,7 +7,7 @@ use super::Native as N;
 use crate::capi::generated::AtgApi;
 use crate::autograd::{is_grad_enabled, needs_grad, record, SavedTensor};
 use crate::error::Result;
-use crate::tensor::{DType, Scalar, Tensor, TensorData};
+use crate::tensor::{Scalar, Tensor, TensorData};
 
 /// `layer_norm` over the last `shape.len()` dims, with optional elementwise weight and bias.
 pub fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> Result<Tensor> {
@@ -118,13 +118,9 @@ fn forward(x: &Tensor, w: Option<&Tensor>, b: Option<&Tensor>, m: usize, stats_s
     let mean = TensorData::empty(stats_shape, xd.dtype, xd.device())?;
     let rstd = TensorData::empty(stats_shape, xd.dtype, xd.device())?;
     let parts = Parts { x: &xd, w: wd.as_ref(), b: bd.as_ref(), out: &out, mean: &mean, rstd: &rstd, m, eps };
-    match xd.dtype {
-        DType::F32 => rows::<f32>(&parts),
-        DType::F64 => rows::<f64>(&parts),
-        DType::F16 => rows::<half::f16>(&parts),
-        DType::BF16 => rows::<half::bf16>(&parts),
-        other => crate::bail!("\"LayerNormKernelImpl\" not implemented for '{}'", other.name()),
-    }
+    crate::with_float_dtype!(xd.dtype, T, { rows::<T>(&parts) }, {
+        crate::bail!("\"LayerNormKernelImpl\" not implemented for '{}'", xd.dtype.name())
+    });
     Ok((Tensor::from_data(out), Tensor::from_data(mean), Tensor::from_data(rstd)))
 }
 
@@ -246,13 +242,7 @@ fn fused_backward(g: &Tensor, x: &Tensor, w: Option<&Tensor>, has_b: bool, saved
     let wd = w.as_ref().map(|w| w.data());
     let dx = TensorData::empty(&xd.layout.shape, dtype, xd.device())?;
     let parts = BackParts { g: &gd, x: &xd, w: wd.as_ref(), mean: &md, rstd: &rd, dx: &dx, m };
-    let (dw, db) = match dtype {
-        DType::F32 => back_rows::<f32>(&parts, w.is_some(), has_b),
-        DType::F64 => back_rows::<f64>(&parts, w.is_some(), has_b),
-        DType::F16 => back_rows::<half::f16>(&parts, w.is_some(), has_b),
-        DType::BF16 => back_rows::<half::bf16>(&parts, w.is_some(), has_b),
-        _ => return Ok(None),
-    };
+    let (dw, db) = crate::with_float_dtype!(dtype, T, { back_rows::<T>(&parts, w.is_some(), has_b) }, { return Ok(None) });
     let pshape: Vec<i64> = match &w {
         Some(w) => w.shape().to_vec(),
         None => vec![m as i64],
