@@ -194,6 +194,42 @@ fn strided_softmax_special_columns() {
     }
 }
 
+/// softmax along the last dim (the row path, threaded) with special values: a row holding a
+/// NaN, one all -inf and one with +inf are all NaN, as in PyTorch; -inf entries (a mask) and
+/// entries 100 below the row's maximum (past the exp's clamp) give terms of at most 1e-37; every
+/// other entry matches the definition, with rows longer and shorter than the vector lanes.
+#[test]
+fn row_softmax_special_rows() {
+    for cols in [700usize, 45, 7] {
+        let rows = 200usize;
+        let mut v: Vec<f32> = (0..rows * cols).map(|i| ((i as f32) * 0.37 + 0.1).sin() * 4.0).collect();
+        v[3 * cols + cols / 2] = f32::NAN;
+        v[4 * cols..5 * cols].iter_mut().for_each(|x| *x = f32::NEG_INFINITY);
+        v[5 * cols + 1] = f32::INFINITY;
+        (0..rows).filter(|r| r % 3 == 0 && *r > 5).for_each(|r| v[r * cols + r % cols] = f32::NEG_INFINITY);
+        (0..rows).filter(|r| r % 5 == 1 && *r > 5).for_each(|r| v[r * cols + (r + 2) % cols] = -100.0);
+        let x = Tensor::from_vec(v.clone(), &[rows as i64, cols as i64]).unwrap();
+        let (sm, lsm) = (N::softmax(&x, 1, None).unwrap().to_vec::<f32>().unwrap(), N::log_softmax(&x, 1, None).unwrap().to_vec::<f32>().unwrap());
+        for r in 0..rows {
+            let row: Vec<f64> = v[r * cols..(r + 1) * cols].iter().map(|&c| c as f64).collect();
+            let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let s: f64 = row.iter().map(|&c| (c - m).exp()).sum();
+            for (c, &xc) in row.iter().enumerate() {
+                let (got, lgot) = (sm[r * cols + c], lsm[r * cols + c]);
+                if (3..6).contains(&r) {
+                    assert!(got.is_nan() && lgot.is_nan(), "{cols} columns, row {r}: {got} {lgot}");
+                    continue;
+                }
+                let want = (xc - m).exp() / s;
+                let tol = if want < 1e-30 { 1e-37 } else { 1e-6 };
+                assert!((got as f64 - want).abs() < tol, "{cols} columns, row {r} column {c}: {got} vs {want}");
+                let lwant = xc - m - s.ln();
+                assert!(lgot as f64 == lwant || (lgot as f64 - lwant).abs() < 2e-5, "log: {cols} columns, row {r} column {c}: {lgot} vs {lwant}");
+            }
+        }
+    }
+}
+
 /// Large sums and means (threaded all-reduce, row and column paths) agree with f64 sums.
 #[test]
 fn large_sums_match_f64() {

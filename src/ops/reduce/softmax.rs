@@ -17,10 +17,11 @@ use crate::ops::unary::approx::{Fused, Madd, Split};
 use num_traits::{Float, Zero};
 
 /// exp for the compute types: f32 with [`exp_fast_m`](crate::ops::unary::approx::exp_fast_m)
-/// (about 2 ulp), f64 with the library's. `fexp_nonpos` is the forward's exp of `x - max`, never
-/// positive: f32 then skips the upper clamp and reduces by ln 2 in one step (PyTorch's softmax
-/// exp does the same; the extra error only reaches terms below e^-10, a few ulp of values that
-/// the row sum drowns).
+/// (about 2 ulp), f64 with the library's. `fexp_nonpos` is the forward's exp of `x - max` for a
+/// finite max and no NaN (callers check both first and redo other rows exactly): never
+/// positive, so f32 takes [`exp_nonpos_m`](crate::ops::unary::approx::exp_nonpos_m) (one-step
+/// reduction as PyTorch's softmax exp, the scale an integer add; the extra error only reaches
+/// terms below e^-10, a few ulp of values that the row sum drowns).
 /// (`M` computes the polynomial steps: fused in the FMA builds.)
 pub trait FastExp: Float {
     fn fexp<M: Madd>(self) -> Self;
@@ -35,8 +36,7 @@ impl FastExp for f32 {
 
     #[inline(always)]
     fn fexp_nonpos<M: Madd>(self) -> f32 {
-        // NaN stays NaN (the comparison is false), and the row sum reports it
-        crate::ops::unary::approx::exp_fast_clamped::<M, true>(if self < -87.5 { -87.5 } else { self })
+        crate::ops::unary::approx::exp_nonpos_m::<M>(if self < -87.5 { -87.5 } else { self })
     }
 }
 
@@ -90,23 +90,29 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
 /// dependency chains per accumulator step).
 const W: usize = 32;
 
-/// The maximum of a row over `W` independent lanes (NaNs are skipped here: they show up as a
-/// NaN sum of exponentials afterwards).
+/// The maximum of a row over `W` independent lanes, or None when the row holds a NaN or its
+/// maximum is not finite (rows whose exponentials [`FastExp::fexp_nonpos`] cannot take).
 #[inline(always)]
-fn row_max<T: Real>(x: &[T]) -> T::C {
+fn row_max<T: Real>(x: &[T]) -> Option<T::C> {
     let mut m = [T::C::neg_infinity(); W];
+    // a lane keeps the last NaN it saw (a select, where a flag would not vectorise as well)
+    let mut q = [T::C::zero(); W];
     let mut ch = x.chunks_exact(W);
     for xs in &mut ch {
         for j in 0..W {
             let v = xs[j].load();
             m[j] = if v > m[j] { v } else { m[j] };
+            q[j] = if v != v { v } else { q[j] };
         }
     }
+    let mut nan = ch.remainder().iter().any(|&v| v.load().is_nan()) || q.iter().any(|v| v.is_nan());
     let mm = ch.remainder().iter().fold(T::C::neg_infinity(), |a, &v| {
         let v = v.load();
         if v > a { v } else { a }
     });
-    m.iter().fold(mm, |a, &b| if b > a { b } else { a })
+    let mm = m.iter().fold(mm, |a, &b| if b > a { b } else { a });
+    nan |= !mm.is_finite();
+    (!nan).then_some(mm)
 }
 
 /// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there. The
@@ -170,12 +176,10 @@ where
     T::C: FastExp,
 {
     if inner == 1 {
-        // with a finite maximum and no NaN, every term lies in [0, 1] and the sum in [1, n]; a
-        // NaN in the row, or an infinite maximum, makes the sum NaN
-        let m = row_max(x);
-        let s = row_exp_sum::<T, M>(x, m, if log { None } else { Some(&mut *o) });
-        if !s.is_finite() {
-            // the library exp gives PyTorch's NaNs and zeros
+        // with a finite maximum and no NaN, every term lies in [0, 1] and the sum in [1, n]
+        let Some(m) = row_max(x) else {
+            // a NaN or an infinite maximum: the library exp gives PyTorch's NaNs and zeros
+            let m = x.iter().fold(T::C::neg_infinity(), |a, &v| a.max(v.load()));
             let mut s = T::C::zero();
             for &v in x {
                 s = s + (v.load() - m).exp();
@@ -185,7 +189,8 @@ where
                 *oo = T::store(if log { d - s.ln() } else { d.exp() / s });
             }
             return;
-        }
+        };
+        let s = row_exp_sum::<T, M>(x, m, if log { None } else { Some(&mut *o) });
         if log {
             let c = m + s.ln();
             for (oo, &v) in o.iter_mut().zip(x) {
@@ -308,9 +313,10 @@ fn lse_kernel<T: Real, M: Madd>(x: &[T], r: &mut [f64])
 where
     T::C: FastExp,
 {
-    let m = row_max(x);
-    let s = row_exp_sum::<T, M>(x, m, None);
-    r[0] = if m.is_finite() && s.is_finite() { T::c_to_f64(m) + T::c_to_f64(s).ln() } else { f64::NAN };
+    r[0] = match row_max(x) {
+        Some(m) => T::c_to_f64(m) + T::c_to_f64(row_exp_sum::<T, M>(x, m, None)).ln(),
+        None => f64::NAN,
+    };
 }
 
 simd_dispatch!(lse_dispatch, lse_kernel_avx2, lse_kernel_avx512, lse_kernel, (x: &[T], r: &mut [f64]));

@@ -159,32 +159,48 @@ pub fn exp_m<M: Madd>(x: f32) -> f32 {
 /// about 88.7 on, inf. NaN stays NaN.
 #[inline(always)]
 pub fn exp_fast_m<M: Madd>(x: f32) -> f32 {
-    exp_fast_clamped::<M, false>(x.clamp(-87.5, 89.0))
+    exp_fast_clamped::<M>(x.clamp(-87.5, 89.0))
 }
 
 /// [`exp_fast_m`] after its clamp, for callers that bound x themselves (x in [-87.5, 89] or
-/// NaN). `ONE_STEP` reduces by ln 2 in one step instead of two (PyTorch's softmax exp does):
-/// exact enough where |n| is small, a few ulp more error near the bottom of the range.
+/// NaN).
 #[inline(always)]
-pub fn exp_fast_clamped<M: Madd, const ONE_STEP: bool>(x: f32) -> f32 {
+fn exp_fast_clamped<M: Madd>(x: f32) -> f32 {
     // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
     let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
     let n = j - 12582912.0;
-    let r = if ONE_STEP {
-        M::madd(n, -std::f32::consts::LN_2, x)
-    } else {
-        M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x))
-    };
-    // 1 + r + c2 r^2 + ... + c5 r^5, fitted to e^r on [-ln2/2, ln2/2] (relative error below
-    // 2e-7 in f32 arithmetic)
+    let p = exp_reduced_m::<M>(M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x)));
+    // 2^n from those bits (n = 128 gives the bits of inf), without a float-to-int conversion
+    let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
+    p * scale
+}
+
+/// e^r for r in [-ln2/2, ln2/2]: 1 + r + c2 r^2 + ... + c5 r^5 (relative error below 2e-7 in
+/// f32 arithmetic).
+#[inline(always)]
+fn exp_reduced_m<M: Madd>(r: f32) -> f32 {
     let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
     p = M::madd(p, r, 1.666_711_4e-1);
     p = M::madd(p, r, 4.999_923e-1);
     p = M::madd(p, r, 1.0);
-    p = M::madd(p, r, 1.0);
-    // 2^n from those bits (n = 128 gives the bits of inf), without a float-to-int conversion
-    let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
-    p * scale
+    M::madd(p, r, 1.0)
+}
+
+/// e^x for x in [-87.5, 0] (softmax's `x - max`, clamped by the caller; never NaN): the
+/// polynomial of [`exp_fast_m`], with 2^n applied by adding n to
+/// the exponent bits of the polynomial's value (an integer add, off the floating-point pipes
+/// the rest of the loop keeps busy) and ln 2 taken off in one step (as PyTorch's softmax exp:
+/// exact enough where |n| is small, a few ulp more error near the bottom of the range). p lies
+/// in [0.7, 1.42] and n in [-126, 0], so the exponent stays in range; only at n = -126 with
+/// p < 1 the result reads as a subnormal of the same order (about 1e-38: terms the row sum
+/// drowns).
+#[inline(always)]
+pub fn exp_nonpos_m<M: Madd>(x: f32) -> f32 {
+    let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
+    let n = j - 12582912.0;
+    let p = exp_reduced_m::<M>(M::madd(n, -std::f32::consts::LN_2, x));
+    // j's bits are those of 1.5 * 2^23 plus n
+    f32::from_bits(p.to_bits().wrapping_add(j.to_bits().wrapping_sub(0x4B40_0000) << 23))
 }
 
 /// tanh(x): an odd polynomial below |x| = 0.625 (Cephes tanhf), `1 - 2 / (e^{2|x|} + 1)` above.
