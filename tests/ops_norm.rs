@@ -1,5 +1,6 @@
 //! The fused normalisation and loss kernels: layer_norm (forward on threads, closed-form backward,
-//! gradients of gradients), batch_norm's one-pass per-channel map and nll_loss's gather/scatter,
+//! gradients of gradients), batch_norm's one-pass per-channel map, nll_loss's gather/scatter and
+//! the pointwise losses' fused sums,
 //! against PyTorch's numbers (small cases, values printed by torch 2.x and quoted below) and
 //! against the same functions composed from basic ops (large cases, which take the threaded paths).
 
@@ -253,4 +254,87 @@ fn layer_norm_fused_backward_parameter_combinations() {
             close(&format!("db, {what}"), &g[of.len() - 1], &values(&gr[2]), 1e-4);
         }
     }
+}
+
+/// The loss of one difference in f64, as PyTorch defines each (kind 0 mse, 1 l1, 2 smooth_l1
+/// with beta k, 3 huber with delta k), and its derivative.
+fn pointwise_loss(kind: usize, d: f64, k: f64) -> (f64, f64) {
+    let z = d.abs();
+    match kind {
+        0 => (d * d, 2.0 * d),
+        1 => (z, d.signum() * (d != 0.0) as i32 as f64),
+        2 if z < k => (0.5 * z * z / k, d / k),
+        2 => (z - 0.5 * k, d.signum()),
+        _ if z < k => (0.5 * z * z, d),
+        _ => (k * (z - 0.5 * k), k * d.signum()),
+    }
+}
+
+/// mse, l1, smooth_l1 and huber on 600x500 f32 inputs (the fused threaded sums; one operand
+/// transposed), on f64 inputs and with a broadcast target (the elementwise path), for each
+/// reduction: values and gradients against the f64 formulas, the `*_loss_backward` entry points,
+/// second derivatives, and the parameter and reduction errors.
+#[test]
+fn pointwise_losses_match_formulas() {
+    let (r, c) = (600i64, 500i64);
+    let call = |kind: usize, x: &Tensor, t: &Tensor, red: i64, k: f64| match kind {
+        0 => N::mse_loss(x, t, red),
+        1 => N::l1_loss(x, t, red),
+        2 => N::smooth_l1_loss(x, t, red, k),
+        _ => N::huber_loss(x, t, red, k),
+    };
+    let x32 = leaf(N::to_dtype(&pattern(&[r, c], 3), DType::F32, false, false).unwrap());
+    let t32 = N::to_dtype(&pattern(&[c, r], 4), DType::F32, false, false).unwrap().transpose(0, 1).unwrap();
+    let x64 = leaf(pattern(&[r, c], 3));
+    let row = pattern(&[c], 9);
+    let cases: [(&Tensor, Tensor, DType); 3] = [(&x32, t32, DType::F32), (&x64, pattern(&[c, r], 4).transpose(0, 1).unwrap(), DType::F64), (&x64, row, DType::F64)];
+    for (x, t, dt) in &cases {
+        let (xv, tv) = (values(x), values(&N::broadcast_to(t, &[r, c]).unwrap().contiguous().unwrap()));
+        let n = (r * c) as f64;
+        for (kind, k) in [(0usize, 0.0), (1, 0.0), (2, 0.7), (3, 0.8), (2, 0.0)] {
+            let each: Vec<(f64, f64)> = xv.iter().zip(&tv).map(|(&a, &b)| {
+                // the difference as the dtype computes it
+                let d = if *dt == DType::F32 { (a as f32 - b as f32) as f64 } else { a - b };
+                pointwise_loss(if kind == 2 && k == 0.0 { 1 } else { kind }, d, k)
+            }).collect();
+            let sum: f64 = each.iter().map(|e| e.0).sum();
+            let tol = if *dt == DType::F32 { 1e-5 } else { 1e-12 };
+            let what = format!("loss {kind} k {k} {dt:?} target {:?}", t.shape());
+            close(&format!("{what} sum"), &call(kind, x, t, 2, k).unwrap(), &[sum], tol);
+            close(&format!("{what} mean"), &call(kind, x, t, 1, k).unwrap(), &[sum / n], tol);
+            let none = call(kind, x, t, 0, k).unwrap();
+            assert_eq!((&none.shape()[..], none.dtype()), (&[r, c][..], *dt), "{what}");
+            close(&format!("{what} none"), &none, &each.iter().map(|e| e.0).collect::<Vec<_>>(), tol);
+            // gradient of the mean for x (and, summed over rows, for a broadcast target)
+            // (scaled by N, so that the tolerance is relative to the derivative)
+            let scaled = |g: &Tensor| N::mul_scalar(g, &Scalar::Float(n)).unwrap();
+            let g = grads(&call(kind, x, t, 1, k).unwrap(), &[(*x).clone()], false);
+            let want: Vec<f64> = each.iter().map(|e| e.1).collect();
+            close(&format!("{what} gradient"), &scaled(&g[0]), &want, tol);
+            let entry = match kind {
+                0 => Some(N::mse_loss_backward(&N::ones(&[], *dt, torchrs::Device::Cpu).unwrap(), x, t, 1)),
+                2 if k > 0.0 => Some(N::smooth_l1_loss_backward(&N::ones(&[], *dt, torchrs::Device::Cpu).unwrap(), x, t, 1, k)),
+                3 => Some(N::huber_loss_backward(&N::ones(&[], *dt, torchrs::Device::Cpu).unwrap(), x, t, 1, k)),
+                _ => None,
+            };
+            if let Some(e) = entry {
+                close(&format!("{what} backward entry point"), &scaled(&e.unwrap()), &want, tol);
+            }
+        }
+    }
+    // huber's second derivative: 1/N inside the band, 0 outside; the target's gradient is -x's
+    let t = leaf(N::to_dtype(&pattern(&[r, c], 5), DType::F32, false, false).unwrap());
+    let loss = N::huber_loss(&x32, &t, 1, 0.8).unwrap();
+    let g = grads(&loss, &[x32.clone(), t.clone()], true);
+    assert_eq!(values(&g[1]), values(&g[0]).iter().map(|v| -v).collect::<Vec<_>>());
+    let gg = values(&grads(&N::sum(&g[0], None).unwrap(), &[x32.clone()], false)[0]);
+    let (xv, tv) = (values(&x32), values(&t));
+    for i in (0..xv.len()).step_by(997) {
+        let inside = ((xv[i] as f32 - tv[i] as f32) as f64).abs() < 0.8;
+        assert_eq!(gg[i], if inside { (1.0f32 / (r * c) as f32) as f64 } else { 0.0 }, "huber second derivative at {i}");
+    }
+    let err = |e: torchrs::error::Result<Tensor>| e.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err(N::smooth_l1_loss(&x32, &t, 1, -1.0)).contains("negative values for beta"));
+    assert!(err(N::huber_loss(&x32, &t, 1, 0.0)).contains("non-positive values for delta"));
+    assert!(err(N::mse_loss(&x32, &t, 3)).contains("3 is not a valid value for reduction"));
 }

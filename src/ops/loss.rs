@@ -1,16 +1,16 @@
 //! Losses with PyTorch's reductions (0 none, 1 mean, 2 sum): a fused nll_loss (forward and
 //! backward), cross-entropy over it, and the other losses composed from ops (their gradients
-//! follow from the ops').
+//! follow from the ops'); the pointwise regression losses live in `loss_pointwise`.
 
 use super::Native as N;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::capi::generated::AtgApi;
 use crate::error::Result;
-use crate::tensor::{DType, Device, Element, Scalar, Tensor, TensorData};
+use crate::tensor::{DType, Element, Scalar, Tensor, TensorData};
 
-const NONE: i64 = 0;
-const MEAN: i64 = 1;
-const SUM: i64 = 2;
+pub(super) const NONE: i64 = 0;
+pub(super) const MEAN: i64 = 1;
+pub(super) const SUM: i64 = 2;
 
 fn f(v: f64) -> Scalar {
     Scalar::Float(v)
@@ -35,71 +35,6 @@ fn check_same_size(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
         );
     }
     Ok(())
-}
-
-pub fn mse_loss(x: &Tensor, t: &Tensor, reduction: i64) -> Result<Tensor> {
-    let fused = reduction != NONE
-        && x.shape() == t.shape()
-        && x.dtype() == DType::F32
-        && t.dtype() == DType::F32
-        && x.device() == Device::Cpu
-        && t.device() == Device::Cpu;
-    if !fused {
-        let d = N::sub(x, t)?;
-        return reduce(&N::mul(&d, &d)?, reduction);
-    }
-    let (xc, tc) = (x.contiguous()?, t.contiguous()?);
-    let n = x.numel();
-    let total: f64 = {
-        let (xd, td) = (xc.data(), tc.data());
-        let (a, b) = unsafe { (xd.as_slice::<f32>(), td.as_slice::<f32>()) };
-        super::reduce::fold::split_parallel(n, |r| super::reduce::sum::sq_diff_sum_f32(&a[r.clone()], &b[r])).iter().sum()
-    };
-    let mean = reduction == MEAN;
-    let v = if mean { total / n as f64 } else { total };
-    let out = Tensor::full(&[], f(v as f32 as f64), DType::F32, x.device())?;
-    if needs_grad(&[x, t]) {
-        let (sx, st) = (SavedTensor::input(x), SavedTensor::input(t));
-        let scale = if mean { 2.0 / n as f64 } else { 2.0 };
-        record("MseLossBackward0", &[x, t], &[&out], move |node, g| {
-            let Some(g) = &g[0] else { return Ok(vec![None, None]) };
-            // (x - t) * 2/N * g, written with ops so that it has gradients itself
-            let d = N::sub(&sx.get(node)?, &st.get(node)?)?;
-            let gx = N::mul(&d, &N::mul_scalar(g, &f(scale))?)?;
-            let gt = N::neg(&gx)?;
-            Ok(vec![Some(gx), Some(gt)])
-        });
-    }
-    Ok(out)
-}
-
-pub fn l1_loss(x: &Tensor, t: &Tensor, reduction: i64) -> Result<Tensor> {
-    reduce(&N::abs(&N::sub(x, t)?)?, reduction)
-}
-
-/// smooth_l1 (beta) and huber (delta) share one shape: quadratic below the threshold.
-fn piecewise(x: &Tensor, t: &Tensor, k: f64, huber: bool) -> Result<Tensor> {
-    let z = N::abs(&N::sub(x, t)?)?;
-    let quad = N::mul_scalar(&N::mul(&z, &z)?, &f(if huber { 0.5 } else { 0.5 / k }))?;
-    let lin = if huber {
-        N::mul_scalar(&N::sub_scalar(&z, &f(0.5 * k))?, &f(k))?
-    } else {
-        N::sub_scalar(&z, &f(0.5 * k))?
-    };
-    N::where_self(&N::lt(&z, &f(k))?, &quad, &lin)
-}
-
-pub fn smooth_l1_loss(x: &Tensor, t: &Tensor, reduction: i64, beta: f64) -> Result<Tensor> {
-    crate::ensure!(beta >= 0.0, "smooth_l1_loss does not support negative values for beta.");
-    if beta == 0.0 {
-        return l1_loss(x, t, reduction);
-    }
-    reduce(&piecewise(x, t, beta, false)?, reduction)
-}
-
-pub fn huber_loss(x: &Tensor, t: &Tensor, reduction: i64, delta: f64) -> Result<Tensor> {
-    crate::ensure!(delta > 0.0, "huber_loss does not support non-positive values for delta.");
-    reduce(&piecewise(x, t, delta, true)?, reduction)
 }
 
 pub fn binary_cross_entropy(x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64) -> Result<Tensor> {
@@ -444,10 +379,6 @@ pub fn cross_entropy(x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64,
 
 macro_rules! atg_loss {
     () => {
-        fn mse_loss(x: &Tensor, t: &Tensor, r: i64) -> Result<Tensor> { $crate::ops::loss::mse_loss(x, t, r) }
-        fn l1_loss(x: &Tensor, t: &Tensor, r: i64) -> Result<Tensor> { $crate::ops::loss::l1_loss(x, t, r) }
-        fn smooth_l1_loss(x: &Tensor, t: &Tensor, r: i64, beta: f64) -> Result<Tensor> { $crate::ops::loss::smooth_l1_loss(x, t, r, beta) }
-        fn huber_loss(x: &Tensor, t: &Tensor, r: i64, delta: f64) -> Result<Tensor> { $crate::ops::loss::huber_loss(x, t, r, delta) }
         fn binary_cross_entropy(x: &Tensor, t: &Tensor, w: Option<&Tensor>, r: i64) -> Result<Tensor> { $crate::ops::loss::binary_cross_entropy(x, t, w, r) }
         fn binary_cross_entropy_with_logits(x: &Tensor, t: &Tensor, w: Option<&Tensor>, pw: Option<&Tensor>, r: i64) -> Result<Tensor> {
             $crate::ops::loss::binary_cross_entropy_with_logits(x, t, w, pw, r)

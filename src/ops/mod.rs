@@ -14,6 +14,7 @@ pub mod index;
 pub mod join;
 pub mod autograd_ops;
 pub mod loss;
+pub mod loss_pointwise;
 pub mod nn;
 pub mod layer_norm;
 pub mod batch_norm;
