@@ -389,6 +389,44 @@ fn leading_dim_amax_amin_match_columns() {
     }
 }
 
+/// amax/amin along the last dim (the vector-lane row fold, in each instruction set build) and
+/// over everything equal a scan: a NaN anywhere in a row wins, in the lanes or in the tail; f32,
+/// f64 and i64.
+#[test]
+fn row_amax_amin_match_scans() {
+    let (rows, cols) = (90usize, 301usize);
+    let mut v: Vec<f64> = (0..rows * cols).map(|i| ((i as i64 * 7919) % 4001 - 2000) as f64 / 7.0).collect();
+    for (r, c) in [(3usize, 0usize), (4, 31), (5, 100), (6, 299), (7, 300)] {
+        v[r * cols + c] = f64::NAN;
+    }
+    let scan = |row: &[f64], max: bool| {
+        if row.iter().any(|x| x.is_nan()) {
+            f64::NAN
+        } else if max {
+            row.iter().cloned().fold(f64::MIN, f64::max)
+        } else {
+            row.iter().cloned().fold(f64::MAX, f64::min)
+        }
+    };
+    let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+    for dt in [DType::F32, DType::F64, DType::I64] {
+        let vals: Vec<f64> = if dt == DType::I64 { v.iter().map(|x| if x.is_nan() { 5.0 } else { x.round() }).collect() } else { v.clone() };
+        let x = torchrs::ops::convert::to(&Tensor::from_vec(vals.clone(), &[rows as i64, cols as i64]).unwrap(), None, Some(dt), false).unwrap();
+        let vals: Vec<f64> = N::to_dtype(&x, DType::F64, false, false).unwrap().to_vec::<f64>().unwrap();
+        for max in [true, false] {
+            let got = if max { N::amax(&x, &[1], false) } else { N::amin(&x, &[1], false) }.unwrap();
+            let got = N::to_dtype(&got, DType::F64, false, false).unwrap().to_vec::<f64>().unwrap();
+            for r in 0..rows {
+                let want = scan(&vals[r * cols..(r + 1) * cols], max);
+                assert!(same(got[r], want), "{dt:?} max={max} row {r}: {} vs {want}", got[r]);
+            }
+            let all = if max { N::amax(&x, &[], false) } else { N::amin(&x, &[], false) }.unwrap();
+            let all = N::to_dtype(&all, DType::F64, false, false).unwrap().to_vec::<f64>().unwrap()[0];
+            assert!(same(all, scan(&vals, max)), "{dt:?} max={max} all: {all}");
+        }
+    }
+}
+
 /// Row-major values with repeats (ties) and a NaN in some rows.
 fn tied(rows: usize, cols: usize) -> Vec<f32> {
     (0..rows * cols).map(|i| if i % 1009 == 17 { f32::NAN } else { ((i * 7919) % 61) as f32 - 30.0 }).collect()

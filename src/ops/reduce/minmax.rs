@@ -28,22 +28,67 @@ fn extreme<T: Element + PartialOrd>(row: Row<'_, T>, max: bool) -> (T, usize) {
     (bv, bi)
 }
 
-/// The extreme value of a contiguous run over 8 independent lanes (a NaN wins).
+/// Defines `$name::<T, MAX>(args)`, which runs the `#[inline(always)]` kernel `$kernel::<T, MAX>`
+/// compiled for AVX-512, for AVX2+FMA or for the baseline, whichever the CPU has (the kernels'
+/// loops then vectorise for the wider registers).
+macro_rules! widest {
+    ($name:ident, $kernel:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
+        fn $name<T: Element + PartialOrd, const MAX: bool>($($a: $t),*) $(-> $r)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+                unsafe fn avx512<T: Element + PartialOrd, const MAX: bool>($($a: $t),*) $(-> $r)? {
+                    $kernel::<T, MAX>($($a),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2<T: Element + PartialOrd, const MAX: bool>($($a: $t),*) $(-> $r)? {
+                    $kernel::<T, MAX>($($a),*)
+                }
+                use crate::cpu::isa::{isa, Isa};
+                match isa() {
+                    // SAFETY: the CPU was probed for these features
+                    Isa::Avx512 => return unsafe { avx512::<T, MAX>($($a),*) },
+                    Isa::Avx2 => return unsafe { avx2::<T, MAX>($($a),*) },
+                    Isa::Base => {}
+                }
+            }
+            $kernel::<T, MAX>($($a),*)
+        }
+    };
+}
+
+/// Independent lanes of [`lane_extreme`] (four AVX2 registers of f32, two AVX-512 ones).
+const LANES: usize = 32;
+
+/// The extreme value of a contiguous run over [`LANES`] independent lanes (a NaN wins).
+fn lane_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> T {
+    if max {
+        lane_extreme_widest::<T, true>(xs)
+    } else {
+        lane_extreme_widest::<T, false>(xs)
+    }
+}
+
+widest!(lane_extreme_widest, lane_extreme_m, (xs: &[T]) -> T);
+
 #[inline(always)]
 #[allow(clippy::eq_op)]
-fn lane_extreme<T: Element + PartialOrd>(xs: &[T], max: bool) -> T {
-    let better = |v: T, m: T| if max { v > m } else { v < m };
+fn lane_extreme_m<T: Element + PartialOrd, const MAX: bool>(xs: &[T]) -> T {
+    let better = |v: T, m: T| if MAX { v > m } else { v < m };
     let Some(&first) = xs.first() else { return T::zero() };
-    let (mut m, mut nan) = ([first; 8], [false; 8]);
-    let mut ch = xs.chunks_exact(8);
+    // `q` keeps the last NaN its lane saw (a select: flags would not vectorise as well)
+    let (mut m, mut q) = ([first; LANES], [first; LANES]);
+    let mut ch = xs.chunks_exact(LANES);
     for c in &mut ch {
-        for j in 0..8 {
+        for j in 0..LANES {
             let v = c[j];
-            nan[j] |= v != v;
+            q[j] = if v != v { v } else { q[j] };
             m[j] = if better(v, m[j]) { v } else { m[j] };
         }
     }
-    if nan.iter().any(|&b| b) || ch.remainder().iter().any(|&v| v != v) {
+    // (opaque: seen through, the folds below lead LLVM to pair the lanes into narrow vectors)
+    let (m, q) = std::hint::black_box((m, q));
+    if q.iter().chain(ch.remainder()).any(|&v| v != v) {
         return xs.iter().copied().find(|&v| v != v).unwrap_or(first);
     }
     let mut r = m[0];
@@ -97,19 +142,24 @@ fn replaces<T: PartialOrd, const MAX: bool>(v: T, b: T) -> bool {
 }
 
 fn column_extremes_m<T: Element + PartialOrd, const MAX: bool>(xs: &[T], inner: usize, out: &mut [T]) {
-    let rows = xs.len() / inner;
-    for_strips(out, xs.len(), |j0, acc| {
-        let w = acc.len();
-        acc.copy_from_slice(&xs[j0..j0 + w]);
-        for r in 1..rows {
-            for (b, &v) in acc.iter_mut().zip(&xs[r * inner + j0..r * inner + j0 + w]) {
-                // a NaN is taken and then kept (nothing compares above it)
-                #[allow(clippy::eq_op)]
-                let take = (v != v) | if MAX { v > *b } else { v < *b };
-                *b = if take { v } else { *b };
-            }
+    for_strips(out, xs.len(), |j0, acc| fold_strip_widest::<T, MAX>(xs, inner, j0, acc));
+}
+
+widest!(fold_strip_widest, fold_strip, (xs: &[T], inner: usize, j0: usize, acc: &mut [T]));
+
+/// The extremes of columns `j0..j0 + acc.len()` of the row-major `[rows, inner]` matrix `xs`.
+#[inline(always)]
+fn fold_strip<T: Element + PartialOrd, const MAX: bool>(xs: &[T], inner: usize, j0: usize, acc: &mut [T]) {
+    let (rows, w) = (xs.len() / inner, acc.len());
+    acc.copy_from_slice(&xs[j0..j0 + w]);
+    for r in 1..rows {
+        for (b, &v) in acc.iter_mut().zip(&xs[r * inner + j0..r * inner + j0 + w]) {
+            // a NaN is taken and then kept (nothing compares above it)
+            #[allow(clippy::eq_op)]
+            let take = (v != v) | if MAX { v > *b } else { v < *b };
+            *b = if take { v } else { *b };
         }
-    });
+    }
 }
 
 /// [`column_extremes`] with the row of each extreme (the first NaN, else the first best), for
@@ -123,23 +173,31 @@ fn column_extremes_at<T: Element + PartialOrd>(xs: &[T], inner: usize, out: &mut
 }
 
 fn column_extremes_at_m<T: Element + PartialOrd, const MAX: bool>(xs: &[T], inner: usize, out: &mut [(T, usize)]) {
-    let rows = xs.len() / inner;
     for_strips(out, xs.len(), |j0, acc| {
         let w = acc.len();
         let mut best: Vec<T> = xs[j0..j0 + w].to_vec();
         let mut at = vec![0u32; w];
-        for r in 1..rows {
-            let row = &xs[r * inner + j0..r * inner + j0 + w];
-            for ((b, a), &v) in best.iter_mut().zip(at.iter_mut()).zip(row) {
-                let take = replaces::<T, MAX>(v, *b);
-                *b = if take { v } else { *b };
-                *a = if take { r as u32 } else { *a };
-            }
-        }
+        fold_strip_at_widest::<T, MAX>(xs, inner, j0, &mut best, &mut at);
         for ((o, &b), &a) in acc.iter_mut().zip(&best).zip(&at) {
             *o = (b, a as usize);
         }
     });
+}
+
+widest!(fold_strip_at_widest, fold_strip_at, (xs: &[T], inner: usize, j0: usize, best: &mut [T], at: &mut [u32]));
+
+/// [`fold_strip`] with the row of each extreme in `at` (`best` starts as row 0's values).
+#[inline(always)]
+fn fold_strip_at<T: Element + PartialOrd, const MAX: bool>(xs: &[T], inner: usize, j0: usize, best: &mut [T], at: &mut [u32]) {
+    let (rows, w) = (xs.len() / inner, best.len());
+    for r in 1..rows {
+        let row = &xs[r * inner + j0..r * inner + j0 + w];
+        for ((b, a), &v) in best.iter_mut().zip(at.iter_mut()).zip(row) {
+            let take = replaces::<T, MAX>(v, *b);
+            *b = if take { v } else { *b };
+            *a = if take { r as u32 } else { *a };
+        }
+    }
 }
 
 /// Whether `dims` are the leading dims of contiguous `d` and leave at least `min_inner`
