@@ -8,7 +8,7 @@ use super::logic::{logical, Logic};
 use super::select::where_;
 use crate::error::Result;
 use crate::tensor::create::scalar_as;
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{DType, Element, Scalar, Tensor};
 use crate::with_dtype;
 
 /// A clamp operand in the result dtype (number bounds with the overflow check).
@@ -30,6 +30,26 @@ fn bool_kernel_name(lo: Option<Arg>, hi: Option<Arg>) -> Option<&'static str> {
     }
 }
 
+/// The bounds of a clamp of a floating tensor between numbers (the common case, which takes one
+/// vectorised pass): each rounded to the dtype (an absent one infinite), or None for tensor
+/// bounds, another result dtype, or a NaN bound (the general kernel gives its NaNs).
+fn number_bounds(x: &Tensor, dt: DType, lo: Option<Arg>, hi: Option<Arg>) -> Result<Option<(f64, f64)>> {
+    if !dt.is_float() || x.dtype() != dt {
+        return Ok(None);
+    }
+    let number = |b: Option<Arg>, absent: f64| -> Result<Option<f64>> {
+        Ok(match b {
+            None => Some(absent),
+            Some(Arg::S(s)) => Some(with_dtype!(dt, T, { scalar_as::<T>(checked(s, dt)?).to_f64() })),
+            Some(Arg::T(_)) => None,
+        })
+    };
+    match (number(lo, f64::NEG_INFINITY)?, number(hi, f64::INFINITY)?) {
+        (Some(l), Some(h)) if !l.is_nan() && !h.is_nan() => Ok(Some((l, h))),
+        _ => Ok(None),
+    }
+}
+
 /// `torch.clamp(x, min, max)`; at least one bound must be given.
 pub fn clamp(x: &Tensor, lo: Option<Arg>, hi: Option<Arg>) -> Result<Tensor> {
     let mut args = vec![Arg::T(x)];
@@ -42,7 +62,21 @@ pub fn clamp(x: &Tensor, lo: Option<Arg>, hi: Option<Arg>) -> Result<Tensor> {
             return no_kernel(k, dt);
         }
     }
-    let d = with_dtype!(dt, T, {
+    let d = if let Some((l, h)) = number_bounds(x, dt, lo, hi)? {
+        let (l32, h32) = (l as f32, h as f32);
+        crate::ops::unary::kernel::float_map(
+            &x.data(),
+            move |v: f32| {
+                let a = if v < l32 { l32 } else { v };
+                if a > h32 { h32 } else { a }
+            },
+            move |v: f64| {
+                let a = if v < l { l } else { v };
+                if a > h { h } else { a }
+            },
+        )?
+    } else {
+        with_dtype!(dt, T, {
         let v = Src::<T>::Data(cast(&x.data(), dt)?);
         match (lo, hi) {
             (Some(l), Some(h)) => map3(&v, &bound::<T>(l)?, &bound::<T>(h)?, |x: T, l: T, h: T| min_nan(max_nan(x, l), h))?,
@@ -50,7 +84,8 @@ pub fn clamp(x: &Tensor, lo: Option<Arg>, hi: Option<Arg>) -> Result<Tensor> {
             (None, Some(h)) => map2(&v, &bound::<T>(h)?, min_nan::<T>)?,
             (None, None) => unreachable!("checked above"),
         }
-    });
+        })
+    };
     let out = Tensor::from_data(d);
     let name = match (lo, hi) {
         (Some(Arg::T(_)), _) | (_, Some(Arg::T(_))) => "ClampBackward0",
