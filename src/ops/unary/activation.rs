@@ -32,6 +32,70 @@ fn float_only(
     Ok(Tensor::from_data(float_map(&d, f, g)?))
 }
 
+/// [`float_only`] for an f32 function given as a [`MaddFn`](approx::MaddFn): forced inline into
+/// each vector build's loop (a closure with exp and log inside stayed a call per element).
+fn float_only_m(kernel: &str, a: &Tensor, f: impl approx::MaddFn, g: impl Fn(f64) -> f64 + Sync + Copy) -> Result<Tensor> {
+    let d = a.read();
+    if !d.dtype.is_float() {
+        return Err(not_for(kernel, d.dtype));
+    }
+    Ok(Tensor::from_data(float_map_m(&d, f, g)?))
+}
+
+/// elu's f32 body: `neg * expm1(input x)` for x <= 0, `pos x` above.
+#[derive(Clone, Copy)]
+struct Elu {
+    neg: f32,
+    pos: f32,
+    input: f32,
+}
+
+impl approx::MaddFn for Elu {
+    #[inline(always)]
+    fn at<M: approx::Madd>(self, x: f32) -> f32 {
+        let below = approx::expm1_m::<M>(x * self.input) * self.neg;
+        if x <= 0.0 { below } else { x * self.pos }
+    }
+}
+
+/// softplus's f32 body: `ln(1 + e^{beta x}) / beta`, or x where `beta x > threshold`.
+#[derive(Clone, Copy)]
+struct Softplus {
+    beta: f32,
+    threshold: f32,
+}
+
+impl approx::MaddFn for Softplus {
+    #[inline(always)]
+    fn at<M: approx::Madd>(self, x: f32) -> f32 {
+        let y = x * self.beta;
+        let soft = approx::ln_1p(approx::exp_m::<M>(y)) / self.beta;
+        if y > self.threshold { x } else { soft }
+    }
+}
+
+/// mish's f32 body: `x tanh(ln(1 + e^x))`.
+#[derive(Clone, Copy)]
+struct Mish;
+
+impl approx::MaddFn for Mish {
+    #[inline(always)]
+    fn at<M: approx::Madd>(self, x: f32) -> f32 {
+        x * approx::tanh_m::<M>(approx::ln_1p(approx::exp_m::<M>(x)))
+    }
+}
+
+/// silu's f32 body: `x / (1 + e^-x)`.
+#[derive(Clone, Copy)]
+struct Silu;
+
+impl approx::MaddFn for Silu {
+    #[inline(always)]
+    fn at<M: approx::Madd>(self, x: f32) -> f32 {
+        x / (1.0 + approx::exp_m::<M>(-x))
+    }
+}
+
 /// PyTorch's check that a scalar fits an integer dtype (negative integers wrap into unsigned ones).
 fn check_fits(dtype: DType, s: &Scalar) -> Result<()> {
     let (lo, hi, name) = match dtype {
@@ -163,10 +227,10 @@ fn elu_with_grad_scale(
 ) -> Result<Tensor> {
     let (neg, pos, inp) = (alpha.to_f64() * scale.to_f64(), scale.to_f64(), input_scale.to_f64());
     let (n32, p32, i32_) = (neg as f32, pos as f32, inp as f32);
-    let out = float_only(
+    let out = float_only_m(
         "elu_cpu",
         a,
-        move |x: f32| if x <= 0.0 { (x * i32_).exp_m1() * n32 } else { x * p32 },
+        Elu { neg: n32, pos: p32, input: i32_ },
         move |x: f64| if x <= 0.0 { (x * inp).exp_m1() * neg } else { x * pos },
     )?;
     let (al, sc, is) = (*alpha, *scale, grad_input_scale);
@@ -217,18 +281,17 @@ pub fn gelu(a: &Tensor, approximate: &str) -> Result<Tensor> {
 
 /// `x * sigmoid(x)`.
 pub fn silu(a: &Tensor) -> Result<Tensor> {
-    let out =
-        float_only("silu_cpu", a, |x: f32| x / (1.0 + approx::exp(-x)), |x: f64| x / (1.0 + (-x).exp()))?;
+    let out = float_only_m("silu_cpu", a, Silu, |x: f64| x / (1.0 + (-x).exp()))?;
     record1("SiluBackward0", a, &out, Keep::Input, silu_backward);
     Ok(out)
 }
 
 /// `x * tanh(softplus(x))`.
 pub fn mish(a: &Tensor) -> Result<Tensor> {
-    let out = float_only(
+    let out = float_only_m(
         "mish_cpu",
         a,
-        |x: f32| x * approx::tanh(approx::ln_1p(approx::exp(x))),
+        Mish,
         |x: f64| x * x.exp().ln_1p().tanh(),
     )?;
     record1("MishBackward0", a, &out, Keep::Input, mish_backward);
@@ -239,10 +302,10 @@ pub fn mish(a: &Tensor) -> Result<Tensor> {
 pub fn softplus(a: &Tensor, beta: &Scalar, threshold: &Scalar) -> Result<Tensor> {
     let (b, t) = (beta.to_f64(), threshold.to_f64());
     let (b32, t32) = (b as f32, t as f32);
-    let out = float_only(
+    let out = float_only_m(
         "softplus_cpu",
         a,
-        move |x: f32| if x * b32 > t32 { x } else { approx::ln_1p(approx::exp(x * b32)) / b32 },
+        Softplus { beta: b32, threshold: t32 },
         move |x: f64| if x * b > t { x } else { (x * b).exp().ln_1p() / b },
     )?;
     let (bs, ts) = (*beta, *threshold);
