@@ -25,11 +25,7 @@ fn float_only(
     f: impl Fn(f32) -> f32 + Sync + Copy,
     g: impl Fn(f64) -> f64 + Sync + Copy,
 ) -> Result<Tensor> {
-    let d = a.read();
-    if !d.dtype.is_float() {
-        return Err(not_for(kernel, d.dtype));
-    }
-    Ok(Tensor::from_data(float_map(&d, f, g)?))
+    float_only_m(kernel, a, approx::Plain(f), g)
 }
 
 /// [`float_only`] for an f32 function given as a [`MaddFn`](approx::MaddFn): forced inline into
