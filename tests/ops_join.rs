@@ -144,3 +144,55 @@ fn split_then_stack_backward() {
         }
     }
 }
+
+/// Large roll, flip, cat along dim 1 and tril/triu take the threaded strided copy (runs
+/// split across threads, misaligned runs moved with vector loads): each against its
+/// definition by index.
+#[test]
+fn large_copies_match_their_definitions() {
+    let (r, c) = (300usize, 1001usize);
+    let v: Vec<f32> = (0..r * c).map(|i| i as f32).collect();
+    let x = Tensor::from_vec(v.clone(), &[r as i64, c as i64]).unwrap();
+    let at = |i: usize, j: usize| v[i * c + j];
+    for shift in [3i64, -5, 997, 1] {
+        let got = N::roll(&x, &[shift], &[1]).unwrap().to_vec::<f32>().unwrap();
+        for i in 0..r {
+            for j in 0..c {
+                let src = (j as i64 - shift).rem_euclid(c as i64) as usize;
+                assert_eq!(got[i * c + j], at(i, src), "roll {shift} at ({i}, {j})");
+            }
+        }
+    }
+    let flipped = N::flip(&x, &[0]).unwrap().to_vec::<f32>().unwrap();
+    let both = N::flip(&x, &[0, 1]).unwrap().to_vec::<f32>().unwrap();
+    let x2 = N::narrow(&x, 1, 1, 600).unwrap(); // a strided, misaligned second part
+    let joined = N::cat(&[x.clone(), x2], 1).unwrap();
+    assert_eq!(&joined.shape()[..], &[r as i64, c as i64 + 600]);
+    let joined = joined.to_vec::<f32>().unwrap();
+    for i in 0..r {
+        for j in 0..c {
+            assert_eq!(flipped[i * c + j], at(r - 1 - i, j), "flip(0) at ({i}, {j})");
+            assert_eq!(both[i * c + j], at(r - 1 - i, c - 1 - j), "flip(0, 1) at ({i}, {j})");
+            assert_eq!(joined[i * (c + 600) + j], at(i, j), "cat first part at ({i}, {j})");
+        }
+        for j in 0..600 {
+            assert_eq!(joined[i * (c + 600) + c + j], at(i, j + 1), "cat second part at ({i}, {j})");
+        }
+    }
+    // a batch of matrices, transposed (a strided input), every diagonal offset kind
+    let b = Tensor::from_vec((0..4 * 200 * 300).map(|i| i as f64 + 1.0).collect::<Vec<_>>(), &[4, 200, 300]).unwrap();
+    let bt = N::transpose(&b, 1, 2).unwrap(); // [4, 300, 200]
+    let btv = N::contiguous(&bt).unwrap().to_vec::<f64>().unwrap();
+    for k in [0i64, 5, -7, 1000, -1000, i64::MAX, i64::MIN] {
+        for lower in [true, false] {
+            let got = if lower { N::tril(&bt, k) } else { N::triu(&bt, k) }.unwrap();
+            assert_eq!(&got.shape()[..], &[4, 300, 200]);
+            let got = got.to_vec::<f64>().unwrap();
+            for (idx, (&g, &w)) in got.iter().zip(&btv).enumerate() {
+                let (i, j) = (((idx / 200) % 300) as i128, (idx % 200) as i128);
+                let keep = if lower { j - i <= k as i128 } else { j - i >= k as i128 };
+                assert_eq!(g, if keep { w } else { 0.0 }, "tri lower={lower} k={k} at {idx}");
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Copies and casts between any two dtypes and layouts (the engine of contiguous, to, copy_, clone).
 
-use super::iter::for_each_run;
+use super::iter::for_each_run_par;
 use super::threads::{for_ranges, SendPtr};
 use crate::error::Result;
 use crate::tensor::{layout::Layout, DType, Element, TensorData};
@@ -27,46 +27,96 @@ const PARALLEL_COPY_BYTES: usize = 256 * 1024;
 /// Both ranges must be valid for `bytes` bytes.
 unsafe fn copy_bytes(src: *const u8, dst: *mut u8, bytes: usize) {
     let overlap = (src as usize) < dst as usize + bytes && (dst as usize) < src as usize + bytes;
-    if overlap || bytes < PARALLEL_COPY_BYTES {
+    if overlap {
         std::ptr::copy(src, dst, bytes);
-        return;
+    } else if bytes < PARALLEL_COPY_BYTES {
+        copy_disjoint(src, dst, bytes);
+    } else {
+        let (s, d) = (SendPtr(src as *mut u8), SendPtr(dst));
+        for_ranges(bytes, |lo, hi| unsafe { copy_disjoint(s.get().add(lo), d.get().add(lo), hi - lo) });
     }
-    let (s, d) = (SendPtr(src as *mut u8), SendPtr(dst));
-    for_ranges(bytes, |lo, hi| unsafe { std::ptr::copy_nonoverlapping(s.get().add(lo), d.get().add(lo), hi - lo) });
+}
+
+/// Copies `bytes` bytes between disjoint buffers. glibc's memcpy moves runs from a few KB up
+/// with `rep movsb`, which crawls when the two addresses differ in alignment (3.5 GB/s against
+/// 45 GB/s on this kind of machine; a roll by 3 floats hits it on every row): those runs take
+/// unaligned vector moves instead.
+///
+/// # Safety
+/// Both ranges must be valid for `bytes` bytes and must not overlap.
+#[inline]
+pub unsafe fn copy_disjoint(src: *const u8, dst: *mut u8, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if bytes >= 256 && (src as usize ^ dst as usize) & 63 != 0 {
+        if matches!(super::isa::isa(), super::isa::Isa::Base) {
+            return vector_copy_sse2(src, dst, bytes);
+        }
+        return vector_copy_avx(src, dst, bytes);
+    }
+    std::ptr::copy_nonoverlapping(src, dst, bytes);
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe fn vector_copy_sse2(src: *const u8, dst: *mut u8, bytes: usize) {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128 as load, _mm_storeu_si128 as store};
+    let mut i = 0;
+    while i + 64 <= bytes {
+        let (s, d) = (src.add(i) as *const __m128i, dst.add(i) as *mut __m128i);
+        let (a, b, c, e) = (load(s), load(s.add(1)), load(s.add(2)), load(s.add(3)));
+        store(d, a);
+        store(d.add(1), b);
+        store(d.add(2), c);
+        store(d.add(3), e);
+        i += 64;
+    }
+    std::ptr::copy_nonoverlapping(src.add(i), dst.add(i), bytes - i);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn vector_copy_avx(src: *const u8, dst: *mut u8, bytes: usize) {
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256 as load, _mm256_storeu_si256 as store};
+    let mut i = 0;
+    while i + 128 <= bytes {
+        let (s, d) = (src.add(i) as *const __m256i, dst.add(i) as *mut __m256i);
+        let (a, b, c, e) = (load(s), load(s.add(1)), load(s.add(2)), load(s.add(3)));
+        store(d, a);
+        store(d.add(1), b);
+        store(d.add(2), c);
+        store(d.add(3), e);
+        i += 128;
+    }
+    std::ptr::copy_nonoverlapping(src.add(i), dst.add(i), bytes - i);
 }
 
 fn copy_typed<S: Element, D: Element>(dst: &TensorData, src_layout: &Layout, src_ptr: *const S) {
-    let dst_ptr = dst.base_ptr() as *mut D;
-    for_each_run(
-        &dst.layout.shape,
-        [&dst.layout.strides, &src_layout.strides],
-        [0, 0],
-        |o, n, s| unsafe {
-            let (mut pd, mut ps) = (dst_ptr.offset(o[0]), src_ptr.offset(o[1]));
-            if s[0] == 1 && s[1] == 1 && S::DTYPE == D::DTYPE {
-                copy_bytes(ps as *const u8, pd as *mut u8, n * std::mem::size_of::<S>());
-                return;
-            }
-            if s[0] == 1 && (s[1] == 0 || s[1] == 1) {
-                // a run filled with one value (a broadcast source) or converted in a loop that
-                // vectorises
-                let d = std::slice::from_raw_parts_mut(pd, n);
-                if s[1] == 0 {
-                    d.fill(convert::<S, D>(*ps));
-                } else {
-                    for (d, &v) in d.iter_mut().zip(std::slice::from_raw_parts(ps, n)) {
-                        *d = convert::<S, D>(v);
-                    }
+    let (dp, sp) = (SendPtr(dst.base_ptr() as *mut D), SendPtr(src_ptr as *mut S));
+    let run = move |o: [isize; 2], n: usize, s: [isize; 2]| unsafe {
+        let (mut pd, mut ps) = (dp.get().offset(o[0]), sp.get().offset(o[1]) as *const S);
+        if s[0] == 1 && s[1] == 1 && S::DTYPE == D::DTYPE {
+            copy_bytes(ps as *const u8, pd as *mut u8, n * std::mem::size_of::<S>());
+            return;
+        }
+        if s[0] == 1 && (s[1] == 0 || s[1] == 1) {
+            // a run filled with one value (a broadcast source) or converted in a loop that
+            // vectorises
+            let d = std::slice::from_raw_parts_mut(pd, n);
+            if s[1] == 0 {
+                d.fill(convert::<S, D>(*ps));
+            } else {
+                for (d, &v) in d.iter_mut().zip(std::slice::from_raw_parts(ps, n)) {
+                    *d = convert::<S, D>(v);
                 }
-                return;
             }
-            for _ in 0..n {
-                *pd = convert::<S, D>(*ps);
-                pd = pd.offset(s[0]);
-                ps = ps.offset(s[1]);
-            }
-        },
-    );
+            return;
+        }
+        for _ in 0..n {
+            *pd = convert::<S, D>(*ps);
+            pd = pd.offset(s[0]);
+            ps = ps.offset(s[1]);
+        }
+    };
+    for_each_run_par(&dst.layout.shape, [&dst.layout.strides, &src_layout.strides], PARALLEL_COPY_BYTES / std::mem::size_of::<D>(), run);
 }
 
 /// Copies `src` (broadcast to `dst`'s shape) into `dst`, converting dtypes.

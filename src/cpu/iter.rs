@@ -85,6 +85,35 @@ pub fn for_each_run<const N: usize>(
     }
 }
 
+/// [`for_each_run`] from offset 0 with the outermost dim split across threads once `shape` holds
+/// at least `min_parallel` elements (each part walks its runs in order; `f` is called
+/// concurrently on disjoint runs).
+pub fn for_each_run_par<const N: usize>(
+    shape: &[i64],
+    strides: [&[i64]; N],
+    min_parallel: usize,
+    f: impl Fn([isize; N], usize, [isize; N]) + Sync,
+) {
+    let numel: i64 = shape.iter().product();
+    let p = plan(shape, strides);
+    if p.sizes.len() < 2 || (numel as usize) < min_parallel || super::threads::num_threads() < 2 {
+        for_each_run(shape, strides, [0; N], f);
+        return;
+    }
+    let outer = p.sizes[0] as usize;
+    let per = super::threads::rows_per_run(outer, numel as usize / outer);
+    let inner = &p.sizes[1..];
+    let inner_strides: [SmallVec<[i64; 6]>; N] = std::array::from_fn(|k| p.strides[1..].iter().map(|s| s[k]).collect());
+    let step = p.strides[0];
+    super::threads::parallel_for(outer.div_ceil(per), |c| {
+        let st: [&[i64]; N] = std::array::from_fn(|k| &inner_strides[k][..]);
+        for r in c * per..((c + 1) * per).min(outer) {
+            let base: [isize; N] = std::array::from_fn(|k| (r as i64 * step[k]) as isize);
+            for_each_run(inner, st, base, &f);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

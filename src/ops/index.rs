@@ -124,6 +124,13 @@ pub fn check_range(index: &TensorData, dim: usize, size: i64) -> Result<()> {
         if bad.is_some() {
             return;
         }
+        if s[0] == 1 {
+            // a contiguous run: a branch-free count first (negative values compare as huge)
+            let run = std::slice::from_raw_parts(p.offset(o[0]), n);
+            if run.iter().map(|&v| (v as u64 >= size as u64) as usize).sum::<usize>() == 0 {
+                return;
+            }
+        }
         for i in 0..n as isize {
             let v = *p.offset(o[0] + i * s[0]);
             if v < 0 || v >= size {

@@ -3,7 +3,8 @@
 
 use super::{check_long, check_range, with_size, Elem};
 use crate::autograd::{needs_grad, record, SavedTensor};
-use crate::cpu::iter::for_each_run;
+use crate::cpu::iter::{for_each_run, for_each_run_par};
+use crate::cpu::threads::{SendPtr, GRAIN};
 use crate::error::Result;
 use crate::ops::shape;
 use crate::tensor::layout::wrap_dim;
@@ -45,10 +46,21 @@ fn gather_values(t: &TensorData, d: usize, index: &TensorData) -> Result<TensorD
     check_range(index, d, size)?;
     let out = TensorData::empty(&index.layout.shape, t.dtype, t.device())?;
     let (st, sd) = strides_through(t, index.layout.ndim(), d);
-    let (pi, sd) = (index.base_ptr() as *const i64, sd as isize);
+    let (pi, sd) = (SendPtr(index.base_ptr() as *mut i64), sd as isize);
     with_size!(t.dtype.size(), E, {
-        let (po, ps) = (out.base_ptr() as *mut E, t.base_ptr() as *const E);
-        for_each_run(&index.layout.shape, [&out.layout.strides, &index.layout.strides, &st], [0, 0, 0], |o, n, s| unsafe {
+        let (po, ps) = (SendPtr(out.base_ptr() as *mut E), SendPtr(t.base_ptr() as *mut E));
+        let strides = [&out.layout.strides[..], &index.layout.strides[..], &st[..]];
+        for_each_run_par(&index.layout.shape, strides, GRAIN, |o, n, s| unsafe {
+            let (pi, po, ps) = (pi.get(), po.get(), ps.get());
+            if s == [1, 1, 0] {
+                // the common case: a contiguous run of indices into one line of `t`
+                let (idx, dst) = (std::slice::from_raw_parts(pi.offset(o[1]), n), std::slice::from_raw_parts_mut(po.offset(o[0]), n));
+                let line = ps.offset(o[2]);
+                for (d, &k) in dst.iter_mut().zip(idx) {
+                    *d = *line.offset(k as isize * sd);
+                }
+                return;
+            }
             for i in 0..n as isize {
                 let k = *pi.offset(o[1] + i * s[1]) as isize;
                 *po.offset(o[0] + i * s[0]) = *ps.offset(o[2] + i * s[2] + k * sd);

@@ -19,21 +19,24 @@ pub fn tri(t: &Tensor, k: i64, lower: bool) -> Result<Tensor> {
     let s = t.shape();
     let (r, c) = (s[s.len() - 2] as i64, s[s.len() - 1] as i64);
     let od = out.data();
-    with_dtype!(od.dtype, T, {
-        let o = unsafe { od.as_mut_slice::<T>() };
-        if r * c > 0 {
-            for m in o.chunks_mut((r * c) as usize) {
-                for i in 0..r {
-                    for j in 0..c {
-                        let zero = if lower { j - i > k } else { j - i < k };
-                        if zero {
-                            m[(i * c + j) as usize] = T::zero();
-                        }
+    if r * c > 0 {
+        with_dtype!(od.dtype, T, {
+            // SAFETY: `out` is a fresh contiguous tensor nothing else references yet
+            let o = unsafe { od.as_mut_slice::<T>() };
+            let rows_per = crate::cpu::threads::rows_per_run(o.len() / c as usize, c as usize);
+            crate::cpu::threads::for_chunks_mut(o, rows_per * c as usize, |chunk, part| {
+                for (q, row) in part.chunks_mut(c as usize).enumerate() {
+                    let i = ((chunk * rows_per + q) as i64) % r;
+                    // row i keeps columns j with j - i <= k (lower) or j - i >= k (upper)
+                    if lower {
+                        row[i.saturating_add(k).saturating_add(1).clamp(0, c) as usize..].fill(T::zero());
+                    } else {
+                        row[..i.saturating_add(k).clamp(0, c) as usize].fill(T::zero());
                     }
                 }
-            }
-        }
-    });
+            });
+        });
+    }
     if needs_grad(&[t]) {
         record(if lower { "TrilBackward0" } else { "TriuBackward0" }, &[t], &[&out], move |_, g| {
             Ok(vec![g[0].as_ref().map(|g| tri(g, k, lower)).transpose()?])
