@@ -509,3 +509,59 @@ fn large_max_dim_first_index_and_nan() {
         }
     }
 }
+
+/// prod and norm over everything (threaded parts in vector lanes) and along rows, f32 and f64,
+/// against f64 loops; NaN anywhere gives NaN for every order, inf/-inf orders pick |x|.
+#[test]
+fn large_prod_and_norm_match_f64_loops() {
+    let n = 300_007usize;
+    // factors near 1 so the product of them all stays in range
+    let v: Vec<f64> = (0..n).map(|i| 1.0 + ((i * 7919 % 1000) as f64 - 499.5) * 1e-6).collect();
+    for dt in [DType::F32, DType::F64] {
+        let x = N::totype(&Tensor::from_vec(v.clone(), &[n as i64]).unwrap(), dt).unwrap();
+        let xs = x.to_vec::<f64>().unwrap();
+        let want: f64 = xs.iter().product();
+        let got = N::prod(&x, None).unwrap().to_vec::<f64>().unwrap()[0];
+        let tol = if dt == DType::F32 { 1e-6 } else { 1e-12 };
+        assert!((got - want).abs() <= tol * want.abs(), "{dt:?} prod: {got} vs {want}");
+        for p in [2.0, 1.0, 3.0, 0.0, f64::INFINITY, f64::NEG_INFINITY] {
+            let got = N::norm_scalaropt_dim(&x, &Scalar::Float(p), &[], false).unwrap().to_vec::<f64>().unwrap()[0];
+            let a = xs.iter().map(|v| v.abs());
+            let want = match p {
+                2.0 => a.map(|v| v * v).sum::<f64>().sqrt(),
+                1.0 => a.sum(),
+                0.0 => a.filter(|&v| v != 0.0).count() as f64,
+                f64::INFINITY => a.fold(0.0, f64::max),
+                f64::NEG_INFINITY => a.fold(f64::INFINITY, f64::min),
+                _ => a.map(|v| v.powf(p)).sum::<f64>().powf(1.0 / p),
+            };
+            assert!((got - want).abs() <= tol * want.abs(), "{dt:?} norm p={p}: {got} vs {want}");
+        }
+        // rows of 1000 (contiguous) and columns (strided)
+        let m = N::reshape(&N::narrow(&x, 0, 0, 300_000).unwrap(), &[300, 1000]).unwrap();
+        let mv = m.to_vec::<f64>().unwrap();
+        let rows = N::prod_dim_int(&m, 1, false, None).unwrap().to_vec::<f64>().unwrap();
+        let row_norms = N::norm_scalaropt_dim(&m, &Scalar::Float(1.0), &[1], false).unwrap().to_vec::<f64>().unwrap();
+        for i in 0..300 {
+            let row = &mv[i * 1000..(i + 1) * 1000];
+            let (p, s): (f64, f64) = (row.iter().product(), row.iter().map(|v| v.abs()).sum());
+            assert!((rows[i] - p).abs() <= tol * p.abs() && (row_norms[i] - s).abs() <= tol * s, "{dt:?} row {i}");
+        }
+        let cols = N::norm_scalaropt_dim(&m, &Scalar::Float(2.0), &[0], true).unwrap();
+        assert_eq!(&cols.shape()[..], &[1, 1000]);
+        let cols = cols.to_vec::<f64>().unwrap();
+        for j in (0..1000).step_by(37) {
+            let want = (0..300).map(|i| mv[i * 1000 + j].powi(2)).sum::<f64>().sqrt();
+            assert!((cols[j] - want).abs() <= tol * want, "{dt:?} column {j}");
+        }
+        // a NaN makes every order NaN (max/min folds would skip it)
+        let mut with_nan = xs.clone();
+        with_nan[123_456] = f64::NAN;
+        let y = N::totype(&Tensor::from_vec(with_nan, &[n as i64]).unwrap(), dt).unwrap();
+        for p in [2.0, 1.0, f64::INFINITY, f64::NEG_INFINITY, 3.0] {
+            let got = N::norm_scalaropt_dim(&y, &Scalar::Float(p), &[], false).unwrap().to_vec::<f64>().unwrap()[0];
+            assert!(got.is_nan(), "{dt:?} norm p={p} with a NaN: {got}");
+        }
+        assert!(N::prod(&y, None).unwrap().to_vec::<f64>().unwrap()[0].is_nan());
+    }
+}

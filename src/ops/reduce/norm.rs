@@ -1,50 +1,115 @@
 //! Vector norms (p = 0, 1, 2, inf, -inf, any real p; over dims) with PyTorch's backward, and
 //! the matrix norms of `linalg_norm` that need no decomposition (fro, 1, -1, inf, -inf).
 
-use super::fold::{reduce_into, Plan};
+use super::fold::{reduce_into, split_parallel, Plan};
 use super::real::Real;
 use super::{elem, reduction_dims, unsqueeze_back};
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::error::Result;
 use crate::ops::arith::{binary, binary_scalar, BinOp};
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{DType, Scalar, Tensor, TensorData};
 use crate::with_float_dtype;
+
+/// What a norm of order `p` accumulates before its root: sums of |x|^p (of |x| != 0 for p = 0),
+/// the largest (p = inf) or the smallest (p = -inf) |x|; NaN when any value is NaN.
+#[derive(Clone, Copy)]
+struct NormAcc {
+    p: f64,
+}
+
+impl NormAcc {
+    fn empty(self) -> f64 {
+        if self.p == f64::NEG_INFINITY {
+            f64::INFINITY
+        } else {
+            0.0
+        }
+    }
+
+    /// Two partial accumulations joined (NaN wins).
+    fn join(self, a: f64, b: f64) -> f64 {
+        if a.is_nan() || b.is_nan() {
+            f64::NAN
+        } else if self.p == f64::INFINITY {
+            a.max(b)
+        } else if self.p == f64::NEG_INFINITY {
+            a.min(b)
+        } else {
+            a + b
+        }
+    }
+
+    /// The accumulation of a contiguous run: p = 2 and p = 1 in vector lanes.
+    fn run<T: Real>(self, xs: &[T]) -> f64 {
+        match self.p {
+            2.0 => super::sum::map_sum(xs, |x| x * x),
+            1.0 => super::sum::map_sum(xs, f64::abs),
+            _ => {
+                let mut acc = self.empty();
+                xs.iter().for_each(|&x| acc = self.step(acc, T::c_to_f64(x.load())));
+                acc
+            }
+        }
+    }
+
+    #[inline]
+    fn step(self, acc: f64, x: f64) -> f64 {
+        let (a, p) = (x.abs(), self.p);
+        if a.is_nan() || acc.is_nan() {
+            f64::NAN
+        } else if p == 2.0 {
+            acc + a * a
+        } else if p == 1.0 {
+            acc + a
+        } else if p == f64::INFINITY {
+            acc.max(a)
+        } else if p == f64::NEG_INFINITY {
+            acc.min(a)
+        } else if p == 0.0 {
+            acc + (a != 0.0) as i64 as f64
+        } else {
+            acc + a.powf(p)
+        }
+    }
+
+    /// The norm from the accumulation.
+    fn finish(self, acc: f64) -> f64 {
+        let p = self.p;
+        if acc.is_nan() || p == 1.0 || p == 0.0 || p.is_infinite() {
+            acc
+        } else if p == 2.0 {
+            acc.sqrt()
+        } else {
+            acc.powf(1.0 / p)
+        }
+    }
+}
 
 fn norm_values(t: &Tensor, p: f64, dims: &[usize], keepdim: bool) -> Result<Tensor> {
     let d = t.data();
     let plan = Plan::new(&d.layout, dims, keepdim);
+    let k = NormAcc { p };
     let r = with_float_dtype!(d.dtype, T, {
-        reduce_into::<T, T>(&d, &plan, |row| {
-            let mut acc = if p == f64::INFINITY { 0.0 } else if p == f64::NEG_INFINITY { f64::INFINITY } else { 0.0 };
-            let mut nan = false;
-            row.each(|x, _| {
-                let a = T::c_to_f64(x.load()).abs();
-                nan |= a.is_nan();
-                if p == 2.0 {
-                    acc += a * a;
-                } else if p == 1.0 {
-                    acc += a;
-                } else if p == f64::INFINITY {
-                    acc = acc.max(a);
-                } else if p == f64::NEG_INFINITY {
-                    acc = acc.min(a);
-                } else if p == 0.0 {
-                    acc += (a != 0.0) as i64 as f64;
-                } else {
-                    acc += a.powf(p);
-                }
-            });
-            let v = if nan {
-                f64::NAN
-            } else if p == 2.0 {
-                acc.sqrt()
-            } else if p == 1.0 || p == 0.0 || p.is_infinite() {
-                acc
-            } else {
-                acc.powf(1.0 / p)
-            };
-            T::store(T::c_from_f64(v))
-        })?
+        if plan.n_out == 1 && d.layout.is_contiguous() {
+            // everything: per-thread parts joined
+            let xs = unsafe { d.as_slice::<T>() };
+            let acc = split_parallel(xs.len(), |r| k.run(&xs[r])).into_iter().fold(k.empty(), |a, b| k.join(a, b));
+            let out = TensorData::empty(&plan.out_shape, d.dtype, d.device())?;
+            unsafe { out.as_mut_slice::<T>()[0] = T::store(T::c_from_f64(k.finish(acc))) };
+            out
+        } else {
+            reduce_into::<T, T>(&d, &plan, |row| {
+                let acc = match row.as_slice() {
+                    Some(xs) => k.run(xs),
+                    None => {
+                        let mut acc = k.empty();
+                        row.each(|x, _| acc = k.step(acc, T::c_to_f64(x.load())));
+                        acc
+                    }
+                };
+                T::store(T::c_from_f64(k.finish(acc)))
+            })?
+        }
     }, { unreachable!() });
     Ok(Tensor::from_data(r))
 }

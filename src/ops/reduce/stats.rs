@@ -1,6 +1,6 @@
 //! prod, var/std (with `correction`), var_mean/std_mean, logsumexp, all/any, count_nonzero.
 
-use super::fold::{reduce_into, Plan, Row};
+use super::fold::{reduce_into, split_parallel, Plan, Row};
 use super::real::Real;
 use super::{elem, expand_back, group_size, reduction_dims, unsqueeze_back};
 use crate::autograd::{needs_grad, record, SavedTensor};
@@ -26,11 +26,23 @@ fn prod_values(t: &Tensor, dims: &[usize], keepdim: bool, out_dtype: DType) -> R
     let d = contiguous_or_same(&t.data(), out_dtype)?;
     let plan = Plan::new(&d.layout, dims, keepdim);
     let r = with_float_dtype!(out_dtype, T, {
-        reduce_into::<T, T>(&d, &plan, |row| {
-            let mut p = 1f64;
-            row_f64(&row, |x| p *= x);
-            T::store(T::c_from_f64(p))
-        })?
+        if plan.n_out == 1 && d.layout.is_contiguous() {
+            // everything: per-thread parts in vector lanes, their products multiplied
+            let xs = unsafe { d.as_slice::<T>() };
+            let p: f64 = split_parallel(xs.len(), |r| prod_slice(&xs[r])).into_iter().product();
+            let out = TensorData::empty(&plan.out_shape, out_dtype, d.device())?;
+            unsafe { out.as_mut_slice::<T>()[0] = T::store(T::c_from_f64(p)) };
+            out
+        } else {
+            reduce_into::<T, T>(&d, &plan, |row| {
+                if let Some(xs) = row.as_slice() {
+                    return T::store(T::c_from_f64(prod_slice(xs)));
+                }
+                let mut p = 1f64;
+                row_f64(&row, |x| p *= x);
+                T::store(T::c_from_f64(p))
+            })?
+        }
     }, {
         with_dtype!(out_dtype, T, {
             reduce_into::<T, T>(&d, &plan, |row| {
@@ -41,6 +53,39 @@ fn prod_values(t: &Tensor, dims: &[usize], keepdim: bool, out_dtype: DType) -> R
         })
     });
     Ok(Tensor::from_data(r))
+}
+
+/// The product of a contiguous run in f64 lanes (AVX2 when the CPU has it).
+fn prod_slice<T: Real>(xs: &[T]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if xs.len() >= 64 && !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
+        // SAFETY: the CPU was probed for AVX2 and FMA
+        return unsafe { prod_lanes_avx2(xs) };
+    }
+    prod_lanes(xs)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn prod_lanes_avx2<T: Real>(xs: &[T]) -> f64 {
+    prod_lanes(xs)
+}
+
+#[inline(always)]
+fn prod_lanes<T: Real>(xs: &[T]) -> f64 {
+    const LANES: usize = 16;
+    let mut acc = [1f64; LANES];
+    let mut it = xs.chunks_exact(LANES);
+    for c in &mut it {
+        for j in 0..LANES {
+            acc[j] *= T::c_to_f64(c[j].load());
+        }
+    }
+    let mut p = acc.iter().product::<f64>();
+    for &x in it.remainder() {
+        p *= T::c_to_f64(x.load());
+    }
+    p
 }
 
 /// `d` itself when of `dtype`, else a converted contiguous copy.

@@ -38,34 +38,40 @@ unsafe fn lanes_sum_avx2<T: Real>(xs: &[T]) -> f64 {
 /// variance's second pass: f64 as PyTorch's CPU variance accumulates).
 #[inline]
 pub fn sq_dev_sum<T: Real>(xs: &[T], mean: f64) -> f64 {
+    map_sum(xs, move |x| {
+        let d = x - mean;
+        d * d
+    })
+}
+
+/// `sum(f(x))` over a contiguous run, each value widened to f64, in f64 lanes (AVX2 when the
+/// CPU has it). `f` should be small and branch-free: it is inlined into the vector loop.
+#[inline]
+pub fn map_sum<T: Real>(xs: &[T], f: impl Fn(f64) -> f64 + Copy) -> f64 {
     #[cfg(target_arch = "x86_64")]
     if xs.len() >= 64 && !matches!(crate::cpu::isa::isa(), crate::cpu::isa::Isa::Base) {
         // SAFETY: the CPU was probed for AVX2 and FMA
-        return unsafe { sq_dev_sum_avx2(xs, mean) };
+        return unsafe { map_sum_avx2(xs, f) };
     }
-    sq_dev_lanes(xs, mean)
+    map_sum_lanes(xs, f)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn sq_dev_sum_avx2<T: Real>(xs: &[T], mean: f64) -> f64 {
-    sq_dev_lanes(xs, mean)
+unsafe fn map_sum_avx2<T: Real>(xs: &[T], f: impl Fn(f64) -> f64 + Copy) -> f64 {
+    map_sum_lanes(xs, f)
 }
 
 #[inline(always)]
-fn sq_dev_lanes<T: Real>(xs: &[T], mean: f64) -> f64 {
+fn map_sum_lanes<T: Real>(xs: &[T], f: impl Fn(f64) -> f64 + Copy) -> f64 {
     let mut acc = [0f64; LANES];
     let mut it = xs.chunks_exact(LANES);
     for c in &mut it {
         for j in 0..LANES {
-            let d = T::c_to_f64(c[j].load()) - mean;
-            acc[j] += d * d;
+            acc[j] += f(T::c_to_f64(c[j].load()));
         }
     }
-    let tail = it.remainder().iter().fold(0.0, |s, &x| {
-        let d = T::c_to_f64(x.load()) - mean;
-        s + d * d
-    });
+    let tail = it.remainder().iter().fold(0.0, |s, &x| s + f(T::c_to_f64(x.load())));
     // (black_box: see diff_map_blocks)
     lanes_then_tail(&mut std::hint::black_box(acc), &[]) + tail
 }
