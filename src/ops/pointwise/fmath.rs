@@ -7,6 +7,8 @@ use super::kernel::{real, map2, Num, Src};
 use super::pow::pow;
 use super::select::where_;
 use crate::error::Result;
+use crate::ops::unary::approx;
+use crate::ops::unary::kernel::float_map2;
 use crate::ops::arith::{binary, binary_scalar, neg, scalar_tensor, BinOp};
 use crate::tensor::{DType, Scalar, Tensor, TensorData};
 use crate::with_float_dtype;
@@ -80,6 +82,13 @@ where
 
 fn values(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
     let mut dt = promote(&[a, b]);
+    if let (FMath::Atan2, Arg::T(y), Arg::T(x)) = (op, a, b) {
+        if matches!(dt, DType::F32 | DType::F16 | DType::BF16) && y.dtype() == dt && x.dtype() == dt {
+            // the vector atan2 (f16 and bf16 through f32, as PyTorch computes them)
+            let d = float_map2(&y.read(), &x.read(), approx::Atan2, f64::atan2)?;
+            return Ok(Tensor::from_data(d));
+        }
+    }
     if !dt.is_float() {
         if let Some(k) = op.int_kernel() {
             return no_kernel(k, dt);

@@ -7,6 +7,8 @@ use super::int::{powi, Int};
 use super::kernel::{map2, with_int_dtype, Num, Src};
 use super::logic::{logical, Logic};
 use crate::error::Result;
+use crate::ops::unary::approx;
+use crate::ops::unary::kernel::{float_map2, float_map_m};
 use crate::ops::arith::{binary, binary_scalar, BinOp};
 use crate::tensor::create::scalar_as;
 use crate::tensor::{DType, Scalar, Tensor, TensorData};
@@ -32,6 +34,11 @@ fn pow_values(a: Arg, b: Arg, dt: DType) -> Result<TensorData> {
     }
     fn int<T: Int>(a: &Src<T>, b: &Src<T>) -> Result<TensorData> {
         map2(a, b, powi::<T>)
+    }
+    if let (Arg::T(x), Arg::T(e)) = (a, b) {
+        if dt == DType::F32 && x.dtype() == dt && e.dtype() == dt {
+            return float_map2(&x.read(), &e.read(), approx::Pow, f64::powf);
+        }
     }
     with_int_dtype!(dt, T, { int::<T>(&src(a)?, &src(b)?) }, {
         with_float_dtype!(dt, T, { float::<T>(&src(a)?, &src(b)?) }, { no_kernel("pow", dt) })
@@ -75,6 +82,11 @@ fn pow_scalar_values(a: &Tensor, e: Scalar, dt: DType) -> Result<TensorData> {
             let e = scalar_as::<T>(e).up();
             map2(&x, &k, move |x: T, _| T::down(x.up().powf(e)))
         }
+    }
+    if dt == DType::F32 && ![0.5, -0.5, -1.0, 2.0, 3.0, -2.0].contains(&e.to_f64()) {
+        // the vector power (the exponent rounded to f32, as PyTorch's f32 kernel takes it)
+        let e32 = e.to_f64() as f32;
+        return float_map_m(&d, approx::PowBy(e32), move |x| x.powf(e32 as f64));
     }
     with_int_dtype!(dt, T, {
         let e: T = scalar_as(checked(e, dt)?);

@@ -351,3 +351,176 @@ pub fn ln_1p(u: f32) -> f32 {
     let r = select(w == 1.0, u, ln(w) * (u / (w - 1.0)));
     select(u == f32::INFINITY, u, r)
 }
+
+/// Where [`sincos_m`]'s reduction by multiples of pi/4 stays accurate (Cephes's bound);
+/// larger arguments go to the C library.
+pub const SINCOS_LIMIT: f32 = 8192.0;
+
+/// sin (`COS` false) or cos (`COS` true) for |x| <= [`SINCOS_LIMIT`] (Cephes sinf/cosf): the
+/// even octant j nearest |x| * 4/pi (j/2 mod 4 the quadrant), the remainder `|x| - j pi/4` in three steps, and the sine
+/// or cosine polynomial of that remainder picked and signed by the quadrant (within ~2 ulp).
+/// NaN stays NaN; sin keeps the sign of zero.
+#[inline(always)]
+pub fn sincos_m<M: Madd, const COS: bool>(x: f32) -> f32 {
+    let ax = x.abs();
+    // k = |x| * 2/pi rounded (adding 1.5 * 2^23 leaves it in the low mantissa bits), j = 2k
+    const MAGIC: f32 = 12582912.0;
+    let kf = M::madd(ax, std::f32::consts::FRAC_2_PI, MAGIC);
+    let q = kf.to_bits().wrapping_sub(MAGIC.to_bits()) & 3;
+    let y = (kf - MAGIC) * 2.0;
+    let r = M::madd(y, -3.774_895e-8, M::madd(y, -2.418_756_5e-4, M::madd(y, -0.785_156_25, ax)));
+    let z = r * r;
+    let mut s = M::madd(-1.951_529_6e-4, z, 8.332_161e-3);
+    s = M::madd(s, z, -1.666_665_5e-1);
+    let s = M::madd(s * z, r, r);
+    let mut c = M::madd(2.443_315_7e-5, z, -1.388_731_6e-3);
+    c = M::madd(c, z, 4.166_664_6e-2);
+    let c = M::madd(c * z, z, M::madd(-0.5, z, 1.0));
+    let (v, negative) = if COS {
+        (select(q & 1 == 1, s, c), q == 1 || q == 2)
+    } else {
+        (select(q & 1 == 1, c, s), (q >= 2) != (x.to_bits() >> 31 == 1))
+    };
+    f32::from_bits(v.to_bits() ^ ((negative as u32) << 31))
+}
+
+/// sin or cos as a [`MaddFn`] (valid for |x| <= [`SINCOS_LIMIT`]).
+#[derive(Clone, Copy)]
+pub struct SinCos<const COS: bool>;
+
+impl<const COS: bool> MaddFn for SinCos<COS> {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        sincos_m::<M, COS>(x)
+    }
+}
+
+/// atan2(y, x) on f32 without branches (Cephes atanf on the ratio of the smaller to the larger
+/// magnitude, then the octant and quadrant corrections; within ~2 ulp), with the C library's
+/// special values: signed zeros (atan2(+-0, -0) = +-pi), infinities (atan2(+-inf, -inf) =
+/// +-3pi/4) and NaN.
+#[inline(always)]
+pub fn atan2(y: f32, x: f32) -> f32 {
+    use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    let (ax, ay) = (x.abs(), y.abs());
+    let swap = ay > ax;
+    let (num, den) = (select(swap, ax, ay), select(swap, ay, ax));
+    let t = num / den;
+    // 0/0 and inf/inf: the ratio the limits give (0 and 1)
+    let t = select(ax == 0.0 && ay == 0.0, 0.0, t);
+    let t = select(ax == f32::INFINITY && ay == f32::INFINITY, 1.0, t);
+    // atan(t) for t in [0, 1]: around pi/4 through (t - 1) / (t + 1) above tan(pi/8)
+    let high = t > 0.414_213_57;
+    let u = select(high, (t - 1.0) / (t + 1.0), t);
+    let z = u * u;
+    let p = (((8.053_744_5e-2 * z - 1.387_768_5e-1) * z + 1.997_771_1e-1) * z - 3.333_295e-1) * z * u + u;
+    let a = select(high, FRAC_PI_4 + p, p);
+    let a = select(swap, FRAC_PI_2 - a, a);
+    let a = select(x.is_sign_negative(), PI - a, a);
+    a.copysign(y)
+}
+
+/// x^e on f32, computed in f64 lanes: log2|x| from the exponent and an atanh series of the
+/// mantissa (error below 1e-12), e log2|x| clamped to [-300, 300], then 2^y as 2^n times a
+/// Taylor polynomial, rounded once to f32 (so overflow gives inf and tiny results subnormals
+/// or 0). The C library's special cases: x^0 = 1 and 1^e = 1 (even for NaN), (-1)^(+-inf) =
+/// 1, finite negative x with a non-integer e gives NaN ((-inf)^2.5 = inf), odd integer exponents keep the sign (of -0
+/// too), NaN otherwise propagates.
+#[inline(always)]
+pub fn pow(x: f32, e: f32) -> f32 {
+    const TWO52: f64 = 4_503_599_627_370_496.0; // 2^52: adding it leaves an integer in the mantissa bits
+    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: adding it rounds to nearest
+    let ax = x.abs() as f64;
+    let bits = ax.to_bits();
+    // |x| = m 2^k with m in [sqrt(1/2), sqrt(2)) (|x| = 0 gives k = -1023, inf 1024, m = 1)
+    let k = f64::from_bits(TWO52.to_bits() | (bits >> 52)) - TWO52 - 1023.0;
+    let m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
+    let big = m > std::f64::consts::SQRT_2;
+    let (m, k) = (select64(big, m * 0.5, m), select64(big, k + 1.0, k));
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    // log2(m) = 2/ln2 (s + s^3/3 + ... + s^13/13)
+    const C: f64 = 2.0 * std::f64::consts::LOG2_E;
+    let mut p = C / 13.0;
+    for d in [11.0, 9.0, 7.0, 5.0, 3.0, 1.0] {
+        p = p * s2 + C / d;
+    }
+    let y = (e as f64) * (k + s * p);
+    let y = select64(y > 300.0, 300.0, select64(y < -300.0, -300.0, y));
+    // 2^y = 2^n e^(f ln2), n = round(y), |f| <= 1/2
+    let t = y + ROUND;
+    let n = t - ROUND;
+    let g = (y - n) * std::f64::consts::LN_2;
+    let mut q = 1.0 / 3_628_800.0;
+    for d in [362_880.0, 40_320.0, 5040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
+        q = q * g + 1.0 / d;
+    }
+    let scale = f64::from_bits(t.to_bits().wrapping_sub(ROUND.to_bits()).wrapping_add(1023) << 52);
+    let r = (q * scale) as f32;
+    // the sign and the special cases
+    // integer and odd exponents, by rounding through 2^52 (no libm `trunc` on the baseline build)
+    let ae = (e as f64).abs();
+    let integer = (ae + TWO52) - TWO52 == ae;
+    let odd = integer && (ae * 0.5 + TWO52) - TWO52 != ae * 0.5;
+    let r = select(x.is_sign_negative() && odd, -r, r);
+    let r = select(x < 0.0 && x > f32::NEG_INFINITY && !integer, f32::NAN, r);
+    let r = select(x.is_nan() || e.is_nan(), f32::NAN, r);
+    let r = select(x.abs() == 1.0 && e.is_infinite(), 1.0, r);
+    select(e == 0.0 || x == 1.0, 1.0, r)
+}
+
+/// [`select`] on f64.
+#[inline(always)]
+fn select64(c: bool, a: f64, b: f64) -> f64 {
+    if c {
+        a
+    } else {
+        b
+    }
+}
+
+/// A two-input f32 function whose body the vector loops inline (a closure's body may stay a
+/// call when it is large; a type with an `#[inline(always)]` method never does).
+pub trait Inline2: Copy + Sync {
+    fn at(self, a: f32, b: f32) -> f32;
+}
+
+impl<F: Fn(f32, f32) -> f32 + Copy + Sync> Inline2 for F {
+    #[inline(always)]
+    fn at(self, a: f32, b: f32) -> f32 {
+        self(a, b)
+    }
+}
+
+/// [`pow`] as an [`Inline2`] (base, exponent).
+#[derive(Clone, Copy)]
+pub struct Pow;
+
+impl Inline2 for Pow {
+    #[inline(always)]
+    fn at(self, x: f32, e: f32) -> f32 {
+        pow(x, e)
+    }
+}
+
+/// x^e for a fixed exponent, as a [`MaddFn`].
+#[derive(Clone, Copy)]
+pub struct PowBy(pub f32);
+
+impl MaddFn for PowBy {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        pow(x, self.0)
+    }
+}
+
+/// [`atan2`] as an [`Inline2`] (y, x).
+#[derive(Clone, Copy)]
+pub struct Atan2;
+
+impl Inline2 for Atan2 {
+    #[inline(always)]
+    fn at(self, y: f32, x: f32) -> f32 {
+        atan2(y, x)
+    }
+}

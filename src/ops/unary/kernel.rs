@@ -2,7 +2,7 @@
 //! our thread pool above a grain size), over gathered runs of strided inputs, with AVX2/AVX-512
 //! builds of the f32 loops picked at run time and f16/bf16 computed in f32 chunks.
 
-use super::approx::{Fused, MaddFn, Plain, Split};
+use super::approx::{Fused, Inline2, MaddFn, Plain, Split};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::isa::{isa, Isa};
 use crate::cpu::iter::for_each_run;
@@ -274,12 +274,12 @@ mod wide {
         super::each_impl(s, d, f)
     }
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn each2_avx2<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], d: &mut [f32], f: &F) {
-        super::each2_impl(a, b, d, f)
+    pub unsafe fn each2_avx2<K: super::Inline2>(a: &[f32], b: &[f32], d: &mut [f32], k: K) {
+        super::each2_k(a, b, d, k)
     }
     #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-    pub unsafe fn each2_avx512<F: Fn(f32, f32) -> f32>(a: &[f32], b: &[f32], d: &mut [f32], f: &F) {
-        super::each2_impl(a, b, d, f)
+    pub unsafe fn each2_avx512<K: super::Inline2>(a: &[f32], b: &[f32], d: &mut [f32], k: K) {
+        super::each2_k(a, b, d, k)
     }
 }
 
@@ -300,15 +300,23 @@ pub fn each_f32_m(src: &[f32], dst: &mut [f32], k: impl MaddFn) {
 
 /// `dst[i] = f(a[i], b[i])` on f32, in the widest vector build this CPU runs.
 #[inline]
-pub fn each2_f32(a: &[f32], b: &[f32], dst: &mut [f32], f: impl Fn(f32, f32) -> f32) {
+pub fn each2_f32(a: &[f32], b: &[f32], dst: &mut [f32], k: impl Inline2) {
     #[cfg(target_arch = "x86_64")]
     match isa() {
         // SAFETY: the CPU was probed for these features.
-        Isa::Avx512 => return unsafe { wide::each2_avx512(a, b, dst, &f) },
-        Isa::Avx2 => return unsafe { wide::each2_avx2(a, b, dst, &f) },
+        Isa::Avx512 => return unsafe { wide::each2_avx512(a, b, dst, k) },
+        Isa::Avx2 => return unsafe { wide::each2_avx2(a, b, dst, k) },
         Isa::Base => {}
     }
-    each2_impl(a, b, dst, &f)
+    each2_k(a, b, dst, k)
+}
+
+/// `dst[i] = k.at(a[i], b[i])` (the f32 loop each build inlines `k` into).
+#[inline(always)]
+fn each2_k(a: &[f32], b: &[f32], dst: &mut [f32], k: impl Inline2) {
+    for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+        *d = k.at(x, y);
+    }
 }
 
 /// `dst[i] = f(a[i], b[i])` for any element types (baseline build).
@@ -371,12 +379,40 @@ pub fn float_map_m(a: &TensorData, k: impl MaddFn, g: impl Fn(f64) -> f64 + Sync
     }
 }
 
+/// [`float_map_m`] for an approximation `k` valid for |x| <= `limit`: f32 blocks holding a
+/// larger |x| (or inf) take `exact` instead (the C library).
+pub fn float_map_within(
+    a: &TensorData,
+    k: impl MaddFn,
+    limit: f32,
+    exact: fn(f32) -> f32,
+    g: impl Fn(f64) -> f64 + Sync + Copy,
+) -> Result<TensorData> {
+    let f32_kernel = move |s: &[f32], d: &mut [f32]| {
+        for (s, d) in s.chunks(CHUNK).zip(d.chunks_mut(CHUNK)) {
+            // a count (not `all`) so that the check vectorises; NaN counts as in range
+            if s.iter().map(|&x| (x.abs() > limit) as u32).sum::<u32>() == 0 {
+                each_f32_m(s, d, k);
+            } else {
+                each(s, d, exact);
+            }
+        }
+    };
+    match a.dtype {
+        DType::F32 => map::<f32, f32>(a, f32_kernel),
+        DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
+        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, f32_kernel)),
+        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, f32_kernel)),
+        _ => float_map_within(&contiguous_as(a, DType::F32)?, k, limit, exact, g),
+    }
+}
+
 /// A two-input floating op (`f` on f32, f16 and bf16, `g` on f64) on operands already of the
 /// same floating dtype.
 pub fn float_map2(
     a: &TensorData,
     b: &TensorData,
-    f: impl Fn(f32, f32) -> f32 + Sync + Copy,
+    f: impl Inline2,
     g: impl Fn(f64, f64) -> f64 + Sync + Copy,
 ) -> Result<TensorData> {
     match a.dtype {

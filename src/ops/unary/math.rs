@@ -5,7 +5,7 @@
 use super::approx;
 use super::backward_ops::{logit_backward, sigmoid_backward, tanh_backward};
 use super::grad::{add_c, div, mul, mul_c, record1, rsub_c, Keep};
-use super::kernel::{float_map, float_map_m};
+use super::kernel::{float_map, float_map_m, float_map_within};
 use crate::error::Result;
 use crate::ops::arith::neg;
 use crate::tensor::Tensor;
@@ -57,10 +57,19 @@ float_unary!(/// 1 / sqrt(x)
 float_unary!(/// 1 / x
     reciprocal, "ReciprocalBackward0", |x: f32| 1.0 / x, |x: f64| 1.0 / x, Output,
     |g, y| mul(g, &mul_c(&mul(y, y)?, -1.0)?));
-float_unary!(/// Sine.
-    sin, "SinBackward0", f32::sin, f64::sin, Input, |g, x| mul(g, &cos(x)?));
-float_unary!(/// Cosine.
-    cos, "CosBackward0", f32::cos, f64::cos, Input, |g, x| mul(g, &neg(&sin(x)?)?));
+/// Sine.
+pub fn sin(a: &Tensor) -> Result<Tensor> {
+    let out = Tensor::from_data(float_map_within(&a.read(), approx::SinCos::<false>, approx::SINCOS_LIMIT, f32::sin, f64::sin)?);
+    record1("SinBackward0", a, &out, Keep::Input, |g: &Tensor, x: &Tensor| mul(g, &cos(x)?));
+    Ok(out)
+}
+
+/// Cosine.
+pub fn cos(a: &Tensor) -> Result<Tensor> {
+    let out = Tensor::from_data(float_map_within(&a.read(), approx::SinCos::<true>, approx::SINCOS_LIMIT, f32::cos, f64::cos)?);
+    record1("CosBackward0", a, &out, Keep::Input, |g: &Tensor, x: &Tensor| mul(g, &neg(&sin(x)?)?));
+    Ok(out)
+}
 float_unary!(/// Tangent.
     tan, "TanBackward0", f32::tan, f64::tan, Output, |g, y| mul(g, &add_c(&mul(y, y)?, 1.0)?));
 float_unary!(/// Arcsine.
