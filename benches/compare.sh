@@ -9,11 +9,7 @@
 # CPU_CAPABILITY (default|avx2|avx512: both libraries limited to that instruction set, through
 # TORCHRS_CPU_CAPABILITY and libtorch's ATEN_CPU_CAPABILITY, to compare as on another CPU).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-ref=$(cd "${1:?usage: compare.sh REFERENCE_LIB_DIR [CASE...]}" && pwd); shift
-ours=$root/target/release
-(cd "$root" && cargo build --release -q)
-[[ -e $ours/libtorch.so ]] || ln -s libtorchrs.so "$ours/libtorch.so"
+source "$(dirname "$0")/side_by_side.sh" "$@"; shift
 triple=$(rustc -vV | sed -n 's/^host: //p')
 mkdir -p "$root/benches/compare/.cargo"
 cat >"$root/benches/compare/.cargo/config.toml" <<CFG

@@ -4,11 +4,7 @@
 #   usage: benches/probe.sh REFERENCE_LIB_DIR [SUBSTRING]
 # Prints each op's best time in microseconds on both and the ratio (libtorch / ours).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-ref=$(cd "${1:?usage: probe.sh REFERENCE_LIB_DIR [SUBSTRING]}" && pwd); shift
-ours=$root/target/release
-(cd "$root" && cargo build --release -q)
-[[ -e $ours/libtorch.so ]] || ln -s libtorchrs.so "$ours/libtorch.so"
+source "$(dirname "$0")/side_by_side.sh" "$@"; shift
 mkdir -p "$root/target/probe"
 bin=$root/target/probe/ops_probe
 ${CC:-cc} -O2 -std=c11 -I"$root/include" "$root/benches/probe/ops_probe.c" -L"$ours" -ltorch -o "$bin"
