@@ -458,6 +458,71 @@ fn sin_cos_match_f64_at_every_scale() {
     }
 }
 
+/// The spacing of f32 values at |w| (w rounded to f32).
+fn ulp_at(w: f64) -> f64 {
+    let a = (w as f32).abs();
+    (f32::from_bits(a.to_bits() + 1) - a) as f64
+}
+
+#[test]
+fn elementary_functions_match_f64_within_a_few_ulp() {
+    type Op = fn(&Tensor) -> R;
+    let table: [(&str, Op, fn(f32) -> f32, &[(f64, f64)]); 10] = [
+        ("tan", N::tan, f32::tan, &[(-1.6, 1.6), (-8192.0, 8192.0)]),
+        ("asin", N::asin, f32::asin, &[(-1.0, 1.0)]),
+        ("acos", N::acos, f32::acos, &[(-1.0, 1.0)]),
+        ("atan", N::atan, f32::atan, &[(-10.0, 10.0), (-1e6, 1e6)]),
+        ("sinh", N::sinh, f32::sinh, &[(-2.0, 2.0), (-88.0, 88.0)]),
+        ("cosh", N::cosh, f32::cosh, &[(-2.0, 2.0), (-88.0, 88.0)]),
+        ("log2", N::log2, f32::log2, &[(0.0, 4.0), (0.0, 1e30)]),
+        ("log10", N::log10, f32::log10, &[(0.0, 4.0), (0.0, 1e30)]),
+        ("log1p", N::log1p, f32::ln_1p, &[(-0.999, 4.0), (-1e-3, 1e-3), (0.0, 1e30)]),
+        ("exp2", N::exp2, f32::exp2, &[(-10.0, 10.0), (-150.0, 128.0)]),
+    ];
+    let expm1: (&str, Op, fn(f32) -> f32, &[(f64, f64)]) = ("expm1", N::expm1, f32::exp_m1, &[(-1.0, 1.0), (-88.0, 88.0)]);
+    let special = [
+        0.0f32, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1.0, -1.0, 1.5, -1.5, 1e30, -1e30, 8193.0, 1e-30, -1e-40,
+        1e-40, 88.5, -88.5, 128.0, -149.0, -151.0, 1.570_796_4, -1.570_796_4, 2.0, 1024.0, 1e-7, -1e-7,
+    ];
+    let n = 100_001usize;
+    for (name, f, libm, ranges) in table.iter().copied().chain([expm1]) {
+        for &(lo, hi) in ranges {
+            let v: Vec<f32> = (0..n).map(|i| (lo + (hi - lo) * i as f64 / (n - 1) as f64) as f32).collect();
+            let x = f32s(&v, &[n as i64]);
+            let got = f(&x).unwrap().to_vec::<f32>().unwrap();
+            let want = f(&N::totype(&x, DType::F64).unwrap()).unwrap().to_vec::<f64>().unwrap();
+            for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                if (w as f32).is_infinite() {
+                    assert_eq!(g, w as f32, "{name}({}) overflows", v[i]);
+                    continue;
+                }
+                let ulps = (g as f64 - w).abs() / ulp_at(w);
+                assert!(ulps <= 4.0, "{name}({}) = {g}, f64 gives {w} ({ulps:.2} ulp)", v[i]);
+            }
+        }
+        // the C library's special values: signed zeros, infinities, NaN, domain edges
+        let got = f(&f32s(&special, &[special.len() as i64])).unwrap().to_vec::<f32>().unwrap();
+        for (&x, &g) in special.iter().zip(&got) {
+            let w = libm(x);
+            let close = (g as f64 - w as f64).abs() <= 4.0 * ulp_at(w as f64);
+            let same = (g.is_nan() && w.is_nan()) || (g == w && g.is_sign_negative() == w.is_sign_negative()) || close;
+            assert!(same, "{name}({x}) = {g}, libm gives {w}");
+        }
+    }
+    // sinh and cosh overflow where e^|x| does (PyTorch's vectorized kernels), not at 89.4
+    let big = N::sinh(&f32s(&[88.8, -88.8], &[2])).unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(big, [f32::INFINITY, f32::NEG_INFINITY]);
+    // a strided f16 view
+    let m = f32s(&(0..600).map(|i| i as f32 * 0.01 - 3.0).collect::<Vec<_>>(), &[20, 30]);
+    let strided = N::slice(&N::t(&m).unwrap(), 1, Some(1), None, 2).unwrap();
+    let h = N::totype(&strided, DType::F16).unwrap();
+    let got = N::totype(&N::atan(&h).unwrap(), DType::F32).unwrap().to_vec::<f32>().unwrap();
+    let want: Vec<f32> = N::totype(&h, DType::F32).unwrap().to_vec::<f32>().unwrap().iter().map(|x| x.atan()).collect();
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= 1e-3, "f16 atan: {g} vs {w}");
+    }
+}
+
 #[test]
 fn dense_permuted_inputs_keep_their_strides() {
     let x = Tensor::from_vec((0..12).map(|i| i as f32 * 0.25 - 1.0).collect::<Vec<_>>(), &[3, 4]).unwrap();

@@ -9,7 +9,7 @@
 #include <time.h>
 #include "torchrs.h"
 
-static tensor a, b, ab, mask, idx;
+static tensor a, b, ab, unit, mask, idx;
 static scalar half, one_half;
 
 static double now_ns(void) {
@@ -68,6 +68,17 @@ static int var_mean(tensor *o) { atg_var_mean(o, a, 1); return 2; }
 static int mul_scalar(tensor *o) { atg_mul_scalar(o, a, one_half); return 1; }
 static int abs_(tensor *o) { atg_abs(o, a); return 1; }
 static int neg(tensor *o) { atg_neg(o, a); return 1; }
+static int tan_(tensor *o) { atg_tan(o, a); return 1; }
+static int asin_(tensor *o) { atg_asin(o, unit); return 1; }
+static int acos_(tensor *o) { atg_acos(o, unit); return 1; }
+static int atan_(tensor *o) { atg_atan(o, a); return 1; }
+static int sinh_(tensor *o) { atg_sinh(o, a); return 1; }
+static int cosh_(tensor *o) { atg_cosh(o, a); return 1; }
+static int log2_(tensor *o) { atg_log2(o, ab); return 1; }
+static int log10_(tensor *o) { atg_log10(o, ab); return 1; }
+static int log1p_(tensor *o) { atg_log1p(o, ab); return 1; }
+static int exp2_(tensor *o) { atg_exp2(o, a); return 1; }
+static int expm1_(tensor *o) { atg_expm1(o, a); return 1; }
 
 static const struct { const char *name; op_fn fn; } cases[] = {
     {"var1", var1}, {"std_all", std_all}, {"norm", norm}, {"logsumexp1", logsumexp1},
@@ -81,6 +92,9 @@ static const struct { const char *name; op_fn fn; } cases[] = {
     {"cos", cos_}, {"log", log_}, {"sqrt", sqrt_}, {"erf", erf_}, {"atan2", atan2_},
     {"lerp", lerp}, {"addcmul", addcmul}, {"mean0", mean0}, {"sum0", sum0},
     {"var_mean", var_mean}, {"mul_scalar", mul_scalar}, {"abs", abs_}, {"neg", neg},
+    {"tan", tan_}, {"asin", asin_}, {"acos", acos_}, {"atan", atan_}, {"sinh", sinh_},
+    {"cosh", cosh_}, {"log2", log2_}, {"log10", log10_}, {"log1p", log1p_}, {"exp2", exp2_},
+    {"expm1", expm1_},
 };
 
 int main(int argc, char **argv) {
@@ -89,6 +103,7 @@ int main(int argc, char **argv) {
   atg_randn(t, size, 2, 6, -1); a = t[0];
   atg_randn(t, size, 2, 6, -1); b = t[0];
   atg_abs(t, a); ab = t[0];
+  atg_tanh(t, a); unit = t[0];
   atg_gt_tensor(t, a, b); mask = t[0];
   atg_randint(t, 1000, idx_size, 2, 4, -1); idx = t[0];
   half = ats_float(0.5);

@@ -3,6 +3,7 @@
 mod activation;
 pub(crate) mod approx;
 mod backward_ops;
+mod elementary;
 mod grad;
 pub(crate) mod kernel;
 mod math;

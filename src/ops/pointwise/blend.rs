@@ -5,6 +5,7 @@ use super::args::{cpp_name, no_kernel, promote, record_op, src, Arg};
 use super::int::Int;
 use super::kernel::{real, map3, with_int_dtype, Num, Src};
 use crate::error::Result;
+use crate::ops::unary::kernel::float_map2;
 use crate::ops::arith::{binary, binary_scalar, neg, BinOp};
 use crate::tensor::{DType, Scalar, Tensor, TensorData};
 use crate::with_float_dtype;
@@ -47,9 +48,20 @@ pub fn lerp(a: &Tensor, end: &Tensor, weight: Arg) -> Result<Tensor> {
         check("weight", w.dtype())?;
     }
     let kernel = if matches!(weight, Arg::S(_)) { "lerp_kernel_scalar" } else { "lerp_kernel_tensor" };
-    let d = with_float_dtype!(dt, T, { lerp_values::<T>(&src(Arg::T(a))?, &src(Arg::T(end))?, weight)? }, {
-        return no_kernel(kernel, dt)
-    });
+    let d = if let (Arg::S(w), DType::F32) = (weight, dt) {
+        // f32 with a number weight: one vector pass, the formula picked once
+        let (w, wd) = (w.to_f64() as f32, w.to_f64());
+        let (x, y) = (a.read(), end.read());
+        if w.abs() < 0.5 {
+            float_map2(&x, &y, move |a: f32, b: f32| a + w * (b - a), move |a: f64, b: f64| a + wd * (b - a))?
+        } else {
+            float_map2(&x, &y, move |a: f32, b: f32| b - (b - a) * (1.0 - w), move |a: f64, b: f64| b - (b - a) * (1.0 - wd))?
+        }
+    } else {
+        with_float_dtype!(dt, T, { lerp_values::<T>(&src(Arg::T(a))?, &src(Arg::T(end))?, weight)? }, {
+            return no_kernel(kernel, dt)
+        })
+    };
     let out = Tensor::from_data(d);
     let save = if matches!(weight, Arg::T(_)) { 0b111 } else { 0 };
     record_op("LerpBackward0", &[Arg::T(a), Arg::T(end), weight], &out, save, false, |c| {

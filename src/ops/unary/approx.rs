@@ -54,7 +54,15 @@ impl Madd for Split {
 
 /// An f32 function with a [`Madd`]-generic body, so each kernel build picks its own steps.
 pub trait MaddFn: Copy + Sync {
+    /// The largest |x| the approximation holds for; the vector loops send blocks holding a
+    /// larger |x| (or inf) to [`MaddFn::exact`].
+    const LIMIT: f32 = f32::INFINITY;
     fn at<M: Madd>(self, x: f32) -> f32;
+    /// The value beyond [`MaddFn::LIMIT`] (the C library's, where there is one).
+    #[inline(always)]
+    fn exact(self, x: f32) -> f32 {
+        self.at::<Split>(x)
+    }
 }
 
 /// A plain f32 function as a [`MaddFn`] (it computes its steps its own way in every build).
@@ -103,7 +111,7 @@ impl MaddFn for Sigmoid {
 
 /// `if c { a } else { b }` written so that it compiles to a blend.
 #[inline(always)]
-fn select(c: bool, a: f32, b: f32) -> f32 {
+pub(super) fn select(c: bool, a: f32, b: f32) -> f32 {
     if c {
         a
     } else {
@@ -113,14 +121,14 @@ fn select(c: bool, a: f32, b: f32) -> f32 {
 
 /// Clamps `x` to `[lo, hi]`, letting NaN through.
 #[inline(always)]
-fn clamp_nan(x: f32, lo: f32, hi: f32) -> f32 {
+pub(super) fn clamp_nan(x: f32, lo: f32, hi: f32) -> f32 {
     let x = select(x > hi, hi, x);
     select(x < lo, lo, x)
 }
 
 /// `2^n` for an integer `n` in `[-126, 127]`, built from its exponent bits.
 #[inline(always)]
-fn pow2i(n: i32) -> f32 {
+pub(super) fn pow2i(n: i32) -> f32 {
     f32::from_bits(((n + 127) << 23) as u32)
 }
 
@@ -178,7 +186,7 @@ fn exp_fast_clamped<M: Madd>(x: f32) -> f32 {
 /// e^r for r in [-ln2/2, ln2/2]: 1 + r + c2 r^2 + ... + c5 r^5 (relative error below 2e-7 in
 /// f32 arithmetic).
 #[inline(always)]
-fn exp_reduced_m<M: Madd>(r: f32) -> f32 {
+pub(super) fn exp_reduced_m<M: Madd>(r: f32) -> f32 {
     let mut p = M::madd(8.312_534e-3, r, 4.189_012_6e-2);
     p = M::madd(p, r, 1.666_711_4e-1);
     p = M::madd(p, r, 4.999_923e-1);
@@ -213,7 +221,8 @@ pub fn expm1_m<M: Madd>(x: f32) -> f32 {
     p = M::madd(p, x, 1.0 / 6.0);
     p = M::madd(p, x, 0.5);
     let small = M::madd(p * x, x, x);
-    select(x.abs() < 0.35, small, exp_m::<M>(x) - 1.0)
+    // e^x - 1 has the sign of x (this keeps expm1(-0) = -0)
+    select(x.abs() < 0.35, small, exp_m::<M>(x) - 1.0).copysign(x)
 }
 
 /// tanh(x): an odd polynomial below |x| = 0.625 (Cephes tanhf), `1 - 2 / (e^{2|x|} + 1)` above.
@@ -316,6 +325,16 @@ impl<const INF_NAN: bool> MaddFn for GeluErf<INF_NAN> {
 /// added back. 0 gives -inf, negatives and NaN give NaN, +inf gives +inf; subnormals are scaled.
 #[inline(always)]
 pub fn ln(x: f32) -> f32 {
+    let (ef, m, z, q) = ln_split(x);
+    let y = q + ef * -2.121_944_4e-4 - 0.5 * z;
+    log_specials(x, m + y + ef * 0.693_359_4)
+}
+
+/// Cephes logf's reduction: `x = 2^e (1 + m)` with `1 + m` in [sqrt(1/2), sqrt(2)) (subnormals
+/// scaled first), and `ln(1 + m) = m - z/2 + q` with `z = m^2` and `q = m z P(m)`. Returns
+/// `(e, m, z, q)`; the callers combine them in their own base.
+#[inline(always)]
+pub(super) fn ln_split(x: f32) -> (f32, f32, f32, f32) {
     let tiny = x < f32::MIN_POSITIVE;
     let xs = select(tiny, x * 16_777_216.0, x); // 2^24
     let bits = xs.to_bits() as i32;
@@ -335,9 +354,13 @@ pub fn ln(x: f32) -> f32 {
         - 2.499_999_4e-1)
         * m
         + 3.333_333e-1;
-    let ef = (e - 24 * tiny as i32) as f32;
-    let y = m * z * p + ef * -2.121_944_4e-4 - 0.5 * z;
-    let r = m + y + ef * 0.693_359_4;
+    ((e - 24 * tiny as i32) as f32, m, z, m * z * p)
+}
+
+/// A logarithm's value `r` with the special inputs set: 0 gives -inf, +inf gives +inf,
+/// negatives and NaN give NaN.
+#[inline(always)]
+pub(super) fn log_specials(x: f32, r: f32) -> f32 {
     let r = select(x == 0.0, f32::NEG_INFINITY, r);
     let r = select(x == f32::INFINITY, f32::INFINITY, r);
     select(x < 0.0 || x.is_nan(), f32::NAN, r)
@@ -362,13 +385,7 @@ pub const SINCOS_LIMIT: f32 = 8192.0;
 /// NaN stays NaN; sin keeps the sign of zero.
 #[inline(always)]
 pub fn sincos_m<M: Madd, const COS: bool>(x: f32) -> f32 {
-    let ax = x.abs();
-    // k = |x| * 2/pi rounded (adding 1.5 * 2^23 leaves it in the low mantissa bits), j = 2k
-    const MAGIC: f32 = 12582912.0;
-    let kf = M::madd(ax, std::f32::consts::FRAC_2_PI, MAGIC);
-    let q = kf.to_bits().wrapping_sub(MAGIC.to_bits()) & 3;
-    let y = (kf - MAGIC) * 2.0;
-    let r = M::madd(y, -3.774_895e-8, M::madd(y, -2.418_756_5e-4, M::madd(y, -0.785_156_25, ax)));
+    let (q, r) = reduce_half_pi::<M>(x.abs());
     let z = r * r;
     let mut s = M::madd(-1.951_529_6e-4, z, 8.332_161e-3);
     s = M::madd(s, z, -1.666_665_5e-1);
@@ -384,14 +401,38 @@ pub fn sincos_m<M: Madd, const COS: bool>(x: f32) -> f32 {
     f32::from_bits(v.to_bits() ^ ((negative as u32) << 31))
 }
 
+/// `(k mod 4, ax - k pi/2)` for `k = round(ax 2/pi)`, `ax` >= 0 up to [`SINCOS_LIMIT`]: the
+/// remainder lies in [-pi/4, pi/4], taken off in four steps: pi/4 split as Cephes's first two
+/// parts (8 and 11 bits) and a third of 11 bits, so that each product with the (at most
+/// 13-bit) even octant is exact even without FMA, and a fourth for the rest (the remainder is
+/// then good to about 1e-16 |x|, which matters for tan near its poles).
+#[inline(always)]
+pub(super) fn reduce_half_pi<M: Madd>(ax: f32) -> (u32, f32) {
+    // adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits
+    const MAGIC: f32 = 12582912.0;
+    let kf = M::madd(ax, std::f32::consts::FRAC_2_PI, MAGIC);
+    let q = kf.to_bits().wrapping_sub(MAGIC.to_bits()) & 3;
+    let y = (kf - MAGIC) * 2.0; // the even octant
+    let r = M::madd(y, -3.774_766_8e-8, M::madd(y, -2.418_756_5e-4, M::madd(y, -0.785_156_25, ax)));
+    (q, M::madd(y, -1.281_672e-12, r))
+}
+
 /// sin or cos as a [`MaddFn`] (valid for |x| <= [`SINCOS_LIMIT`]).
 #[derive(Clone, Copy)]
 pub struct SinCos<const COS: bool>;
 
 impl<const COS: bool> MaddFn for SinCos<COS> {
+    const LIMIT: f32 = SINCOS_LIMIT;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
         sincos_m::<M, COS>(x)
+    }
+    fn exact(self, x: f32) -> f32 {
+        if COS {
+            x.cos()
+        } else {
+            x.sin()
+        }
     }
 }
 

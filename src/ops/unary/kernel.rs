@@ -371,39 +371,28 @@ pub fn float_map(
 /// [`float_map`] for an f32 function whose polynomial steps each build computes its own way.
 pub fn float_map_m(a: &TensorData, k: impl MaddFn, g: impl Fn(f64) -> f64 + Sync + Copy) -> Result<TensorData> {
     match a.dtype {
-        DType::F32 => map::<f32, f32>(a, |s, d| each_f32_m(s, d, k)),
+        DType::F32 => map::<f32, f32>(a, |s, d| each_f32_within(s, d, k)),
         DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
-        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32_m(x, y, k))),
-        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32_m(x, y, k))),
+        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32_within(x, y, k))),
+        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32_within(x, y, k))),
         _ => float_map_m(&contiguous_as(a, DType::F32)?, k, g),
     }
 }
 
-/// [`float_map_m`] for an approximation `k` valid for |x| <= `limit`: f32 blocks holding a
-/// larger |x| (or inf) take `exact` instead (the C library).
-pub fn float_map_within(
-    a: &TensorData,
-    k: impl MaddFn,
-    limit: f32,
-    exact: fn(f32) -> f32,
-    g: impl Fn(f64) -> f64 + Sync + Copy,
-) -> Result<TensorData> {
-    let f32_kernel = move |s: &[f32], d: &mut [f32]| {
-        for (s, d) in s.chunks(CHUNK).zip(d.chunks_mut(CHUNK)) {
-            // a count (not `all`) so that the check vectorises; NaN counts as in range
-            if s.iter().map(|&x| (x.abs() > limit) as u32).sum::<u32>() == 0 {
-                each_f32_m(s, d, k);
-            } else {
-                each(s, d, exact);
-            }
+/// [`each_f32_m`] for an approximation valid up to |x| = `K::LIMIT`: blocks holding a larger
+/// |x| (or inf) take [`MaddFn::exact`] instead.
+#[inline]
+fn each_f32_within<K: MaddFn>(s: &[f32], d: &mut [f32], k: K) {
+    if K::LIMIT == f32::INFINITY {
+        return each_f32_m(s, d, k);
+    }
+    for (s, d) in s.chunks(CHUNK).zip(d.chunks_mut(CHUNK)) {
+        // a count (not `all`) so that the check vectorises; NaN counts as in range
+        if s.iter().map(|&x| (x.abs() > K::LIMIT) as u32).sum::<u32>() == 0 {
+            each_f32_m(s, d, k);
+        } else {
+            each(s, d, |x| k.exact(x));
         }
-    };
-    match a.dtype {
-        DType::F32 => map::<f32, f32>(a, f32_kernel),
-        DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
-        DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, f32_kernel)),
-        DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, f32_kernel)),
-        _ => float_map_within(&contiguous_as(a, DType::F32)?, k, limit, exact, g),
     }
 }
 

@@ -5,7 +5,8 @@
 use super::approx;
 use super::backward_ops::{logit_backward, sigmoid_backward, tanh_backward};
 use super::grad::{add_c, div, mul, mul_c, record1, rsub_c, Keep};
-use super::kernel::{float_map, float_map_m, float_map_within};
+use super::elementary as el;
+use super::kernel::{float_map, float_map_m};
 use crate::error::Result;
 use crate::ops::arith::neg;
 use crate::tensor::Tensor;
@@ -37,18 +38,18 @@ macro_rules! float_unary_m {
 
 float_unary_m!(/// e^x
     exp, "ExpBackward0", approx::Exp, f64::exp, Output, |g, y| mul(g, y));
-float_unary!(/// 2^x
-    exp2, "Exp2Backward0", f32::exp2, f64::exp2, Output, |g, y| mul_c(&mul(g, y)?, LN_2));
-float_unary!(/// e^x - 1
-    expm1, "Expm1Backward0", f32::exp_m1, f64::exp_m1, Output, |g, y| mul(g, &add_c(y, 1.0)?));
+float_unary_m!(/// 2^x
+    exp2, "Exp2Backward0", el::Exp2, f64::exp2, Output, |g, y| mul_c(&mul(g, y)?, LN_2));
+float_unary_m!(/// e^x - 1
+    expm1, "Expm1Backward0", el::Expm1, f64::exp_m1, Output, |g, y| mul(g, &add_c(y, 1.0)?));
 float_unary!(/// Natural logarithm.
     log, "LogBackward0", approx::ln, f64::ln, Input, |g, x| div(g, x));
-float_unary!(/// Base-2 logarithm.
-    log2, "Log2Backward0", f32::log2, f64::log2, Input, |g, x| div(g, &mul_c(x, LN_2)?));
-float_unary!(/// Base-10 logarithm.
-    log10, "Log10Backward0", f32::log10, f64::log10, Input, |g, x| div(g, &mul_c(x, LN_10)?));
-float_unary!(/// ln(1 + x)
-    log1p, "Log1PBackward0", f32::ln_1p, f64::ln_1p, Input, |g, x| div(g, &add_c(x, 1.0)?));
+float_unary_m!(/// Base-2 logarithm.
+    log2, "Log2Backward0", el::Log2, f64::log2, Input, |g, x| div(g, &mul_c(x, LN_2)?));
+float_unary_m!(/// Base-10 logarithm.
+    log10, "Log10Backward0", el::Log10, f64::log10, Input, |g, x| div(g, &mul_c(x, LN_10)?));
+float_unary_m!(/// ln(1 + x)
+    log1p, "Log1PBackward0", el::Log1p, f64::ln_1p, Input, |g, x| div(g, &add_c(x, 1.0)?));
 float_unary!(/// Square root.
     sqrt, "SqrtBackward0", f32::sqrt, f64::sqrt, Output, |g, y| div(g, &mul_c(y, 2.0)?));
 float_unary!(/// 1 / sqrt(x)
@@ -57,37 +58,23 @@ float_unary!(/// 1 / sqrt(x)
 float_unary!(/// 1 / x
     reciprocal, "ReciprocalBackward0", |x: f32| 1.0 / x, |x: f64| 1.0 / x, Output,
     |g, y| mul(g, &mul_c(&mul(y, y)?, -1.0)?));
-/// Sine.
-pub fn sin(a: &Tensor) -> Result<Tensor> {
-    let out = Tensor::from_data(float_map_within(&a.read(), approx::SinCos::<false>, approx::SINCOS_LIMIT, f32::sin, f64::sin)?);
-    record1("SinBackward0", a, &out, Keep::Input, |g: &Tensor, x: &Tensor| mul(g, &cos(x)?));
-    Ok(out)
-}
-
-/// Cosine.
-pub fn cos(a: &Tensor) -> Result<Tensor> {
-    let out = Tensor::from_data(float_map_within(&a.read(), approx::SinCos::<true>, approx::SINCOS_LIMIT, f32::cos, f64::cos)?);
-    record1("CosBackward0", a, &out, Keep::Input, |g: &Tensor, x: &Tensor| mul(g, &neg(&sin(x)?)?));
-    Ok(out)
-}
-float_unary!(/// Tangent.
-    tan, "TanBackward0", f32::tan, f64::tan, Output, |g, y| mul(g, &add_c(&mul(y, y)?, 1.0)?));
-float_unary!(/// Arcsine.
-    asin, "AsinBackward0", f32::asin, f64::asin, Input, |g, x| mul(g, &rsqrt(&rsub_c(&mul(x, x)?, 1.0)?)?));
-float_unary!(/// Arccosine.
-    acos, "AcosBackward0", f32::acos, f64::acos, Input,
+float_unary_m!(/// Sine.
+    sin, "SinBackward0", approx::SinCos::<false>, f64::sin, Input, |g, x| mul(g, &cos(x)?));
+float_unary_m!(/// Cosine.
+    cos, "CosBackward0", approx::SinCos::<true>, f64::cos, Input, |g, x| mul(g, &neg(&sin(x)?)?));
+float_unary_m!(/// Tangent.
+    tan, "TanBackward0", el::Tan, f64::tan, Output, |g, y| mul(g, &add_c(&mul(y, y)?, 1.0)?));
+float_unary_m!(/// Arcsine.
+    asin, "AsinBackward0", el::Asin, f64::asin, Input, |g, x| mul(g, &rsqrt(&rsub_c(&mul(x, x)?, 1.0)?)?));
+float_unary_m!(/// Arccosine.
+    acos, "AcosBackward0", el::Acos, f64::acos, Input,
     |g, x| mul(g, &neg(&rsqrt(&rsub_c(&mul(x, x)?, 1.0)?)?)?));
-float_unary!(/// Arctangent.
-    atan, "AtanBackward0", f32::atan, f64::atan, Input, |g, x| div(g, &add_c(&mul(x, x)?, 1.0)?));
-/// Above this |x|, f32 sinh and cosh overflow as PyTorch's vectorized kernels do (through e^|x|).
-const SINH_OVERFLOW: f32 = 88.722_84;
-
-float_unary!(/// Hyperbolic sine.
-    sinh, "SinhBackward0", |x: f32| if x.abs() > SINH_OVERFLOW { f32::INFINITY.copysign(x) } else { x.sinh() },
-    f64::sinh, Input, |g, x| mul(g, &cosh(x)?));
-float_unary!(/// Hyperbolic cosine.
-    cosh, "CoshBackward0", |x: f32| if x.abs() > SINH_OVERFLOW { f32::INFINITY } else { x.cosh() },
-    f64::cosh, Input, |g, x| mul(g, &sinh(x)?));
+float_unary_m!(/// Arctangent.
+    atan, "AtanBackward0", el::Atan, f64::atan, Input, |g, x| div(g, &add_c(&mul(x, x)?, 1.0)?));
+float_unary_m!(/// Hyperbolic sine.
+    sinh, "SinhBackward0", el::Sinh, f64::sinh, Input, |g, x| mul(g, &cosh(x)?));
+float_unary_m!(/// Hyperbolic cosine.
+    cosh, "CoshBackward0", el::Cosh, f64::cosh, Input, |g, x| mul(g, &sinh(x)?));
 float_unary_m!(/// Hyperbolic tangent.
     tanh, "TanhBackward0", approx::Tanh, f64::tanh, Output, |g, y| tanh_backward(g, y));
 float_unary!(/// Inverse hyperbolic sine.
