@@ -125,6 +125,59 @@ fn large_cat_and_out() {
     assert_eq!(out.to_vec::<f32>().unwrap()[500 * 300 + 2], 1000.0);
 }
 
+/// Contiguous parts (cat's row-by-row fast path) along every dim, with an empty part, a part
+/// given twice, 8- and 2-byte elements and sizes that go across threads, against the index
+/// formula.
+#[test]
+fn contiguous_cats_match_index_formulas() {
+    let (outer, inner) = (40i64, 33i64);
+    let sizes = [37i64, 0, 250, 3];
+    for d in 0..3usize {
+        let shape_of = |n: i64| -> Vec<i64> {
+            let mut s = vec![outer, inner, 7];
+            s[d] = n;
+            s
+        };
+        let parts: Vec<Tensor> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| {
+                let shape = shape_of(n);
+                let len: i64 = shape.iter().product();
+                Tensor::from_vec((0..len).map(|v| v * 10 + k as i64).collect::<Vec<i64>>(), &shape).unwrap()
+            })
+            .collect();
+        let mut all = parts.clone();
+        all.push(parts[0].clone());
+        let got = N::cat(&all, d as i64).unwrap();
+        let total: i64 = sizes.iter().sum::<i64>() + sizes[0];
+        assert_eq!(&got.shape()[..], &shape_of(total)[..]);
+        let gv = got.to_vec::<i64>().unwrap();
+        let gs = shape_of(total);
+        let mut starts = vec![];
+        let mut at = 0;
+        for &n in sizes.iter().chain([&sizes[0]]) {
+            starts.push((at, n));
+            at += n;
+        }
+        for (flat, &g) in gv.iter().enumerate() {
+            let f = flat as i64;
+            let idx = [f / (gs[1] * gs[2]), f / gs[2] % gs[1], f % gs[2]];
+            let (k, &(start, n)) = starts.iter().enumerate().find(|(_, (s0, n))| idx[d] >= *s0 && idx[d] < s0 + n).unwrap();
+            let mut local = idx;
+            local[d] -= start;
+            let ps = shape_of(n);
+            let want = (local[0] * ps[1] * ps[2] + local[1] * ps[2] + local[2]) * 10 + (k % sizes.len()) as i64;
+            assert_eq!(g, want, "cat along {d} at {idx:?}");
+        }
+        // 2-byte elements through the same path
+        let h: Vec<Tensor> = parts.iter().map(|p| N::totype(p, DType::F16).unwrap()).collect();
+        let hg = N::totype(&N::cat(&h, d as i64).unwrap(), DType::I64).unwrap();
+        let want = N::totype(&N::totype(&N::cat(&parts, d as i64).unwrap(), DType::F16).unwrap(), DType::I64).unwrap();
+        assert_eq!(hg.to_vec::<i64>().unwrap(), want.to_vec::<i64>().unwrap(), "f16 cat along {d}");
+    }
+}
+
 /// Gradients through split pieces and a stack of them recombine exactly.
 #[test]
 fn split_then_stack_backward() {

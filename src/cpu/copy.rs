@@ -56,38 +56,40 @@ pub unsafe fn copy_disjoint(src: *const u8, dst: *mut u8, bytes: usize) {
     std::ptr::copy_nonoverlapping(src, dst, bytes);
 }
 
-#[cfg(target_arch = "x86_64")]
-unsafe fn vector_copy_sse2(src: *const u8, dst: *mut u8, bytes: usize) {
-    use std::arch::x86_64::{__m128i, _mm_loadu_si128 as load, _mm_storeu_si128 as store};
-    let mut i = 0;
-    while i + 64 <= bytes {
-        let (s, d) = (src.add(i) as *const __m128i, dst.add(i) as *mut __m128i);
-        let (a, b, c, e) = (load(s), load(s.add(1)), load(s.add(2)), load(s.add(3)));
-        store(d, a);
-        store(d.add(1), b);
-        store(d.add(2), c);
-        store(d.add(3), e);
-        i += 64;
-    }
-    std::ptr::copy_nonoverlapping(src.add(i), dst.add(i), bytes - i);
+/// `dst.copy_from_slice(src)` through [`copy_disjoint`] (for runs that may sit at different
+/// alignments: rows picked by an index, parts of a row).
+#[inline]
+pub fn copy_slice<T: Copy>(dst: &mut [T], src: &[T]) {
+    assert_eq!(dst.len(), src.len(), "copy_slice: lengths differ");
+    // SAFETY: equal lengths, and a shared and an exclusive borrow never overlap
+    unsafe { copy_disjoint(src.as_ptr() as *const u8, dst.as_mut_ptr() as *mut u8, std::mem::size_of_val(src)) }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn vector_copy_avx(src: *const u8, dst: *mut u8, bytes: usize) {
-    use std::arch::x86_64::{__m256i, _mm256_loadu_si256 as load, _mm256_storeu_si256 as store};
-    let mut i = 0;
-    while i + 128 <= bytes {
-        let (s, d) = (src.add(i) as *const __m256i, dst.add(i) as *mut __m256i);
-        let (a, b, c, e) = (load(s), load(s.add(1)), load(s.add(2)), load(s.add(3)));
-        store(d, a);
-        store(d.add(1), b);
-        store(d.add(2), c);
-        store(d.add(3), e);
-        i += 128;
-    }
-    std::ptr::copy_nonoverlapping(src.add(i), dst.add(i), bytes - i);
+/// An unaligned vector copy loop: four vectors a step, the tail by `copy_nonoverlapping`.
+macro_rules! vector_copy {
+    ($(#[$attr:meta])* $name:ident, $vec:ident, $load:ident, $store:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        $(#[$attr])*
+        unsafe fn $name(src: *const u8, dst: *mut u8, bytes: usize) {
+            use std::arch::x86_64::{$load as load, $store as store, $vec};
+            const STEP: usize = 4 * std::mem::size_of::<$vec>();
+            let mut i = 0;
+            while i + STEP <= bytes {
+                let (s, d) = (src.add(i) as *const $vec, dst.add(i) as *mut $vec);
+                let (a, b, c, e) = (load(s), load(s.add(1)), load(s.add(2)), load(s.add(3)));
+                store(d, a);
+                store(d.add(1), b);
+                store(d.add(2), c);
+                store(d.add(3), e);
+                i += STEP;
+            }
+            std::ptr::copy_nonoverlapping(src.add(i), dst.add(i), bytes - i);
+        }
+    };
 }
+
+vector_copy!(vector_copy_sse2, __m128i, _mm_loadu_si128, _mm_storeu_si128);
+vector_copy!(#[target_feature(enable = "avx")] vector_copy_avx, __m256i, _mm256_loadu_si256, _mm256_storeu_si256);
 
 fn copy_typed<S: Element, D: Element>(dst: &TensorData, src_layout: &Layout, src_ptr: *const S) {
     let (dp, sp) = (SendPtr(dst.base_ptr() as *mut D), SendPtr(src_ptr as *mut S));

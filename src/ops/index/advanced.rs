@@ -151,7 +151,7 @@ pub fn index(t: &Tensor, indices: &[Option<Tensor>]) -> Result<Tensor> {
                 for &o in &offs {
                     let base = unsafe { src.offset(p + o) };
                     if post_contig {
-                        dst[w..w + m].copy_from_slice(unsafe { std::slice::from_raw_parts(base, m) });
+                        crate::cpu::copy::copy_slice(&mut dst[w..w + m], unsafe { std::slice::from_raw_parts(base, m) });
                     } else {
                         for (x, &q) in dst[w..w + m].iter_mut().zip(&post_offs) {
                             *x = unsafe { *base.offset(q) };

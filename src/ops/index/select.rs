@@ -47,6 +47,7 @@ pub fn select_rows(t: &TensorData, d: usize, idx: &[i64], out_shape: &[i64]) -> 
 /// `[outer, idx.len(), inner]`, both contiguous: long rows copied whole, rows of one element
 /// gathered in a loop; the work split across threads.
 fn gather_blocks<E: Copy + Send + Sync>(src: &[E], dst: &mut [E], size: usize, inner: usize, idx: &[i64]) {
+    use crate::cpu::copy::copy_slice;
     use crate::cpu::threads::{for_chunks_mut, rows_per_run};
     let k = idx.len();
     if inner >= 64 {
@@ -56,7 +57,7 @@ fn gather_blocks<E: Copy + Send + Sync>(src: &[E], dst: &mut [E], size: usize, i
             for (r, d) in chunk.chunks_exact_mut(inner).enumerate() {
                 let u = c * per + r;
                 let s = ((u / k) * size + idx[u % k] as usize) * inner;
-                d.copy_from_slice(&src[s..s + inner]);
+                copy_slice(d, &src[s..s + inner]);
             }
         });
         return;
@@ -73,7 +74,7 @@ fn gather_blocks<E: Copy + Send + Sync>(src: &[E], dst: &mut [E], size: usize, i
                 }
             } else {
                 for (d, &i) in drow.chunks_exact_mut(inner).zip(idx) {
-                    d.copy_from_slice(&srow[i as usize * inner..(i as usize + 1) * inner]);
+                    copy_slice(d, &srow[i as usize * inner..(i as usize + 1) * inner]);
                 }
             }
         }

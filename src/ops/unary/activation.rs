@@ -54,18 +54,20 @@ impl approx::MaddFn for Elu {
     }
 }
 
-/// softplus's f32 body: `ln(1 + e^{beta x}) / beta`, or x where `beta x > threshold`.
+/// softplus's f32 body: `ln(1 + e^{beta x}) / beta`, or x where `beta x > threshold`; `UNIT`
+/// when beta is 1 (the default), which saves a multiply and a division per element.
 #[derive(Clone, Copy)]
-struct Softplus {
+struct Softplus<const UNIT: bool> {
     beta: f32,
     threshold: f32,
 }
 
-impl approx::MaddFn for Softplus {
+impl<const UNIT: bool> approx::MaddFn for Softplus<UNIT> {
     #[inline(always)]
     fn at<M: approx::Madd>(self, x: f32) -> f32 {
-        let y = x * self.beta;
-        let soft = approx::ln_1p(approx::exp_m::<M>(y)) / self.beta;
+        let y = if UNIT { x } else { x * self.beta };
+        let soft = approx::ln_1p_m::<M>(approx::exp_m::<M>(y));
+        let soft = if UNIT { soft } else { soft / self.beta };
         if y > self.threshold { x } else { soft }
     }
 }
@@ -77,7 +79,7 @@ struct Mish;
 impl approx::MaddFn for Mish {
     #[inline(always)]
     fn at<M: approx::Madd>(self, x: f32) -> f32 {
-        x * approx::tanh_m::<M>(approx::ln_1p(approx::exp_m::<M>(x)))
+        x * approx::tanh_m::<M>(approx::ln_1p_m::<M>(approx::exp_m::<M>(x)))
     }
 }
 
@@ -298,12 +300,12 @@ pub fn mish(a: &Tensor) -> Result<Tensor> {
 pub fn softplus(a: &Tensor, beta: &Scalar, threshold: &Scalar) -> Result<Tensor> {
     let (b, t) = (beta.to_f64(), threshold.to_f64());
     let (b32, t32) = (b as f32, t as f32);
-    let out = float_only_m(
-        "softplus_cpu",
-        a,
-        Softplus { beta: b32, threshold: t32 },
-        move |x: f64| if x * b > t { x } else { (x * b).exp().ln_1p() / b },
-    )?;
+    let f64_body = move |x: f64| if x * b > t { x } else { (x * b).exp().ln_1p() / b };
+    let out = if b32 == 1.0 {
+        float_only_m("softplus_cpu", a, Softplus::<true> { beta: 1.0, threshold: t32 }, f64_body)?
+    } else {
+        float_only_m("softplus_cpu", a, Softplus::<false> { beta: b32, threshold: t32 }, f64_body)?
+    };
     let (bs, ts) = (*beta, *threshold);
     record1("SoftplusBackward0", a, &out, Keep::Input, move |g, x| softplus_backward(g, x, &bs, &ts));
     Ok(out)

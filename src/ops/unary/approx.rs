@@ -322,19 +322,31 @@ impl<const INF_NAN: bool> MaddFn for GeluErf<INF_NAN> {
 }
 
 /// ln(x) (Cephes logf): mantissa in [sqrt(1/2), sqrt(2)), a degree-8 polynomial, exponent
-/// added back. 0 gives -inf, negatives and NaN give NaN, +inf gives +inf; subnormals are scaled.
+/// added back, polynomial steps computed by `M`. 0 gives -inf, negatives and NaN give NaN, +inf
+/// gives +inf; subnormals are scaled.
 #[inline(always)]
-pub fn ln(x: f32) -> f32 {
-    let (ef, m, z, q) = ln_split(x);
-    let y = q + ef * -2.121_944_4e-4 - 0.5 * z;
-    log_specials(x, m + y + ef * 0.693_359_4)
+pub fn ln_m<M: Madd>(x: f32) -> f32 {
+    let (ef, m, z, q) = ln_split::<M>(x);
+    let y = M::madd(-0.5, z, M::madd(ef, -2.121_944_4e-4, q));
+    log_specials(x, M::madd(ef, 0.693_359_4, m + y))
+}
+
+/// ln as a [`MaddFn`].
+#[derive(Clone, Copy)]
+pub struct Ln;
+
+impl MaddFn for Ln {
+    #[inline(always)]
+    fn at<M: Madd>(self, x: f32) -> f32 {
+        ln_m::<M>(x)
+    }
 }
 
 /// Cephes logf's reduction: `x = 2^e (1 + m)` with `1 + m` in [sqrt(1/2), sqrt(2)) (subnormals
 /// scaled first), and `ln(1 + m) = m - z/2 + q` with `z = m^2` and `q = m z P(m)`. Returns
 /// `(e, m, z, q)`; the callers combine them in their own base.
 #[inline(always)]
-pub(super) fn ln_split(x: f32) -> (f32, f32, f32, f32) {
+pub(super) fn ln_split<M: Madd>(x: f32) -> (f32, f32, f32, f32) {
     let tiny = x < f32::MIN_POSITIVE;
     let xs = select(tiny, x * 16_777_216.0, x); // 2^24
     let bits = xs.to_bits() as i32;
@@ -344,16 +356,10 @@ pub(super) fn ln_split(x: f32) -> (f32, f32, f32, f32) {
     e -= low as i32;
     m = select(low, m + m, m) - 1.0;
     let z = m * m;
-    let p = (((((((7.037_683_6e-2 * m - 1.151_461e-1) * m + 1.167_699_9e-1) * m - 1.242_014_1e-1) * m
-        + 1.424_932_3e-1)
-        * m
-        - 1.666_805_8e-1)
-        * m
-        + 2.000_071_4e-1)
-        * m
-        - 2.499_999_4e-1)
-        * m
-        + 3.333_333e-1;
+    let mut p = M::madd(7.037_683_6e-2, m, -1.151_461e-1);
+    for c in [1.167_699_9e-1, -1.242_014_1e-1, 1.424_932_3e-1, -1.666_805_8e-1, 2.000_071_4e-1, -2.499_999_4e-1, 3.333_333e-1] {
+        p = M::madd(p, m, c);
+    }
     ((e - 24 * tiny as i32) as f32, m, z, m * z * p)
 }
 
@@ -370,8 +376,14 @@ pub(super) fn log_specials(x: f32, r: f32) -> f32 {
 /// rounding of `w` (Goldberg's trick); `u` itself when `w` rounds to 1.
 #[inline(always)]
 pub fn ln_1p(u: f32) -> f32 {
+    ln_1p_m::<Split>(u)
+}
+
+/// [`ln_1p`] with its polynomial steps computed by `M`.
+#[inline(always)]
+pub fn ln_1p_m<M: Madd>(u: f32) -> f32 {
     let w = 1.0 + u;
-    let r = select(w == 1.0, u, ln(w) * (u / (w - 1.0)));
+    let r = select(w == 1.0, u, ln_m::<M>(w) * (u / (w - 1.0)));
     select(u == f32::INFINITY, u, r)
 }
 

@@ -4,7 +4,7 @@
 //! library's special values (signed zeros, infinities, NaN).
 
 use super::approx::{
-    clamp_nan, exp_m, expm1_m, ln_1p, ln_split, log_specials, pow2i, reduce_half_pi, select, Madd, MaddFn,
+    clamp_nan, exp_m, expm1_m, ln_1p_m, ln_split, log_specials, pow2i, reduce_half_pi, select, Madd, MaddFn,
     SINCOS_LIMIT,
 };
 use std::f32::consts::{FRAC_PI_2, PI};
@@ -160,7 +160,7 @@ fn cosh_m<M: Madd>(x: f32) -> f32 {
 #[inline(always)]
 fn log2_m<M: Madd>(x: f32) -> f32 {
     const LOG2EA: f32 = 0.442_695_04; // log2(e) - 1
-    let (e, m, z, q) = ln_split(x);
+    let (e, m, z, q) = ln_split::<M>(x);
     let y = M::madd(-0.5, z, q);
     let r = M::madd(y, LOG2EA, M::madd(m, LOG2EA, y)) + m + e;
     log_specials(x, r)
@@ -174,7 +174,7 @@ fn log10_m<M: Madd>(x: f32) -> f32 {
     const L102B: f32 = 2.487_456_6e-4;
     const L10EA: f32 = 4.335_937_5e-1;
     const L10EB: f32 = 7.007_319e-4;
-    let (e, m, z, q) = ln_split(x);
+    let (e, m, z, q) = ln_split::<M>(x);
     let y = M::madd(-0.5, z, q);
     let mut r = M::madd(m, L10EB, y * L10EB);
     r = M::madd(e, L102B, r);
@@ -183,10 +183,10 @@ fn log10_m<M: Madd>(x: f32) -> f32 {
     log_specials(x, M::madd(e, L102A, r))
 }
 
-/// ln(1 + x) (see [`ln_1p`]).
+/// ln(1 + x) (see [`ln_1p_m`]).
 #[inline(always)]
 fn log1p_m<M: Madd>(x: f32) -> f32 {
-    ln_1p(x)
+    ln_1p_m::<M>(x)
 }
 
 /// 2^x (Cephes exp2f): n = round(x), the exact remainder f in [-1/2, 1/2], 2^f by a degree-6

@@ -42,8 +42,8 @@ float_unary_m!(/// 2^x
     exp2, "Exp2Backward0", el::Exp2, f64::exp2, Output, |g, y| mul_c(&mul(g, y)?, LN_2));
 float_unary_m!(/// e^x - 1
     expm1, "Expm1Backward0", el::Expm1, f64::exp_m1, Output, |g, y| mul(g, &add_c(y, 1.0)?));
-float_unary!(/// Natural logarithm.
-    log, "LogBackward0", approx::ln, f64::ln, Input, |g, x| div(g, x));
+float_unary_m!(/// Natural logarithm.
+    log, "LogBackward0", approx::Ln, f64::ln, Input, |g, x| div(g, x));
 float_unary_m!(/// Base-2 logarithm.
     log2, "Log2Backward0", el::Log2, f64::log2, Input, |g, x| div(g, &mul_c(x, LN_2)?));
 float_unary_m!(/// Base-10 logarithm.
