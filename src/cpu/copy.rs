@@ -25,7 +25,7 @@ const PARALLEL_COPY_BYTES: usize = 256 * 1024;
 ///
 /// # Safety
 /// Both ranges must be valid for `bytes` bytes.
-unsafe fn copy_bytes(src: *const u8, dst: *mut u8, bytes: usize) {
+pub unsafe fn copy_bytes(src: *const u8, dst: *mut u8, bytes: usize) {
     let overlap = (src as usize) < dst as usize + bytes && (dst as usize) < src as usize + bytes;
     if overlap {
         std::ptr::copy(src, dst, bytes);

@@ -2,8 +2,8 @@
 //! stack and the h/v/d/column stacks, with gradients that narrow the output gradient.
 
 use crate::autograd::needs_grad;
-use crate::cpu::copy::{copy_disjoint, copy_into};
-use crate::cpu::threads::{parallel_for, rows_per_run, SendPtr};
+use crate::cpu::copy::{copy_bytes, copy_disjoint, copy_into};
+use crate::cpu::threads::{num_threads, parallel_for, rows_per_run, SendPtr};
 use crate::error::Result;
 use crate::ops::promote::result_type;
 use crate::ops::shape;
@@ -33,6 +33,18 @@ fn cat_contiguous(od: &TensorData, parts: &[TensorData], d: usize) -> bool {
         return true;
     }
     let dst = SendPtr(od.base_ptr() as *mut u8);
+    if outer < 2 * num_threads() {
+        // few long rows (cat along dim 0): each run split across threads instead
+        for r in 0..outer {
+            let mut at = r * row;
+            for (src, n) in &runs {
+                // SAFETY: as below
+                unsafe { copy_bytes(src.get().add(r * n), dst.get().add(at), *n) };
+                at += n;
+            }
+        }
+        return true;
+    }
     let per = rows_per_run(outer, row / size);
     parallel_for(outer.div_ceil(per), |c| {
         for r in c * per..((c + 1) * per).min(outer) {
