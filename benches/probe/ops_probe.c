@@ -10,7 +10,7 @@
 #include "torchrs.h"
 
 static tensor a, b, ab, unit, mask, idx;
-static scalar half, one_half;
+static scalar half, one_half, one, twenty;
 
 static double now_ns(void) {
   struct timespec t;
@@ -79,6 +79,10 @@ static int log10_(tensor *o) { atg_log10(o, ab); return 1; }
 static int log1p_(tensor *o) { atg_log1p(o, ab); return 1; }
 static int exp2_(tensor *o) { atg_exp2(o, a); return 1; }
 static int expm1_(tensor *o) { atg_expm1(o, a); return 1; }
+static int gelu_bw(tensor *o) { atg_gelu_backward(o, b, a, "none", 4); return 1; }
+static int gelu_tanh_bw(tensor *o) { atg_gelu_backward(o, b, a, "tanh", 4); return 1; }
+static int mish_bw(tensor *o) { atg_mish_backward(o, b, a); return 1; }
+static int softplus_bw(tensor *o) { atg_softplus_backward(o, b, a, one, twenty); return 1; }
 
 static const struct { const char *name; op_fn fn; } cases[] = {
     {"var1", var1}, {"std_all", std_all}, {"norm", norm}, {"logsumexp1", logsumexp1},
@@ -94,7 +98,8 @@ static const struct { const char *name; op_fn fn; } cases[] = {
     {"var_mean", var_mean}, {"mul_scalar", mul_scalar}, {"abs", abs_}, {"neg", neg},
     {"tan", tan_}, {"asin", asin_}, {"acos", acos_}, {"atan", atan_}, {"sinh", sinh_},
     {"cosh", cosh_}, {"log2", log2_}, {"log10", log10_}, {"log1p", log1p_}, {"exp2", exp2_},
-    {"expm1", expm1_},
+    {"expm1", expm1_}, {"gelu_bw", gelu_bw}, {"gelu_tanh_bw", gelu_tanh_bw}, {"mish_bw", mish_bw},
+    {"softplus_bw", softplus_bw},
 };
 
 int main(int argc, char **argv) {
@@ -108,6 +113,8 @@ int main(int argc, char **argv) {
   atg_randint(t, 1000, idx_size, 2, 4, -1); idx = t[0];
   half = ats_float(0.5);
   one_half = ats_float(1.5);
+  one = ats_int(1);
+  twenty = ats_int(20);
   char *err = get_and_reset_last_err();
   if (err) { fprintf(stderr, "setup failed: %s\n", err); return 1; }
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {

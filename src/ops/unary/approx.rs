@@ -533,14 +533,15 @@ fn select64(c: bool, a: f64, b: f64) -> f64 {
 }
 
 /// A two-input f32 function whose body the vector loops inline (a closure's body may stay a
-/// call when it is large; a type with an `#[inline(always)]` method never does).
+/// call when it is large; a type with an `#[inline(always)]` method never does), with its
+/// polynomial steps computed by `M` as in [`MaddFn`] (closures compute theirs their own way).
 pub trait Inline2: Copy + Sync {
-    fn at(self, a: f32, b: f32) -> f32;
+    fn at<M: Madd>(self, a: f32, b: f32) -> f32;
 }
 
 impl<F: Fn(f32, f32) -> f32 + Copy + Sync> Inline2 for F {
     #[inline(always)]
-    fn at(self, a: f32, b: f32) -> f32 {
+    fn at<M: Madd>(self, a: f32, b: f32) -> f32 {
         self(a, b)
     }
 }
@@ -551,7 +552,7 @@ pub struct Pow;
 
 impl Inline2 for Pow {
     #[inline(always)]
-    fn at(self, x: f32, e: f32) -> f32 {
+    fn at<M: Madd>(self, x: f32, e: f32) -> f32 {
         pow(x, e)
     }
 }
@@ -573,7 +574,7 @@ pub struct Atan2;
 
 impl Inline2 for Atan2 {
     #[inline(always)]
-    fn at(self, y: f32, x: f32) -> f32 {
+    fn at<M: Madd>(self, y: f32, x: f32) -> f32 {
         atan2(y, x)
     }
 }

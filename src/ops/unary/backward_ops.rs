@@ -2,7 +2,7 @@
 //! one pass over (grad, input-or-output), callable directly through the C API, each recording
 //! its own derivative (PyTorch's derivatives.yaml) so that gradients of gradients work.
 
-use super::approx;
+use super::approx::{self, Inline2, Madd};
 use super::grad::{add, add_c, div, masked, mul, mul_c, rsub_c, zeros_like};
 use super::kernel::{float_map2, map2, not_for};
 use crate::autograd::{needs_grad, record, SavedTensor};
@@ -39,7 +39,7 @@ fn fused(
     name: &'static str,
     g: &Tensor,
     x: &Tensor,
-    f: impl Fn(f32, f32) -> f32 + Sync + Copy,
+    f: impl Inline2,
     h: impl Fn(f64, f64) -> f64 + Sync + Copy,
     rule: Box<Rule>,
 ) -> Result<Tensor> {
@@ -214,10 +214,7 @@ pub fn softplus_backward(g: &Tensor, x: &Tensor, beta: &Scalar, threshold: &Scal
         let dx = mul_c(&masked(&super::backward_ops::sigmoid_backward(&mul(gg, g)?, &s)?, &bx, move |v| v < t)?, b)?;
         Ok((Some(softplus_backward(gg, x, &bs, &ts)?), Some(dx)))
     });
-    let f = move |g: f32, x: f32| {
-        let z = approx::exp(x * b32);
-        if x * b32 > t32 { g } else { g * z / (z + 1.0) }
-    };
+    let f = SoftplusBw { beta: b32, threshold: t32 };
     let h = move |g: f64, x: f64| {
         let z = (x * b).exp();
         if x * b > t { g } else { g * z / (z + 1.0) }
@@ -250,12 +247,7 @@ pub fn gelu_backward(g: &Tensor, x: &Tensor, approximate: &str) -> Result<Tensor
         Ok((Some(gelu_backward(gg, x, &approx_s)?), Some(dx)))
     });
     if tanh_form {
-        let (b32, k32) = (GELU_TANH_BETA as f32, GELU_KAPPA as f32);
-        let f = move |g: f32, x: f32| {
-            let x2 = x * x;
-            let t = approx::tanh(b32 * (x + k32 * x2 * x));
-            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * b32 * (1.0 + 3.0 * k32 * x2))
-        };
+        let f = GeluBw::<true>;
         let h = |g: f64, x: f64| {
             let x2 = x * x;
             let t = (GELU_TANH_BETA * (x + GELU_KAPPA * x2 * x)).tanh();
@@ -263,11 +255,7 @@ pub fn gelu_backward(g: &Tensor, x: &Tensor, approximate: &str) -> Result<Tensor
         };
         fused("GeluBackwardKernelImpl", "GeluBackwardBackward0", g, x, f, h, rule)
     } else {
-        let b32 = GELU_BETA as f32;
-        let f = move |g: f32, x: f32| {
-            let cdf = approx::normal_cdf_m::<approx::Split>(x);
-            g * (cdf + x * b32 * approx::exp(x * x * -0.5))
-        };
+        let f = GeluBw::<false>;
         let h = |g: f64, x: f64| {
             let cdf = 0.5 * (1.0 + approx::erf_f64(x * SQRT1_2));
             g * (cdf + x * GELU_BETA * (x * x * -0.5).exp())
@@ -307,10 +295,7 @@ pub fn silu_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
         let k = add_c(&mul(x, &rsub_c(&mul_c(&s, 2.0)?, 1.0)?)?, 2.0)?;
         Ok((Some(silu_backward(gg, x)?), Some(mul(&mul(gg, g)?, &mul(&ds, &k)?)?)))
     });
-    let f = |g: f32, x: f32| {
-        let s = approx::sigmoid(x);
-        g * s * (1.0 + x * (1.0 - s))
-    };
+    let f = SiluBw;
     let h = |g: f64, x: f64| {
         let s = 1.0 / (1.0 + (-x).exp());
         g * s * (1.0 + x * (1.0 - s))
@@ -325,10 +310,7 @@ pub fn mish_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
     if needs_grad(&[g, x]) {
         return mul(g, &mish_derivative(x)?);
     }
-    let f = |g: f32, x: f32| {
-        let t = approx::tanh(approx::ln_1p(approx::exp(x)));
-        g * (t + x * approx::sigmoid(x) * (1.0 - t * t))
-    };
+    let f = MishBw;
     let h = |g: f64, x: f64| {
         let t = x.exp().ln_1p().tanh();
         g * (t + x * (1.0 / (1.0 + (-x).exp())) * (1.0 - t * t))
@@ -342,7 +324,7 @@ pub fn fused_plain(
     kernel: &str,
     g: &Tensor,
     x: &Tensor,
-    f: impl Fn(f32, f32) -> f32 + Sync + Copy,
+    f: impl Inline2,
     h: impl Fn(f64, f64) -> f64 + Sync + Copy,
 ) -> Result<Tensor> {
     let (gd, xd) = operands(kernel, g, x, false)?;
@@ -354,4 +336,65 @@ pub fn mish_derivative(x: &Tensor) -> Result<Tensor> {
     let s = super::math::sigmoid(x)?;
     let t = super::math::tanh(&super::activation::softplus(x, &Scalar::Int(1), &Scalar::Int(20))?)?;
     add(&t, &mul(&mul(&s, x)?, &rsub_c(&mul(&t, &t)?, 1.0)?)?)
+}
+
+/// softplus's gradient in f32: `grad * sigmoid(beta x)`, or `grad` where `beta x > threshold`.
+#[derive(Clone, Copy)]
+struct SoftplusBw {
+    beta: f32,
+    threshold: f32,
+}
+
+impl Inline2 for SoftplusBw {
+    #[inline(always)]
+    fn at<M: Madd>(self, g: f32, x: f32) -> f32 {
+        let z = approx::exp_m::<M>(x * self.beta);
+        if x * self.beta > self.threshold { g } else { g * z / (z + 1.0) }
+    }
+}
+
+/// gelu's gradient in f32: the tanh form (`TANH`) or the exact one, `Phi(x) + x phi(x)`.
+#[derive(Clone, Copy)]
+struct GeluBw<const TANH: bool>;
+
+impl<const TANH: bool> Inline2 for GeluBw<TANH> {
+    #[inline(always)]
+    fn at<M: Madd>(self, g: f32, x: f32) -> f32 {
+        let x2 = x * x;
+        if TANH {
+            let (b, k) = (GELU_TANH_BETA as f32, GELU_KAPPA as f32);
+            let t = approx::tanh_m::<M>(b * M::madd(k * x2, x, x));
+            g * M::madd(0.5 * x * (1.0 - t * t), b * M::madd(3.0 * k, x2, 1.0), 0.5 * (1.0 + t))
+        } else {
+            let cdf = approx::normal_cdf_m::<M>(x);
+            g * M::madd(x * GELU_BETA as f32, approx::exp_m::<M>(x2 * -0.5), cdf)
+        }
+    }
+}
+
+/// silu's gradient in f32: `grad * s * (1 + x (1 - s))`, `s = sigmoid(x)`.
+#[derive(Clone, Copy)]
+struct SiluBw;
+
+impl Inline2 for SiluBw {
+    #[inline(always)]
+    fn at<M: Madd>(self, g: f32, x: f32) -> f32 {
+        let s = 1.0 / (1.0 + approx::exp_m::<M>(-x));
+        g * s * M::madd(x, 1.0 - s, 1.0)
+    }
+}
+
+/// mish's gradient in f32: `grad * (t + x s (1 - t^2))`, `t = tanh(softplus(x))`,
+/// `s = sigmoid(x)`.
+#[derive(Clone, Copy)]
+struct MishBw;
+
+impl Inline2 for MishBw {
+    #[inline(always)]
+    fn at<M: Madd>(self, g: f32, x: f32) -> f32 {
+        let e = approx::exp_m::<M>(x);
+        let t = approx::tanh_m::<M>(approx::ln_1p_m::<M>(e));
+        let s = 1.0 / (1.0 + approx::exp_m::<M>(-x));
+        g * M::madd(x * s, 1.0 - t * t, t)
+    }
 }

@@ -2,7 +2,7 @@
 //! our thread pool above a grain size), over gathered runs of strided inputs, with AVX2/AVX-512
 //! builds of the f32 loops picked at run time and f16/bf16 computed in f32 chunks.
 
-use super::approx::{Fused, Inline2, MaddFn, Plain, Split};
+use super::approx::{Fused, Inline2, Madd, MaddFn, Plain, Split};
 use crate::cpu::copy::contiguous_as;
 use crate::cpu::isa::{isa, Isa};
 use crate::cpu::iter::for_each_run;
@@ -275,11 +275,11 @@ mod wide {
     }
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn each2_avx2<K: super::Inline2>(a: &[f32], b: &[f32], d: &mut [f32], k: K) {
-        super::each2_k(a, b, d, k)
+        super::each2_k::<super::Fused>(a, b, d, k)
     }
     #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
     pub unsafe fn each2_avx512<K: super::Inline2>(a: &[f32], b: &[f32], d: &mut [f32], k: K) {
-        super::each2_k(a, b, d, k)
+        super::each2_k::<super::Fused>(a, b, d, k)
     }
 }
 
@@ -308,14 +308,14 @@ pub fn each2_f32(a: &[f32], b: &[f32], dst: &mut [f32], k: impl Inline2) {
         Isa::Avx2 => return unsafe { wide::each2_avx2(a, b, dst, k) },
         Isa::Base => {}
     }
-    each2_k(a, b, dst, k)
+    each2_k::<Split>(a, b, dst, k)
 }
 
 /// `dst[i] = k.at(a[i], b[i])` (the f32 loop each build inlines `k` into).
 #[inline(always)]
-fn each2_k(a: &[f32], b: &[f32], dst: &mut [f32], k: impl Inline2) {
+fn each2_k<M: Madd>(a: &[f32], b: &[f32], dst: &mut [f32], k: impl Inline2) {
     for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
-        *d = k.at(x, y);
+        *d = k.at::<M>(x, y);
     }
 }
 
