@@ -171,6 +171,14 @@ fn large_select_and_gather() {
         let row = k as i64 / 64;
         assert_eq!(g[k], (row * 64 + (k as i64 * 31) % 64) as f32);
     }
+    // an out-of-range index deep in a large (threaded) gather: PyTorch's error, nothing read
+    let mut bad: Vec<i64> = (0..n * 64).map(|v| (v * 31) % 64).collect();
+    bad[100_003] = 64;
+    let e = N::gather(&x, 1, &Tensor::from_vec(bad, &[n, 64]).unwrap(), false).unwrap_err();
+    assert!(e.to_string().contains("index 64 is out of bounds for dimension 1 with size 64"), "{e}");
+    let empty = Tensor::from_vec(Vec::<f32>::new(), &[3, 0]).unwrap();
+    let e = N::gather(&empty, 1, &Tensor::from_vec(vec![0i64; 3], &[3, 1]).unwrap(), false).unwrap_err();
+    assert!(e.to_string().contains("index 0 is out of bounds for dimension 1 with size 0"), "{e}");
 }
 
 /// index_put_ on a non-leaf that requires grad: the overwritten positions get no gradient,

@@ -43,30 +43,50 @@ fn strides_through(t: &TensorData, index_ndim: usize, d: usize) -> (Dims, i64) {
 
 fn gather_values(t: &TensorData, d: usize, index: &TensorData) -> Result<TensorData> {
     let size = t.layout.shape.get(d).copied().unwrap_or(1);
-    check_range(index, d, size)?;
+    if size == 0 {
+        // nothing to read at position 0 either: any index is out of range
+        check_range(index, d, size)?;
+    }
     let out = TensorData::empty(&index.layout.shape, t.dtype, t.device())?;
     let (st, sd) = strides_through(t, index.layout.ndim(), d);
     let (pi, sd) = (SendPtr(index.base_ptr() as *mut i64), sd as isize);
+    // indices are checked in the same pass: an out-of-range one reads position 0 instead and
+    // raises the flag, and the error is built after the loop (so no separate pass over them)
+    let any_bad = std::sync::atomic::AtomicBool::new(false);
+    let fetch = |k: i64| -> (isize, bool) {
+        let ok = (k as u64) < size as u64;
+        ((if ok { k } else { 0 }) as isize * sd, !ok)
+    };
     with_size!(t.dtype.size(), E, {
         let (po, ps) = (SendPtr(out.base_ptr() as *mut E), SendPtr(t.base_ptr() as *mut E));
         let strides = [&out.layout.strides[..], &index.layout.strides[..], &st[..]];
         for_each_run_par(&index.layout.shape, strides, GRAIN, |o, n, s| unsafe {
             let (pi, po, ps) = (pi.get(), po.get(), ps.get());
+            let mut bad = false;
             if s == [1, 1, 0] {
                 // the common case: a contiguous run of indices into one line of `t`
                 let (idx, dst) = (std::slice::from_raw_parts(pi.offset(o[1]), n), std::slice::from_raw_parts_mut(po.offset(o[0]), n));
                 let line = ps.offset(o[2]);
                 for (d, &k) in dst.iter_mut().zip(idx) {
-                    *d = *line.offset(k as isize * sd);
+                    let (at, b) = fetch(k);
+                    bad |= b;
+                    *d = *line.offset(at);
                 }
-                return;
+            } else {
+                for i in 0..n as isize {
+                    let (at, b) = fetch(*pi.offset(o[1] + i * s[1]));
+                    bad |= b;
+                    *po.offset(o[0] + i * s[0]) = *ps.offset(o[2] + i * s[2] + at);
+                }
             }
-            for i in 0..n as isize {
-                let k = *pi.offset(o[1] + i * s[1]) as isize;
-                *po.offset(o[0] + i * s[0]) = *ps.offset(o[2] + i * s[2] + k * sd);
+            if bad {
+                any_bad.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         });
     });
+    if any_bad.into_inner() {
+        check_range(index, d, size)?;
+    }
     Ok(out)
 }
 
