@@ -102,15 +102,16 @@ pub fn for_each_run_par<const N: usize>(
     }
     let outer = p.sizes[0] as usize;
     let per = super::threads::rows_per_run(outer, numel as usize / outer);
-    let inner = &p.sizes[1..];
-    let inner_strides: [SmallVec<[i64; 6]>; N] = std::array::from_fn(|k| p.strides[1..].iter().map(|s| s[k]).collect());
-    let step = p.strides[0];
+    let plan_strides: [SmallVec<[i64; 6]>; N] = std::array::from_fn(|k| p.strides.iter().map(|s| s[k]).collect());
     super::threads::parallel_for(outer.div_ceil(per), |c| {
-        let st: [&[i64]; N] = std::array::from_fn(|k| &inner_strides[k][..]);
-        for r in c * per..((c + 1) * per).min(outer) {
-            let base: [isize; N] = std::array::from_fn(|k| (r as i64 * step[k]) as isize);
-            for_each_run(inner, st, base, &f);
-        }
+        // one walk per chunk of outer rows (the chunk's rows as the outermost dim), so the loop
+        // is planned once per chunk rather than once per row
+        let (lo, hi) = (c * per, ((c + 1) * per).min(outer));
+        let mut sizes = p.sizes.clone();
+        sizes[0] = (hi - lo) as i64;
+        let st: [&[i64]; N] = std::array::from_fn(|k| &plan_strides[k][..]);
+        let base: [isize; N] = std::array::from_fn(|k| (lo as i64 * p.strides[0][k]) as isize);
+        for_each_run(&sizes, st, base, &f);
     });
 }
 

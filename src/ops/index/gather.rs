@@ -53,15 +53,18 @@ fn gather_values(t: &TensorData, d: usize, index: &TensorData) -> Result<TensorD
     // indices are checked in the same pass: an out-of-range one reads position 0 instead and
     // raises the flag, and the error is built after the loop (so no separate pass over them)
     let any_bad = std::sync::atomic::AtomicBool::new(false);
-    let fetch = |k: i64| -> (isize, bool) {
-        let ok = (k as u64) < size as u64;
-        ((if ok { k } else { 0 }) as isize * sd, !ok)
-    };
+    let limit = size as u64;
     with_size!(t.dtype.size(), E, {
         let (po, ps) = (SendPtr(out.base_ptr() as *mut E), SendPtr(t.base_ptr() as *mut E));
         let strides = [&out.layout.strides[..], &index.layout.strides[..], &st[..]];
         for_each_run_par(&index.layout.shape, strides, GRAIN, |o, n, s| unsafe {
-            let (pi, po, ps) = (pi.get(), po.get(), ps.get());
+            // copied into locals: read through the closure's captures, they would be reloaded
+            // after every store (the stores go through raw pointers that might alias them)
+            let (pi, po, ps, limit, sd) = (pi.get(), po.get(), ps.get(), limit, sd);
+            let fetch = |k: i64| -> (isize, bool) {
+                let ok = (k as u64) < limit;
+                ((if ok { k } else { 0 }) as isize * sd, !ok)
+            };
             let mut bad = false;
             if s == [1, 1, 0] {
                 // the common case: a contiguous run of indices into one line of `t`
