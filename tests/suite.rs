@@ -21,6 +21,7 @@ mod ops_join;
 mod ops_nn;
 mod ops_norm;
 mod ops_pointwise;
+mod ops_random;
 mod ops_reduce;
 mod ops_unary;
 mod optim;

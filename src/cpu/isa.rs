@@ -55,6 +55,36 @@ pub fn isa() -> Isa {
     Isa::Base
 }
 
+/// Declares `fn $name(args)` that runs `$kernel::<M>(args)` built for the widest instruction set
+/// this CPU runs: AVX-512 or AVX2 with fused multiply-add steps (`Fused`), else the baseline
+/// build with separate steps (`Split`). The kernel should be `#[inline(always)]`, so that it is
+/// compiled inside each build.
+#[macro_export]
+macro_rules! isa_dispatch {
+    ($vis:vis fn $name:ident($($a:ident: $t:ty),* $(,)?) => $kernel:ident) => {
+        $vis fn $name($($a: $t),*) {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2($($a: $t),*) {
+                $kernel::<$crate::ops::unary::approx::Fused>($($a),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+            unsafe fn avx512($($a: $t),*) {
+                $kernel::<$crate::ops::unary::approx::Fused>($($a),*)
+            }
+            match $crate::cpu::isa::isa() {
+                // SAFETY: the CPU was probed for these features
+                #[cfg(target_arch = "x86_64")]
+                $crate::cpu::isa::Isa::Avx512 => unsafe { avx512($($a),*) },
+                #[cfg(target_arch = "x86_64")]
+                $crate::cpu::isa::Isa::Avx2 => unsafe { avx2($($a),*) },
+                _ => $kernel::<$crate::ops::unary::approx::Split>($($a),*),
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,8 @@ pub mod batch_norm;
 pub mod conv;
 pub mod einsum;
 pub mod rnn;
+pub mod random;
+pub mod dropout;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

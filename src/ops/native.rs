@@ -1,10 +1,10 @@
 //! `impl AtgApi for Native`: one line per implemented `atg_*` op, delegating to its family.
 
 use super::arith::{assign_out, binary, binary_scalar, inplace, BinOp};
+use super::random::like;
 use super::{convert, linalg, reduce, shape, Native};
 use crate::capi::generated::AtgApi;
 use crate::error::Result;
-use crate::tensor::random;
 use crate::tensor::{DType, Device, Scalar, Tensor};
 
 /// In-place view ops (`t_`, `squeeze_`...): `t` takes the view's layout and, when recorded, its history.
@@ -17,20 +17,6 @@ fn inplace_view(t: &Tensor, v: Result<Tensor>) -> Result<Tensor> {
     Ok(t.clone())
 }
 
-fn like(t: &Tensor) -> Result<Tensor> {
-    Tensor::empty(&t.shape(), t.dtype(), t.device())
-}
-
-fn randn_into(t: Tensor) -> Result<Tensor> {
-    random::normal_(&t.data(), 0.0, 1.0)?;
-    Ok(t)
-}
-
-fn rand_into(t: Tensor) -> Result<Tensor> {
-    random::uniform_(&t.data(), 0.0, 1.0)?;
-    Ok(t)
-}
-
 #[allow(clippy::too_many_arguments)]
 impl AtgApi for Native {
     // ---- families that keep their overrides next to their code
@@ -38,6 +24,8 @@ impl AtgApi for Native {
     super::pointwise::atg_pointwise!();
     super::index::atg_index!();
     super::join::atg_join!();
+    super::random::atg_random!();
+    super::dropout::atg_dropout!();
     super::reduce::atg_reduce!();
     super::autograd_ops::atg_autograd!();
     super::loss::atg_loss!();
@@ -101,30 +89,6 @@ impl AtgApi for Native {
     fn linspace(start: &Scalar, end: &Scalar, steps: i64, kind: DType, device: Device) -> Result<Tensor> { Tensor::linspace(start.to_f64(), end.to_f64(), steps, kind, device) }
     fn eye(n: i64, kind: DType, device: Device) -> Result<Tensor> { Tensor::eye(n, n, kind, device) }
     fn eye_m(n: i64, m: i64, kind: DType, device: Device) -> Result<Tensor> { Tensor::eye(n, m, kind, device) }
-    fn rand(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { rand_into(Tensor::empty(size, kind, device)?) }
-    fn randn(size: &[i64], kind: DType, device: Device) -> Result<Tensor> { randn_into(Tensor::empty(size, kind, device)?) }
-    fn rand_like(a: &Tensor) -> Result<Tensor> { rand_into(like(a)?) }
-    fn randn_like(a: &Tensor) -> Result<Tensor> { randn_into(like(a)?) }
-    fn randint(high: i64, size: &[i64], kind: DType, device: Device) -> Result<Tensor> {
-        let t = Tensor::empty(size, kind, device)?;
-        random::randint_(&t.data(), 0, high)?;
-        Ok(t)
-    }
-    fn randint_low(low: i64, high: i64, size: &[i64], kind: DType, device: Device) -> Result<Tensor> {
-        let t = Tensor::empty(size, kind, device)?;
-        random::randint_(&t.data(), low, high)?;
-        Ok(t)
-    }
-    fn uniform_(a: &Tensor, from: f64, to: f64) -> Result<Tensor> { random::uniform_(&a.data(), from, to)?; a.bump_version(); Ok(a.clone()) }
-    fn normal_(a: &Tensor, mean: f64, std: f64) -> Result<Tensor> { random::normal_(&a.data(), mean, std)?; a.bump_version(); Ok(a.clone()) }
-    fn normal_functional(a: &Tensor, mean: f64, std: f64) -> Result<Tensor> { let t = like(a)?; random::normal_(&t.data(), mean, std)?; Ok(t) }
-    fn random_to_(a: &Tensor, to: i64) -> Result<Tensor> { random::randint_(&a.data(), 0, to)?; a.bump_version(); Ok(a.clone()) }
-    fn random_from_(a: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> {
-        let hi = to.unwrap_or(if a.dtype().is_float() { 1 << 24 } else { i64::MAX });
-        random::randint_(&a.data(), from, hi)?;
-        a.bump_version();
-        Ok(a.clone())
-    }
 
     // ---- views
     fn view(a: &Tensor, size: &[i64]) -> Result<Tensor> { shape::view(a, size) }

@@ -1,4 +1,4 @@
-//! Layers' ops: linear, addmm-family products, dropout, layer/batch/group norm — composed from
+//! Layers' ops: linear, addmm-family products, layer/batch/group norm — composed from
 //! primitives, so their gradients follow from the primitives'.
 
 use super::Native as N;
@@ -122,21 +122,6 @@ pub fn addbmm(input: &Tensor, b1: &Tensor, b2: &Tensor) -> Result<Tensor> {
     N::add(input, &p)
 }
 
-/// Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1-p).
-pub fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
-    crate::ensure!((0.0..=1.0).contains(&p), "dropout probability has to be between 0 and 1, but got {p}");
-    if !train || p == 0.0 {
-        return Ok(x.clone());
-    }
-    if p == 1.0 {
-        return N::mul(x, &N::zeros_like(x)?);
-    }
-    let mask = Tensor::empty(&x.shape(), x.dtype(), x.device())?;
-    let keep = 1.0 - p;
-    crate::tensor::random::fill_with(&mask.data(), |r| if r.uniform() < keep { 1.0 / keep } else { 0.0 })?;
-    N::mul(x, &mask)
-}
-
 /// Normalizes over `dims` (biased variance), then applies an optional affine.
 fn normalize(x: &Tensor, dims: &[i64], eps: f64) -> Result<Tensor> {
     let mean = super::reduce::mean(x, Some(dims), true, None)?;
@@ -188,10 +173,6 @@ macro_rules! atg_nn {
         fn ger(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::outer(a, b) }
         fn baddbmm(i: &Tensor, a: &Tensor, b: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> { $crate::ops::nn::baddbmm(i, a, b, beta, alpha) }
         fn addbmm(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::addbmm(i, a, b) }
-        fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::nn::dropout(x, p, train) }
-        fn dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
-            $crate::ops::arith::inplace("dropout_", x, &[], |t| $crate::ops::nn::dropout(t, p, train))
-        }
         fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64, _cudnn: bool) -> Result<Tensor> {
             $crate::ops::layer_norm::layer_norm(x, shape, w, b, eps)
         }

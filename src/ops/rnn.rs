@@ -122,7 +122,7 @@ pub fn run(mode: Mode, input: &Tensor, h0: &Tensor, c0: Option<&Tensor>, params:
         }
         layer_in = if dirs == 2 { N::cat(&dir_outs, 2)? } else { dir_outs.pop().unwrap() };
         if cfg.dropout > 0.0 && cfg.train && l + 1 < layers {
-            layer_in = super::nn::dropout(&layer_in, cfg.dropout, true)?;
+            layer_in = super::dropout::dropout(&layer_in, cfg.dropout, true)?;
         }
     }
     let out = if cfg.batch_first { super::shape::transpose(&layer_in, 0, 1)? } else { layer_in };

@@ -12,6 +12,7 @@ mod tensor;
 pub mod views;
 pub mod create;
 pub mod random;
+pub mod sampling;
 pub mod print;
 
 pub use device::Device;

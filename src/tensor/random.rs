@@ -1,17 +1,13 @@
-//! Random numbers: one global generator (xoshiro256++), reseeded by `at_manual_seed`, for
-//! rand, randn, randint, uniform_, normal_ and friends.
+//! The global random generator (xoshiro256++), reseeded by `at_manual_seed`: the fills of
+//! `tensor::sampling` take one key from it per call; multinomial and randperm draw from it.
 
-use super::{DType, Element, TensorData};
-use crate::cpu::iter::for_each_run;
-use crate::error::Result;
-use crate::with_dtype;
 use parking_lot::Mutex;
 
 pub struct Rng {
     s: [u64; 4],
 }
 
-fn splitmix(x: &mut u64) -> u64 {
+pub(crate) fn splitmix(x: &mut u64) -> u64 {
     *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *x;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -69,54 +65,3 @@ pub fn with_rng<R>(f: impl FnOnce(&mut Rng) -> R) -> R {
     let rng = g.get_or_insert_with(|| Rng::seeded(67280421310721));
     f(rng)
 }
-
-/// Fills the view `t` with `sample()` values, in logical order.
-pub fn fill_with(t: &TensorData, mut sample: impl FnMut(&mut Rng) -> f64) -> Result<()> {
-    with_dtype!(t.dtype, T, {
-        let p = t.base_ptr() as *mut T;
-        with_rng(|rng| {
-            for_each_run(&t.layout.shape, [&t.layout.strides], [0], |o, n, s| unsafe {
-                for i in 0..n as isize {
-                    *p.offset(o[0] + i * s[0]) = T::from_f64(sample(rng));
-                }
-            })
-        });
-    });
-    Ok(())
-}
-
-/// `uniform_(from, to)`.
-pub fn uniform_(t: &TensorData, from: f64, to: f64) -> Result<()> {
-    crate::ensure!(t.dtype.is_float(), "uniform_ expects a floating point tensor, got {}", t.dtype.name());
-    crate::ensure!(from <= to, "uniform_ expects to return a [from, to) range, but found from={from} > to={to}");
-    fill_with(t, |r| from + (to - from) * r.uniform())
-}
-
-/// `normal_(mean, std)`.
-pub fn normal_(t: &TensorData, mean: f64, std: f64) -> Result<()> {
-    crate::ensure!(t.dtype.is_float(), "normal_ expects a floating point tensor, got {}", t.dtype.name());
-    crate::ensure!(std >= 0.0, "normal expects std >= 0.0, but found std {std}");
-    fill_with(t, |r| mean + std * r.normal())
-}
-
-/// `random_(low, high)`: integers in [low, high).
-pub fn randint_(t: &TensorData, low: i64, high: i64) -> Result<()> {
-    crate::ensure!(low < high, "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}");
-    if t.dtype == DType::Bool {
-        return fill_with(t, |r| r.below(0, 2) as f64);
-    }
-    with_dtype!(t.dtype, T, {
-        let p = t.base_ptr() as *mut T;
-        with_rng(|rng| {
-            for_each_run(&t.layout.shape, [&t.layout.strides], [0], |o, n, s| unsafe {
-                for i in 0..n as isize {
-                    *p.offset(o[0] + i * s[0]) = T::from_i64(rng.below(low, high));
-                }
-            })
-        });
-    });
-    Ok(())
-}
-
-#[allow(dead_code)]
-fn _assert_element<T: Element>() {}

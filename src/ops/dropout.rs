@@ -1,0 +1,99 @@
+//! Dropout and its variants (feature dropout, alpha dropout, both; native_dropout with its
+//! mask): a random mask times the input, composed from primitives so gradients follow.
+
+use super::Native as N;
+use crate::capi::generated::AtgApi;
+use crate::error::Result;
+use crate::tensor::sampling::{self, FromUnit};
+use crate::tensor::{DType, Scalar, Tensor};
+
+/// SELU's alpha times its scale: alpha dropout's value for a dropped element.
+const SELU_ALPHA_SCALED: f64 = 1.758_099_340_847_376_6;
+
+/// Which dropout: whole features (channels) or single elements, alpha (for SELU) or plain.
+#[derive(Clone, Copy)]
+pub struct Kind {
+    pub feature: bool,
+    pub alpha: bool,
+}
+
+/// A tensor of `x`'s dtype holding `keep_value` with probability `keep`, else 0: shaped like
+/// `x`, or for feature dropout `[N, C, 1, ...]` (one draw per channel of each sample).
+fn noise(x: &Tensor, feature: bool, keep: f64, keep_value: f64) -> Result<Tensor> {
+    let mut shape = x.shape().to_vec();
+    if feature {
+        crate::ensure!(shape.len() >= 2, "Feature dropout requires at least 2 dimensions in the input");
+        shape[2..].iter_mut().for_each(|d| *d = 1);
+    }
+    let t = Tensor::empty(&shape, x.dtype(), x.device())?;
+    let (k32, v32) = (keep as f32, keep_value as f32);
+    let fill = FromUnit {
+        f32: move |u: f32| if u < k32 { v32 } else { 0.0 },
+        f64: move |u: f64| if u < keep { keep_value } else { 0.0 },
+    };
+    sampling::fill(&t.data(), &fill)?;
+    Ok(t)
+}
+
+/// PyTorch's `_dropout_impl`: p checked, the identity when not training or p = 0, zeros when
+/// p = 1; else the input times a mask of 1/(1-p) (plain), or for alpha dropout `x a m + b`
+/// with `a = 1/sqrt((alpha^2 p + 1)(1 - p))`, keeping the SELU mean and variance.
+pub fn dropout_kind(x: &Tensor, p: f64, train: bool, kind: Kind) -> Result<Tensor> {
+    crate::ensure!((0.0..=1.0).contains(&p), "dropout probability has to be between 0 and 1, but got {p}");
+    if p == 0.0 || !train || x.numel() == 0 {
+        return Ok(x.clone());
+    }
+    if p == 1.0 {
+        return N::mul(x, &Tensor::zeros(&[], x.dtype(), x.device())?);
+    }
+    crate::ensure!(x.dtype().is_float(), "dropout expects a floating point input, got {}", x.dtype().name());
+    if !kind.alpha {
+        return N::mul(x, &noise(x, kind.feature, 1.0 - p, 1.0 / (1.0 - p))?);
+    }
+    let a = 1.0 / ((SELU_ALPHA_SCALED * SELU_ALPHA_SCALED * p + 1.0) * (1.0 - p)).sqrt();
+    let kept = noise(x, kind.feature, 1.0 - p, 1.0)?;
+    // b = (kept - 1) alpha a + alpha a p
+    let b = N::add_scalar(&N::mul_scalar(&kept, &Scalar::Float(SELU_ALPHA_SCALED * a))?, &Scalar::Float(SELU_ALPHA_SCALED * a * (p - 1.0)))?;
+    N::add(&N::mul(x, &N::mul_scalar(&kept, &Scalar::Float(a))?)?, &b)
+}
+
+/// Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1-p).
+pub fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
+    dropout_kind(x, p, train, Kind { feature: false, alpha: false })
+}
+
+/// `native_dropout`: the output and the boolean keep mask (all true when not training).
+pub fn native_dropout(x: &Tensor, p: f64, train: bool) -> Result<(Tensor, Tensor)> {
+    crate::ensure!((0.0..=1.0).contains(&p), "dropout probability has to be between 0 and 1, but got {p}");
+    if !train {
+        return Ok((x.clone(), Tensor::ones(&x.shape(), DType::Bool, x.device())?));
+    }
+    let keep = 1.0 - p;
+    let mask = Tensor::empty(&x.shape(), DType::Bool, x.device())?;
+    sampling::fill(&mask.data(), &sampling::bernoulli(keep))?;
+    let scale = if keep == 0.0 { 0.0 } else { 1.0 / keep };
+    Ok((N::mul_scalar(&N::mul(x, &mask)?, &Scalar::Float(scale))?, mask))
+}
+
+macro_rules! atg_dropout {
+    () => {
+        fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::dropout(x, p, train) }
+        fn dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::inplace("dropout_", x, p, train, false, false) }
+        fn feature_dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::dropout_kind(x, p, train, $crate::ops::dropout::Kind { feature: true, alpha: false }) }
+        fn feature_dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::inplace("feature_dropout_", x, p, train, true, false) }
+        fn alpha_dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::dropout_kind(x, p, train, $crate::ops::dropout::Kind { feature: false, alpha: true }) }
+        fn alpha_dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::inplace("alpha_dropout_", x, p, train, false, true) }
+        fn feature_alpha_dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::dropout_kind(x, p, train, $crate::ops::dropout::Kind { feature: true, alpha: true }) }
+        fn feature_alpha_dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::inplace("feature_alpha_dropout_", x, p, train, true, true) }
+        fn native_dropout(x: &Tensor, p: f64, train: bool) -> Result<(Tensor, Tensor)> { $crate::ops::dropout::native_dropout(x, p, train) }
+        fn native_dropout_backward(g: &Tensor, mask: &Tensor, scale: f64) -> Result<Tensor> {
+            <Self as AtgApi>::mul_scalar(&<Self as AtgApi>::mul(g, mask)?, &Scalar::Float(scale))
+        }
+    };
+}
+pub(crate) use atg_dropout;
+
+/// The in-place forms: the result written back into `x` (with its history when recorded).
+pub fn inplace(op: &str, x: &Tensor, p: f64, train: bool, feature: bool, alpha: bool) -> Result<Tensor> {
+    super::arith::inplace(op, x, &[], |t| dropout_kind(t, p, train, Kind { feature, alpha }))
+}
