@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wide side-by-side probe: ~61 common ops on 1000x1000 f32 through the C ABI, the same C binary
+# Wide side-by-side probe: ~67 common ops on 1000x1000 f32 through the C ABI, the same C binary
 # run on libtorchrs and on real libtorch (LD_LIBRARY_PATH picks), two rounds interleaved.
 #   usage: benches/probe.sh REFERENCE_LIB_DIR [SUBSTRING]
 # Prints each op's best time in microseconds on both and the ratio (libtorch / ours).

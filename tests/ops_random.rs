@@ -127,7 +127,7 @@ fn bernoulli_draws_with_the_given_probability() {
     assert!(err_of(N::bernoulli(&nan)).contains("Expected p_in >= 0 && p_in <= 1"));
     let int_p = Tensor::from_vec(vec![0i64, 1], &[2]).unwrap();
     assert!(err_of(N::bernoulli(&int_p)).contains("not implemented for 'Long'"));
-    assert!(err_of(N::bernoulli_(&f, &Tensor::from_vec(vec![0.5f32; 6], &[2, 3]).unwrap())).contains("doesn't match the broadcast shape"));
+    assert!(err_of(N::bernoulli_(&f, &Tensor::from_vec(vec![0.5f32; 6], &[2, 3]).unwrap())).contains("expand"));
 }
 
 /// exponential, cauchy, log-normal and geometric: their means or medians and supports.
@@ -230,4 +230,31 @@ fn dropout_family_masks() {
     assert_eq!(mask.dtype(), DType::Bool);
     let (ov, mv) = (f64s(&o), f64s(&mask));
     assert!(ov.iter().zip(&mv).all(|(&o, &m)| o == 2.0 * m));
+}
+
+/// poisson: counts with the rate's mean and variance on both sides of the algorithms' switch
+/// (rate 10), exact zeros for rate 0, the rates' dtype; rrelu's slopes lie in [1/8, 1/3].
+#[test]
+fn poisson_counts_and_rrelu_slopes() {
+    for (rate, dt) in [(0.7, DType::F32), (4.0, DType::F64), (12.5, DType::F32), (300.0, DType::F64)] {
+        let rates = Tensor::full(&[200_000], torchrs::Scalar::Float(rate), dt, Device::Cpu).unwrap();
+        let c = N::poisson(&rates).unwrap();
+        assert_eq!(c.dtype(), dt);
+        let v = f64s(&c);
+        assert!(v.iter().all(|&k| k >= 0.0 && k.fract() == 0.0));
+        let (m, s) = mean_std(&v);
+        assert!((m - rate).abs() < 0.02 * rate.sqrt() + 0.005, "rate {rate}: mean {m}");
+        assert!((s * s / rate - 1.0).abs() < 0.03, "rate {rate}: variance {}", s * s);
+    }
+    let mixed = Tensor::from_vec(vec![0.0f32, 0.0, 2.0], &[3]).unwrap();
+    assert_eq!(&f64s(&N::poisson(&mixed).unwrap())[..2], &[0.0, 0.0]);
+    assert!(err_of(N::poisson(&Tensor::from_vec(vec![-1.0f32], &[1]).unwrap())).contains("invalid Poisson rate, expected rate to be non-negative"));
+    assert!(err_of(N::poisson(&Tensor::from_vec(vec![1i64], &[1]).unwrap())).contains("not implemented for 'Long'"));
+
+    let x = N::neg(&Tensor::ones(&[100_000], DType::F32, Device::Cpu).unwrap()).unwrap();
+    let y = f64s(&N::rrelu(&x, true).unwrap());
+    assert!(y.iter().all(|&v| (-1.0 / 3.0 - 1e-6..=-1.0 / 8.0 + 1e-6).contains(&v)));
+    let (m, _) = mean_std(&y);
+    assert!((m + (1.0 / 8.0 + 1.0 / 3.0) / 2.0).abs() < 0.002, "mean slope {m}");
+    assert_eq!(f64s(&N::rrelu(&Tensor::from_vec(vec![2.0f32, -2.0], &[2]).unwrap(), false).unwrap()), vec![2.0, -2.0 * (11.0 / 48.0) as f32 as f64]);
 }

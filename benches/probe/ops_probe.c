@@ -83,6 +83,13 @@ static int gelu_bw(tensor *o) { atg_gelu_backward(o, b, a, "none", 4); return 1;
 static int gelu_tanh_bw(tensor *o) { atg_gelu_backward(o, b, a, "tanh", 4); return 1; }
 static int mish_bw(tensor *o) { atg_mish_backward(o, b, a); return 1; }
 static int softplus_bw(tensor *o) { atg_softplus_backward(o, b, a, one, twenty); return 1; }
+static int64_t shape2[2] = {1000, 1000};
+static int randn_(tensor *o) { atg_randn(o, shape2, 2, 6, -1); return 1; }
+static int rand_(tensor *o) { atg_rand(o, shape2, 2, 6, -1); return 1; }
+static int randint_(tensor *o) { atg_randint(o, 1000, shape2, 2, 4, -1); return 1; }
+static int bernoulli_(tensor *o) { atg_bernoulli_p(o, a, 0.3); return 1; }
+static int dropout_(tensor *o) { atg_dropout(o, a, 0.5, 1); return 1; }
+static int exponential_(tensor *o) { atg_exponential(o, a, 1.0); return 1; }
 
 static const struct { const char *name; op_fn fn; } cases[] = {
     {"var1", var1}, {"std_all", std_all}, {"norm", norm}, {"logsumexp1", logsumexp1},
@@ -99,7 +106,8 @@ static const struct { const char *name; op_fn fn; } cases[] = {
     {"tan", tan_}, {"asin", asin_}, {"acos", acos_}, {"atan", atan_}, {"sinh", sinh_},
     {"cosh", cosh_}, {"log2", log2_}, {"log10", log10_}, {"log1p", log1p_}, {"exp2", exp2_},
     {"expm1", expm1_}, {"gelu_bw", gelu_bw}, {"gelu_tanh_bw", gelu_tanh_bw}, {"mish_bw", mish_bw},
-    {"softplus_bw", softplus_bw},
+    {"softplus_bw", softplus_bw}, {"randn", randn_}, {"rand", rand_}, {"randint", randint_},
+    {"bernoulli", bernoulli_}, {"dropout", dropout_}, {"exponential", exponential_},
 };
 
 int main(int argc, char **argv) {

@@ -1,5 +1,6 @@
-//! Dropout and its variants (feature dropout, alpha dropout, both; native_dropout with its
-//! mask): a random mask times the input, composed from primitives so gradients follow.
+//! Random-mask layers: dropout and its variants (feature dropout, alpha dropout, both;
+//! native_dropout with its mask) and rrelu: random factors times the input, composed from
+//! primitives so gradients follow.
 
 use super::Native as N;
 use crate::capi::generated::AtgApi;
@@ -75,6 +76,22 @@ pub fn native_dropout(x: &Tensor, p: f64, train: bool) -> Result<(Tensor, Tensor
     Ok((N::mul_scalar(&N::mul(x, &mask)?, &Scalar::Float(scale))?, mask))
 }
 
+/// rrelu's slope bounds (PyTorch's defaults, which the C API's `rrelu` takes).
+const RRELU_LOWER: f64 = 1.0 / 8.0;
+const RRELU_UPPER: f64 = 1.0 / 3.0;
+
+/// Randomized leaky ReLU: in training each element not above 0 is multiplied by its own slope
+/// drawn from U(1/8, 1/3); otherwise the leaky ReLU of the mean slope.
+pub fn rrelu(x: &Tensor, training: bool) -> Result<Tensor> {
+    crate::ensure!(x.dtype().is_float(), "\"rrelu_with_noise_out_cpu\" not implemented for '{}'", x.dtype().name());
+    if !training {
+        return super::unary::leaky_relu(x, &Scalar::Float((RRELU_LOWER + RRELU_UPPER) / 2.0));
+    }
+    let slopes = Tensor::empty(&x.shape(), x.dtype(), x.device())?;
+    sampling::fill(&slopes.data(), &sampling::uniform(RRELU_LOWER, RRELU_UPPER))?;
+    N::where_self(&N::gt(x, &Scalar::Int(0))?, x, &N::mul(x, &slopes)?)
+}
+
 macro_rules! atg_dropout {
     () => {
         fn dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::dropout(x, p, train) }
@@ -85,6 +102,8 @@ macro_rules! atg_dropout {
         fn alpha_dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::inplace("alpha_dropout_", x, p, train, false, true) }
         fn feature_alpha_dropout(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::dropout_kind(x, p, train, $crate::ops::dropout::Kind { feature: true, alpha: true }) }
         fn feature_alpha_dropout_(x: &Tensor, p: f64, train: bool) -> Result<Tensor> { $crate::ops::dropout::inplace("feature_alpha_dropout_", x, p, train, true, true) }
+        fn rrelu(x: &Tensor, training: bool) -> Result<Tensor> { $crate::ops::dropout::rrelu(x, training) }
+        fn rrelu_(x: &Tensor, training: bool) -> Result<Tensor> { $crate::ops::arith::inplace("rrelu_", x, &[], |t| $crate::ops::dropout::rrelu(t, training)) }
         fn native_dropout(x: &Tensor, p: f64, train: bool) -> Result<(Tensor, Tensor)> { $crate::ops::dropout::native_dropout(x, p, train) }
         fn native_dropout_backward(g: &Tensor, mask: &Tensor, scale: f64) -> Result<Tensor> {
             <Self as AtgApi>::mul_scalar(&<Self as AtgApi>::mul(g, mask)?, &Scalar::Float(scale))

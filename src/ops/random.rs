@@ -1,13 +1,14 @@
 //! Random ops: rand/randn/randint and their `_like` and `_out` forms, the in-place samplers
 //! (uniform_, normal_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_, random_)
-//! and their out-of-place forms; the fills themselves are `tensor::sampling`'s.
+//! and their out-of-place forms, poisson. uniform_, normal_, the integer fills and bernoulli
+//! with tensor probabilities draw as PyTorch does (`tensor::stream_fills`: a seed gives
+//! PyTorch's values); the others fill parallel blocks from one key (`tensor::sampling`).
 
-use super::Native as N;
-use crate::capi::generated::AtgApi;
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
 use crate::ops::unary::approx::{ln_m, Split};
 use crate::tensor::sampling::{self, BlockFill, FromUnit, Normal};
+use crate::tensor::stream_fills;
 use crate::tensor::{DType, Device, Tensor, TensorData};
 use crate::with_dtype;
 
@@ -34,6 +35,36 @@ fn fill_(t: &Tensor, fill: &impl BlockFill) -> Result<Tensor> {
     Ok(t.clone())
 }
 
+/// `t` with its dims ordered as PyTorch's TensorIterator walks one output: by stride, the
+/// largest outermost.
+fn iteration_view(t: &Tensor) -> Result<Tensor> {
+    crate::ops::shape::permute(t, &visit_perm(t))
+}
+
+/// The dim order of [`iteration_view`].
+fn visit_perm(t: &Tensor) -> Vec<i64> {
+    let st = t.strides();
+    let mut perm: Vec<i64> = (0..t.dim() as i64).collect();
+    perm.sort_by_key(|&d| std::cmp::Reverse(st[d as usize]));
+    perm
+}
+
+/// Runs a `stream_fills` fill on a contiguous tensor holding `t`'s elements in PyTorch's visiting
+/// order (`t` itself when contiguous), then writes them into `t`. `gen` gets the buffer and
+/// whether it is `t` itself.
+fn in_visit_order(t: &Tensor, gen: impl FnOnce(&TensorData, bool)) -> Result<Tensor> {
+    if t.is_contiguous() {
+        gen(&t.data(), true);
+    } else {
+        let v = iteration_view(t)?;
+        let tmp = Tensor::empty(&v.shape(), t.dtype(), t.device())?;
+        gen(&tmp.data(), false);
+        crate::ops::convert::copy_(&v, &tmp)?;
+    }
+    t.bump_version();
+    Ok(t.clone())
+}
+
 fn continuous(name: &str, t: &Tensor) -> Result<()> {
     crate::ensure!(
         t.dtype().is_float(),
@@ -46,13 +77,13 @@ fn continuous(name: &str, t: &Tensor) -> Result<()> {
 pub fn uniform_(t: &Tensor, from: f64, to: f64) -> Result<Tensor> {
     crate::ensure!(t.dtype().is_float(), "\"check_uniform_bounds\" not implemented for '{}'", t.dtype().name());
     crate::ensure!(from <= to, "uniform_ expects to return a [from, to) range, but found from={} > to={}", num(from), num(to));
-    fill_(t, &sampling::uniform(from, to))
+    in_visit_order(t, |d, _| stream_fills::uniform(d, from, to))
 }
 
 pub fn normal_(t: &Tensor, mean: f64, std: f64) -> Result<Tensor> {
     crate::ensure!(t.dtype().is_float(), "\"normal_kernel_cpu\" not implemented for '{}'", t.dtype().name());
     crate::ensure!(std >= 0.0, "normal expects std >= 0.0, but found std {}", num(std));
-    fill_(t, &Normal { mean, std })
+    in_visit_order(t, |d, dense| stream_fills::normal(d, mean, std, dense))
 }
 
 /// Every element of `p` in [0, 1] (NaN is not).
@@ -70,18 +101,18 @@ fn probabilities_in_range(p: &TensorData) -> bool {
     ok
 }
 
-/// `t.bernoulli_(p)`: each element of `t` 1 with the probability `p` holds there (p broadcast
-/// to t's shape), else 0, in t's dtype.
+/// `t.bernoulli_(p)`: each element of `t` 1 where a float uniform falls below the probability
+/// `p` holds there (p broadcast to t's shape), else 0, in t's dtype.
 pub fn bernoulli_tensor_(t: &Tensor, p: &Tensor) -> Result<Tensor> {
     crate::ensure!(p.dtype().is_float(), "\"bernoulli_tensor_cpu_p_\" not implemented for '{}'", p.dtype().name());
     crate::ensure!(
         probabilities_in_range(&p.data()),
         "Expected p_in >= 0 && p_in <= 1 to be true, but got false."
     );
-    let wide = if p.dtype() == DType::F64 { DType::F64 } else { DType::F32 };
-    let u = Tensor::empty(&t.shape(), wide, t.device())?;
-    sampling::fill(&u.data(), &sampling::uniform(0.0, 1.0))?;
-    crate::ops::convert::copy_(t, &N::lt_tensor(&u, p)?)
+    let pe = crate::ops::shape::expand(p, &t.shape())?;
+    let order = if t.is_contiguous() { pe } else { crate::ops::shape::permute(&pe, &visit_perm(t))? };
+    let probs = order.to_vec::<f32>()?;
+    in_visit_order(t, |d, _| stream_fills::bernoulli(d, &probs))
 }
 
 /// `t.bernoulli_(p)` with a number: 1 with probability p, else 0.
@@ -150,29 +181,99 @@ pub fn geometric_(t: &Tensor, p: f64) -> Result<Tensor> {
     )
 }
 
-/// The largest integer `random_` draws by default: 2^digits for floats (every integer up to it
-/// is exact), the type's maximum for integers, 1 for bool.
+/// ln(k!) for k >= 0: a table below 10, Stirling's series above (error below 1e-10).
+fn ln_factorial(k: f64) -> f64 {
+    const SMALL: [f64; 10] = [
+        0.0,
+        0.0,
+        std::f64::consts::LN_2,
+        1.791_759_469_228_055,
+        3.178_053_830_347_945_8,
+        4.787_491_742_782_046,
+        6.579_251_212_010_101,
+        8.525_161_361_065_415,
+        10.604_602_902_745_25,
+        12.801_827_480_081_469,
+    ];
+    if k < 10.0 {
+        return SMALL[k as usize];
+    }
+    let n = k + 1.0;
+    let n2 = n * n;
+    (n - 0.5) * n.ln() - n + 0.918_938_533_204_672_8 + (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * n2)) / n2) / n
+}
+
+/// One Poisson value of rate `lam`: counting uniforms whose product stays above e^-lam below
+/// rate 10, Hormann's transformed rejection (PTRS) from 10 on (as PyTorch).
+fn poisson_one(d: &mut sampling::Draws, lam: f64) -> f64 {
+    if lam == 0.0 {
+        return 0.0;
+    }
+    if lam < 10.0 {
+        let (limit, mut prod, mut k) = ((-lam).exp(), 1.0, 0.0);
+        loop {
+            prod *= d.unit();
+            if prod <= limit {
+                return k;
+            }
+            k += 1.0;
+        }
+    }
+    let (slam, loglam) = (lam.sqrt(), lam.ln());
+    let b = 0.931 + 2.53 * slam;
+    let a = -0.059 + 0.02483 * b;
+    let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    let vr = 0.9277 - 3.6224 / (b - 2.0);
+    loop {
+        let u = d.unit() - 0.5;
+        let v = d.unit();
+        let us = 0.5 - u.abs();
+        let k = ((2.0 * a / us + b) * u + lam + 0.43).floor();
+        if us >= 0.07 && v <= vr {
+            return k;
+        }
+        if k < 0.0 || (us < 0.013 && v > us) {
+            continue;
+        }
+        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= -lam + k * loglam - ln_factorial(k) {
+            return k;
+        }
+    }
+}
+
+/// `torch.poisson(rates)`: a Poisson count per rate, in the rates' dtype.
+pub fn poisson(rates: &Tensor) -> Result<Tensor> {
+    crate::ensure!(rates.dtype().is_float(), "\"poisson_cpu\" not implemented for '{}'", rates.dtype().name());
+    let r = rates.to_vec::<f64>()?;
+    crate::ensure!(r.iter().all(|&l| l >= 0.0), "invalid Poisson rate, expected rate to be non-negative");
+    let counts = Tensor::from_vec(sampling::map_values(&r, poisson_one), &rates.shape())?;
+    crate::ops::convert::to(&counts, None, Some(rates.dtype()), false)
+}
+
+/// The largest integer `random_(from)` draws: 2^digits for floats (every integer up to it is
+/// exact), the type's maximum for integers, 1 for bool.
 fn default_top(d: DType) -> u64 {
     match d {
-        DType::F32 => 1 << 24,
-        DType::F64 => 1 << 53,
-        DType::F16 => 1 << 11,
-        DType::BF16 => 1 << 8,
         DType::Bool => 1,
         DType::U8 => u8::MAX as u64,
         DType::I8 => i8::MAX as u64,
         DType::I16 => i16::MAX as u64,
         DType::I32 => i32::MAX as u64,
         DType::I64 => i64::MAX as u64,
+        _ => 1 << stream_fills::digits(d),
     }
 }
 
 /// Integers in `[low, high)` into `t`.
 pub fn randint_(t: &Tensor, low: i64, high: i64) -> Result<Tensor> {
     crate::ensure!(low < high, "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}");
-    sampling::integers(&t.data(), low, (high as i128 - low as i128) as u64)?;
-    t.bump_version();
-    Ok(t.clone())
+    let span = (high as i128 - low as i128) as u64;
+    in_visit_order(t, |d, _| stream_fills::integers(d, low, span))
+}
+
+/// `random_()`: PyTorch's full range for the dtype.
+pub fn random_(t: &Tensor) -> Result<Tensor> {
+    in_visit_order(t, |d, _| stream_fills::full_range(d))
 }
 
 /// `random_(from, to)`: integers in [from, to), or with no `to` from `from` up to
@@ -184,9 +285,8 @@ pub fn random_from_(t: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> {
             from as i128 <= top as i128,
             "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to dtype, but got from={from} > to_inc={top}"
         );
-        sampling::integers(&t.data(), from, (top as i128 - from as i128 + 1) as u64)?;
-        t.bump_version();
-        return Ok(t.clone());
+        let span = (top as i128 - from as i128 + 1) as u64;
+        return in_visit_order(t, |d, _| stream_fills::integers(d, from, span));
     };
     randint_(t, from, to)
 }
@@ -238,10 +338,11 @@ macro_rules! atg_random {
         fn geometric_(a: &Tensor, p: f64) -> Result<Tensor> { $crate::ops::random::geometric_(a, p) }
         fn geometric(a: &Tensor, p: f64) -> Result<Tensor> { $crate::ops::random::fresh_of(a, |t| $crate::ops::random::geometric_(t, p)) }
         fn geometric_out(out: &Tensor, a: &Tensor, p: f64) -> Result<Tensor> { $crate::ops::random::out_like(out, a, |t| $crate::ops::random::geometric_(t, p)) }
-        fn random_(a: &Tensor) -> Result<Tensor> { $crate::ops::random::random_from_(a, 0, None) }
-        fn random(a: &Tensor) -> Result<Tensor> { $crate::ops::random::fresh_of(a, |t| $crate::ops::random::random_from_(t, 0, None)) }
+        fn random_(a: &Tensor) -> Result<Tensor> { $crate::ops::random::random_(a) }
+        fn random(a: &Tensor) -> Result<Tensor> { $crate::ops::random::fresh_of(a, $crate::ops::random::random_) }
         fn random_from_(a: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> { $crate::ops::random::random_from_(a, from, to) }
         fn random_from(a: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> { $crate::ops::random::fresh_of(a, |t| $crate::ops::random::random_from_(t, from, to)) }
+        fn poisson(a: &Tensor) -> Result<Tensor> { $crate::ops::random::poisson(a) }
         fn random_to_(a: &Tensor, to: i64) -> Result<Tensor> { $crate::ops::random::randint_(a, 0, to) }
         fn random_to(a: &Tensor, to: i64) -> Result<Tensor> { $crate::ops::random::fresh_of(a, |t| $crate::ops::random::randint_(t, 0, to)) }
     };

@@ -13,6 +13,7 @@ pub mod views;
 pub mod create;
 pub mod random;
 pub mod sampling;
+pub mod stream_fills;
 pub mod print;
 
 pub use device::Device;

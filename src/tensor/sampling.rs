@@ -88,14 +88,42 @@ impl Lanes {
             }
         }
     }
+}
 
-    /// Raw 64-bit values (integer fills).
-    pub fn bits(&mut self, out: &mut [u64]) {
-        for c in out.chunks_mut(8) {
-            let r = self.next();
-            c.copy_from_slice(&r[..c.len()]);
+/// Uniform f64 values one at a time, for samplers that take a varying number per value.
+pub struct Draws {
+    lanes: Lanes,
+    buf: [u64; 8],
+    at: usize,
+}
+
+impl Draws {
+    /// A uniform value in [0, 1) with 53 random bits.
+    pub fn unit(&mut self) -> f64 {
+        if self.at == 8 {
+            self.buf = self.lanes.next();
+            self.at = 0;
         }
+        self.at += 1;
+        (self.buf[self.at - 1] >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
+}
+
+/// `sample(draws, v)` for each of `values`, in parallel blocks with their own streams (one
+/// key from the global generator).
+pub fn map_values(values: &[f64], sample: impl Fn(&mut Draws, f64) -> f64 + Sync) -> Vec<f64> {
+    let key = with_rng(|r| r.random() as u64);
+    let mut out = vec![0f64; values.len()];
+    let p = SendPtr(out.as_mut_ptr());
+    parallel_for(values.len().div_ceil(BLOCK), |b| {
+        let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(values.len()));
+        let mut d = Draws { lanes: Lanes::new(key, b as u64), buf: [0; 8], at: 8 };
+        for (i, &v) in values[lo..hi].iter().enumerate() {
+            // SAFETY: blocks write disjoint indices of `out`
+            unsafe { *p.get().add(lo + i) = sample(&mut d, v) };
+        }
+    });
+    out
 }
 
 /// How a fill computes one block: values in f32 (for every dtype but f64) or in f64.
@@ -113,7 +141,7 @@ pub fn fill(t: &TensorData, fill: &impl BlockFill) -> Result<()> {
         self::fill(&tmp, fill)?;
         return crate::cpu::copy::copy_into(t, &tmp);
     }
-    fill_keyed(t, fill, with_rng(|r| r.next_u64()))
+    fill_keyed(t, fill, with_rng(|r| r.random() as u64))
 }
 
 /// [`fill`] of a contiguous `t` from the streams of `key` (the same key, the same values,
@@ -246,36 +274,4 @@ pub fn uniform(from: f64, to: f64) -> impl BlockFill {
 pub fn bernoulli(p: f64) -> impl BlockFill {
     let p32 = p as f32;
     FromUnit { f32: move |u: f32| if u < p32 { 1.0 } else { 0.0 }, f64: move |u: f64| if u < p { 1.0 } else { 0.0 } }
-}
-
-/// Integers uniform in `low..high` (`high - low` at most 2^64 - 1), written in `t`'s dtype.
-pub fn integers(t: &TensorData, low: i64, span: u64) -> Result<()> {
-    if !t.layout.is_contiguous() {
-        let tmp = TensorData::empty(&t.layout.shape, t.dtype, t.device())?;
-        integers(&tmp, low, span)?;
-        return crate::cpu::copy::copy_into(t, &tmp);
-    }
-    let n = t.numel();
-    if n == 0 {
-        return Ok(());
-    }
-    let key = with_rng(|r| r.next_u64());
-    with_dtype!(t.dtype, T, {
-        let p = SendPtr(t.base_ptr() as *mut T);
-        parallel_for(n.div_ceil(BLOCK), |b| {
-            let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
-            let mut lanes = Lanes::new(key, b as u64);
-            let mut bits = vec![0u64; hi - lo];
-            lanes.bits(&mut bits);
-            // SAFETY: blocks are disjoint parts of t's contiguous elements
-            let dst = unsafe { std::slice::from_raw_parts_mut(p.get().add(lo), hi - lo) };
-            for (d, &r) in dst.iter_mut().zip(&bits) {
-                // the high bits scaled to the span (Lemire's multiply, without the rejection
-                // step: the bias is below 2^-32 for spans under 2^32)
-                let k = ((r as u128 * span as u128) >> 64) as u64;
-                *d = <T as super::Element>::from_i64(low.wrapping_add(k as i64));
-            }
-        });
-    });
-    Ok(())
 }
