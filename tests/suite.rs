@@ -23,5 +23,6 @@ mod ops_norm;
 mod ops_pointwise;
 mod ops_random;
 mod ops_reduce;
+mod ops_special;
 mod ops_unary;
 mod optim;

@@ -23,6 +23,7 @@ pub mod einsum;
 pub mod rnn;
 pub mod random;
 pub mod dropout;
+pub mod aliases;
 mod native;
 
 /// The op table behind the generated wrappers (see `native.rs`).

@@ -26,6 +26,7 @@ impl AtgApi for Native {
     super::join::atg_join!();
     super::random::atg_random!();
     super::dropout::atg_dropout!();
+    super::aliases::atg_aliases!();
     super::reduce::atg_reduce!();
     super::autograd_ops::atg_autograd!();
     super::loss::atg_loss!();

@@ -16,7 +16,7 @@ mod logic;
 mod pow;
 mod select;
 
-pub use args::{promote, Arg};
+pub use args::{promote, record_not_differentiable, Arg};
 pub use blend::{addcdiv, addcmul, lerp};
 pub use clamp::{clamp, clamp_, clamp_tensor};
 pub use compare::{allclose, compare, equal, extremum, isclose, Cmp, Ext};
@@ -30,7 +30,7 @@ pub(crate) use blend::atg_blend;
 pub(crate) use clamp::atg_clamp;
 pub(crate) use compare::{atg_cmp, atg_compare};
 pub(crate) use divmod::atg_divmod;
-pub(crate) use fmath::{atg_fmath, atg_fmath_op};
+pub(crate) use fmath::{atg_fmath, atg_fmath_op, atg_fmath_scalar};
 pub(crate) use logic::{atg_bit, atg_logic};
 pub(crate) use pow::atg_pow;
 pub(crate) use select::atg_select;

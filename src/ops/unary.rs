@@ -9,6 +9,8 @@ pub(crate) mod kernel;
 mod math;
 mod predicates;
 mod rounding;
+mod special;
+pub(crate) mod special_fns;
 
 pub use activation::{
     celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_sigmoid, log_sigmoid_backward, mish, relu, relu6,
@@ -25,6 +27,13 @@ pub use math::{
 };
 pub use predicates::{bitwise_not, isfinite, isinf, isnan, isneginf, isposinf, logical_not, signbit};
 pub use rounding::{abs, ceil, floor, frac, nan_to_num, round, round_decimals, sgn, sign, square, trunc};
+pub use special::{
+    bessel_j0, bessel_j1, bessel_y0, bessel_y1, deg2rad, digamma, entr, erfcx, erfinv, frexp, hardshrink, i0, i0e,
+    i1, i1e, lgamma, log_ndtr, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1,
+    mvlgamma, ndtr, ndtri, polygamma, rad2deg, scaled_modified_bessel_k0, scaled_modified_bessel_k1,
+    shrink_backward, sinc, softshrink,
+};
+pub(crate) use special::atg_special;
 
 #[doc(hidden)]
 pub use predicates::bool_out;
@@ -113,6 +122,7 @@ macro_rules! atg_unary {
             log_sigmoid => log_sigmoid / / log_sigmoid_out;
         }
         $crate::ops::unary::atg_unary_params!();
+        $crate::ops::unary::atg_special!();
     };
 }
 pub(crate) use atg_unary;

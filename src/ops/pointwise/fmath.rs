@@ -1,13 +1,14 @@
-//! Binary floating-point math: atan2, hypot, copysign, xlogy, logaddexp, logaddexp2 (integer
-//! operands of atan2, copysign and xlogy compute in float32; hypot and logaddexp want floats).
+//! Binary floating-point math: atan2, hypot, copysign, xlogy, logaddexp, logaddexp2 and the
+//! special functions xlog1py, zeta, igamma, igammac, nextafter (integer operands compute in
+//! float32, except for hypot, logaddexp and nextafter, which want floats).
 
-use super::args::{no_kernel, promote, record_op, src, zeros_like, Arg};
+use super::args::{no_kernel, promote, record_not_differentiable, record_op, src, zeros_like, Arg};
 use super::compare::{compare, Cmp};
 use super::kernel::{real, map2, Num, Src};
 use super::pow::pow;
 use super::select::where_;
 use crate::error::Result;
-use crate::ops::unary::approx;
+use crate::ops::unary::{approx, special_fns};
 use crate::ops::unary::kernel::float_map2;
 use crate::ops::arith::{binary, binary_scalar, neg, scalar_tensor, BinOp};
 use crate::tensor::{DType, Scalar, Tensor, TensorData};
@@ -22,6 +23,11 @@ pub enum FMath {
     Xlogy,
     LogAddExp,
     LogAddExp2,
+    Xlog1py,
+    Zeta,
+    Igamma,
+    Igammac,
+    Nextafter,
 }
 
 impl FMath {
@@ -31,6 +37,7 @@ impl FMath {
             FMath::Hypot => Some("hypot_cpu"),
             FMath::LogAddExp => Some("logaddexp_cpu"),
             FMath::LogAddExp2 => Some("logaddexp2_cpu"),
+            FMath::Nextafter => Some("nextafter_cpu"),
             _ => None,
         }
     }
@@ -66,6 +73,72 @@ fn logaddexp2_el<F: Float>(a: F, b: F) -> F {
     }
 }
 
+#[inline(always)]
+fn xlog1py_el<F: Float>(x: F, y: F) -> F {
+    if y.is_nan() {
+        y
+    } else if x == F::zero() {
+        F::zero()
+    } else {
+        x * y.ln_1p()
+    }
+}
+
+/// `f` of two values computed in f64.
+#[inline(always)]
+fn in_f64<F: Float>(f: fn(f64, f64) -> f64, x: F, y: F) -> F {
+    F::from(f(x.to_f64().unwrap_or(f64::NAN), y.to_f64().unwrap_or(f64::NAN))).unwrap_or_else(F::nan)
+}
+
+/// The next representable value after `x` toward `y`, in each float format.
+trait NextAfter: Copy {
+    fn next_toward(self, y: Self) -> Self;
+}
+
+impl NextAfter for f64 {
+    fn next_toward(self, y: f64) -> f64 {
+        libm::nextafter(self, y)
+    }
+}
+
+impl NextAfter for f32 {
+    fn next_toward(self, y: f32) -> f32 {
+        libm::nextafterf(self, y)
+    }
+}
+
+/// nextafter on the bits of a 16-bit sign-magnitude float.
+fn next_bits16(x: u16, y: u16, xf: f32, yf: f32) -> u16 {
+    if xf.is_nan() || yf.is_nan() {
+        return 0x7fff;
+    }
+    if xf == yf {
+        return y;
+    }
+    if xf == 0.0 {
+        return (y & 0x8000) | 1;
+    }
+    if (xf < yf) == (xf > 0.0) {
+        x + 1
+    } else {
+        x - 1
+    }
+}
+
+impl NextAfter for half::f16 {
+    fn next_toward(self, y: Self) -> Self {
+        let b = next_bits16(self.to_bits(), y.to_bits(), self.to_f32(), y.to_f32());
+        if b == 0x7fff { half::f16::NAN } else { half::f16::from_bits(b) }
+    }
+}
+
+impl NextAfter for half::bf16 {
+    fn next_toward(self, y: Self) -> Self {
+        let b = next_bits16(self.to_bits(), y.to_bits(), self.to_f32(), y.to_f32());
+        if b == 0x7fff { half::bf16::NAN } else { half::bf16::from_bits(b) }
+    }
+}
+
 fn kernel<T: Num>(op: FMath, a: &Src<T>, b: &Src<T>) -> Result<TensorData>
 where
     T::C: Float,
@@ -77,6 +150,11 @@ where
         FMath::Xlogy => map2(a, b, |x: T, y: T| T::down(xlogy_el(x.up(), y.up()))),
         FMath::LogAddExp => map2(a, b, |x: T, y: T| T::down(logaddexp_el(x.up(), y.up()))),
         FMath::LogAddExp2 => map2(a, b, |x: T, y: T| T::down(logaddexp2_el(x.up(), y.up()))),
+        FMath::Xlog1py => map2(a, b, |x: T, y: T| T::down(xlog1py_el(x.up(), y.up()))),
+        FMath::Zeta => map2(a, b, |x: T, y: T| T::down(in_f64(special_fns::zeta, x.up(), y.up()))),
+        FMath::Igamma => map2(a, b, |x: T, y: T| T::down(in_f64(special_fns::igamma, x.up(), y.up()))),
+        FMath::Igammac => map2(a, b, |x: T, y: T| T::down(in_f64(special_fns::igammac, x.up(), y.up()))),
+        FMath::Nextafter => unreachable!("nextafter has its own kernel"),
     }
 }
 
@@ -95,7 +173,13 @@ fn values(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
         }
         dt = DType::F32;
     }
-    let d = with_float_dtype!(dt, T, { kernel::<T>(op, &src(a)?, &src(b)?)? }, { unreachable!("a floating dtype") });
+    let d = if op == FMath::Nextafter {
+        with_float_dtype!(dt, T, { map2(&src::<T>(a)?, &src::<T>(b)?, |x: T, y: T| x.next_toward(y))? }, {
+            unreachable!("a floating dtype")
+        })
+    } else {
+        with_float_dtype!(dt, T, { kernel::<T>(op, &src(a)?, &src(b)?)? }, { unreachable!("a floating dtype") })
+    };
     Ok(Tensor::from_data(d))
 }
 
@@ -117,9 +201,21 @@ fn mul(g: &Tensor, a: Arg) -> Result<Tensor> {
     }
 }
 
-/// atan2, hypot, copysign, xlogy, logaddexp or logaddexp2 of two operands, with its gradient.
+/// `t` as a tensor (a number becomes a 0-d tensor of `dtype`).
+fn as_tensor(a: Arg, dtype: DType) -> Tensor {
+    match a {
+        Arg::T(t) => t.clone(),
+        Arg::S(s) => scalar_tensor(s, dtype),
+    }
+}
+
+/// One of the binary float ops of two operands, with its gradient.
 pub fn fmath(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
     let out = values(op, a, b)?;
+    if op == FMath::Nextafter {
+        record_not_differentiable("nextafter", &[a, b], &out);
+        return Ok(out);
+    }
     let (name, keep_out) = match op {
         FMath::Atan2 => ("Atan2Backward0", false),
         FMath::Hypot => ("HypotBackward0", true),
@@ -127,6 +223,11 @@ pub fn fmath(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
         FMath::Xlogy => ("XlogyBackward0", false),
         FMath::LogAddExp => ("LogaddexpBackward0", false),
         FMath::LogAddExp2 => ("Logaddexp2Backward0", false),
+        FMath::Xlog1py => ("SpecialXlog1PyBackward0", false),
+        FMath::Zeta => ("SpecialZetaBackward0", false),
+        FMath::Igamma => ("IgammaBackward0", false),
+        FMath::Igammac => ("IgammacBackward0", false),
+        FMath::Nextafter => unreachable!("not recorded"),
     };
     record_op(name, &[a, b], &out, 0b11, keep_out, move |c| {
         let (x, y, g) = (c.a(0)?, c.a(1)?, c.g);
@@ -170,6 +271,44 @@ pub fn fmath(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
                 let (x, y) = (c.t(0)?, c.t(1)?);
                 vec![when(na, &|| part(x, y))?, when(nb, &|| part(y, x))?]
             }
+            FMath::Xlog1py => {
+                let ga = || {
+                    // 0 where x == 0 and y <= -1 (log1p's pole or NaN region)
+                    let v = fmath(FMath::Xlog1py, Arg::T(g), y)?;
+                    let x0 = compare(Cmp::Eq, x, Arg::S(Scalar::Int(0)))?;
+                    let pole = compare(Cmp::Le, y, Arg::S(Scalar::Int(-1)))?;
+                    let both = binary(BinOp::Mul, &x0, &pole)?;
+                    where_(&both, Arg::S(Scalar::Int(0)), Arg::T(&v))
+                };
+                let gb = || binary(BinOp::Div, &mul(g, x)?, &binary_scalar(BinOp::Add, c.t(1)?, &Scalar::Int(1))?);
+                vec![when(na, &ga)?, when(nb, &gb)?]
+            }
+            FMath::Zeta => {
+                if na {
+                    crate::bail!("the derivative for 'self' of special_zeta is not implemented.");
+                }
+                let gb = || {
+                    let xt = as_tensor(x, g.dtype());
+                    let z = fmath(FMath::Zeta, Arg::T(&binary_scalar(BinOp::Add, &xt, &Scalar::Int(1))?), y)?;
+                    neg(&binary(BinOp::Mul, &mul(g, x)?, &z)?)
+                };
+                vec![None, when(nb, &gb)?]
+            }
+            FMath::Igamma | FMath::Igammac => {
+                if na {
+                    crate::bail!("the derivative for 'self' of {} is not implemented.", if op == FMath::Igamma { "igamma" } else { "igammac" });
+                }
+                let gb = || {
+                    // d/dx P(a, x) = e^{(a-1) ln x - x - ln Γ(a)}
+                    let (at, xt) = (as_tensor(x, g.dtype()), c.t(1)?);
+                    let e = binary(BinOp::Mul, &binary_scalar(BinOp::Sub, &at, &Scalar::Int(1))?, &crate::ops::unary::log(xt)?)?;
+                    let e = binary(BinOp::Sub, &binary(BinOp::Sub, &e, xt)?, &crate::ops::unary::lgamma(&at)?)?;
+                    let d = binary(BinOp::Mul, g, &exp(&e)?)?;
+                    if op == FMath::Igamma { Ok(d) } else { neg(&d) }
+                };
+                vec![None, when(nb, &gb)?]
+            }
+            FMath::Nextafter => unreachable!("not recorded"),
         })
     });
     Ok(out)
@@ -190,6 +329,17 @@ macro_rules! atg_fmath_op {
 }
 pub(crate) use atg_fmath_op;
 
+/// The `atg_*` overrides of a binary float op with a number for its second, then its first operand.
+macro_rules! atg_fmath_scalar {
+    ($op:ident; $other:ident, $other_out:ident, $self_:ident, $self_out:ident) => {
+        fn $other(a: &Tensor, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::$op, a.into(), b.into()) }
+        fn $other_out(out: &Tensor, a: &Tensor, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::$op, a.into(), b.into())) }
+        fn $self_(a: &Scalar, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::$op, a.into(), b.into()) }
+        fn $self_out(out: &Tensor, a: &Scalar, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::$op, a.into(), b.into())) }
+    };
+}
+pub(crate) use atg_fmath_scalar;
+
 /// The `atg_*` overrides of binary float math.
 macro_rules! atg_fmath {
     () => {
@@ -201,6 +351,15 @@ macro_rules! atg_fmath {
         $crate::ops::pointwise::atg_fmath_op!(Xlogy; special_xlogy, special_xlogy_out);
         $crate::ops::pointwise::atg_fmath_op!(LogAddExp; logaddexp, logaddexp_out);
         $crate::ops::pointwise::atg_fmath_op!(LogAddExp2; logaddexp2, logaddexp2_out);
+        $crate::ops::pointwise::atg_fmath_op!(Xlog1py; special_xlog1py, special_xlog1py_out);
+        $crate::ops::pointwise::atg_fmath_op!(Zeta; special_zeta, special_zeta_out);
+        $crate::ops::pointwise::atg_fmath_op!(Igamma; igamma, igamma_out, igamma_);
+        $crate::ops::pointwise::atg_fmath_op!(Igamma; special_gammainc, special_gammainc_out);
+        $crate::ops::pointwise::atg_fmath_op!(Igammac; igammac, igammac_out, igammac_);
+        $crate::ops::pointwise::atg_fmath_op!(Igammac; special_gammaincc, special_gammaincc_out);
+        $crate::ops::pointwise::atg_fmath_op!(Nextafter; nextafter, nextafter_out, nextafter_);
+        $crate::ops::pointwise::atg_fmath_scalar!(Xlog1py; special_xlog1py_other_scalar, special_xlog1py_other_scalar_out, special_xlog1py_self_scalar, special_xlog1py_self_scalar_out);
+        $crate::ops::pointwise::atg_fmath_scalar!(Zeta; special_zeta_other_scalar, special_zeta_other_scalar_out, special_zeta_self_scalar, special_zeta_self_scalar_out);
         fn copysign_scalar(a: &Tensor, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::Copysign, a.into(), b.into()) }
         fn copysign_scalar_(a: &Tensor, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::in_place("copysign_", a, b.into(), |x, y| $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::Copysign, x, y)) }
         fn copysign_scalar_out(out: &Tensor, a: &Tensor, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::fmath($crate::ops::pointwise::FMath::Copysign, a.into(), b.into())) }

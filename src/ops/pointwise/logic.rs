@@ -56,6 +56,8 @@ pub enum Bit {
     Xor,
     Shl,
     Shr,
+    Gcd,
+    Lcm,
 }
 
 impl Bit {
@@ -66,6 +68,8 @@ impl Bit {
             Bit::Xor => "bitwise_xor_cpu",
             Bit::Shl => "lshift_cpu",
             Bit::Shr => "rshift_cpu",
+            Bit::Gcd => "gcd_cpu",
+            Bit::Lcm => "lcm_cpu",
         }
     }
 }
@@ -78,8 +82,24 @@ where
         Bit::And => map2(a, b, |x: T, y: T| x & y),
         Bit::Or => map2(a, b, |x: T, y: T| x | y),
         Bit::Xor => map2(a, b, |x: T, y: T| x ^ y),
-        Bit::Shl | Bit::Shr => unreachable!("shifts have their own kernel"),
+        Bit::Shl | Bit::Shr | Bit::Gcd | Bit::Lcm => unreachable!("integer-only ops have their own kernel"),
     }
+}
+
+/// |x|, wrapping at the signed minimum as C++ does.
+fn int_abs<T: Int>(x: T) -> T {
+    if T::SIGNED && x < T::ZERO { T::ZERO.wsub(x) } else { x }
+}
+
+/// The greatest common divisor of |a| and |b| (Euclid's algorithm; gcd(0, 0) = 0).
+fn gcd<T: Int>(a: T, b: T) -> T {
+    let (mut a, mut b) = (int_abs(a), int_abs(b));
+    while a != T::ZERO {
+        let c = a;
+        a = b.wrem(a);
+        b = c;
+    }
+    b
 }
 
 fn int_kernel<T: Int + BitAnd<Output = T> + BitOr<Output = T> + BitXor<Output = T>>(
@@ -90,6 +110,11 @@ fn int_kernel<T: Int + BitAnd<Output = T> + BitOr<Output = T> + BitXor<Output = 
     match op {
         Bit::Shl => map2(a, b, shift_left::<T>),
         Bit::Shr => map2(a, b, shift_right::<T>),
+        Bit::Gcd => map2(a, b, gcd::<T>),
+        Bit::Lcm => map2(a, b, |x: T, y: T| {
+            let g = gcd(x, y);
+            if g == T::ZERO { g } else { int_abs(x.wdiv(g).wmul(y)) }
+        }),
         _ => bit_kernel(op, a, b),
     }
 }
@@ -99,7 +124,7 @@ pub fn bitwise(op: Bit, a: Arg, b: Arg) -> Result<Tensor> {
     let dt = promote(&[a, b]);
     let d = with_int_dtype!(dt, T, { int_kernel::<T>(op, &src(a)?, &src(b)?)? }, {
         match dt {
-            DType::Bool if !matches!(op, Bit::Shl | Bit::Shr) => bit_kernel::<bool>(op, &src(a)?, &src(b)?)?,
+            DType::Bool if !matches!(op, Bit::Shl | Bit::Shr | Bit::Gcd | Bit::Lcm) => bit_kernel::<bool>(op, &src(a)?, &src(b)?)?,
             _ => return no_kernel(op.kernel(), dt),
         }
     });
@@ -132,6 +157,12 @@ macro_rules! atg_logic {
         fn logical_xor_(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::in_place("logical_xor_", a, b.into(), |x, y| $crate::ops::pointwise::logical($crate::ops::pointwise::Logic::Xor, x, y)) }
         fn logical_xor_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::logical($crate::ops::pointwise::Logic::Xor, a.into(), b.into())) }
 
+        fn gcd(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::bitwise($crate::ops::pointwise::Bit::Gcd, a.into(), b.into()) }
+        fn gcd_(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::in_place("gcd_", a, b.into(), |x, y| $crate::ops::pointwise::bitwise($crate::ops::pointwise::Bit::Gcd, x, y)) }
+        fn gcd_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::bitwise($crate::ops::pointwise::Bit::Gcd, a.into(), b.into())) }
+        fn lcm(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::bitwise($crate::ops::pointwise::Bit::Lcm, a.into(), b.into()) }
+        fn lcm_(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::in_place("lcm_", a, b.into(), |x, y| $crate::ops::pointwise::bitwise($crate::ops::pointwise::Bit::Lcm, x, y)) }
+        fn lcm_out(out: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::bitwise($crate::ops::pointwise::Bit::Lcm, a.into(), b.into())) }
         $crate::ops::pointwise::atg_bit!(And, "bitwise_and_"; s: bitwise_and, __and__; s_: bitwise_and_, __iand__; s_out: bitwise_and_scalar_out;
             t: bitwise_and_tensor, __and__tensor_; t_: bitwise_and_tensor_, __iand__tensor_; t_out: bitwise_and_tensor_out);
         $crate::ops::pointwise::atg_bit!(Or, "bitwise_or_"; s: bitwise_or, __or__; s_: bitwise_or_, __ior__; s_out: bitwise_or_scalar_out;
