@@ -18,6 +18,7 @@ mod io_roundtrip;
 mod ops_conv;
 mod ops_index;
 mod ops_join;
+mod ops_linalg;
 mod ops_nn;
 mod ops_norm;
 mod ops_pointwise;

@@ -6,6 +6,8 @@ pub mod arith;
 pub mod reduce;
 pub mod linalg;
 pub mod qr;
+pub mod lu;
+pub mod distance;
 pub mod convert;
 pub mod shape;
 pub mod unary;

@@ -27,6 +27,8 @@ impl AtgApi for Native {
     super::random::atg_random!();
     super::dropout::atg_dropout!();
     super::aliases::atg_aliases!();
+    super::lu::atg_lu!();
+    super::distance::atg_distance!();
     super::reduce::atg_reduce!();
     super::autograd_ops::atg_autograd!();
     super::loss::atg_loss!();
