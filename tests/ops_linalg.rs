@@ -1,6 +1,7 @@
-//! LU-based linear algebra (det, slogdet, logdet, inverse, solve) and the distances and
+//! LU-based linear algebra (det, slogdet, logdet, inverse, solve), the distances and
 //! products (dist, cdist, pdist, pairwise_distance, cosine_similarity, triplet_margin_loss,
-//! kron, cross) against PyTorch (tests/fixtures/linalg.json, written by
+//! kron, cross) and the composed statistics (cov, corrcoef, nanmean, trapezoid, tensordot,
+//! block_diag, cartesian_prod, bucketize) against PyTorch (tests/fixtures/linalg.json, written by
 //! tools/fixtures/gen_linalg.py): values, gradients and error messages.
 
 use crate::common::{assert_close, fixture, tensor};
@@ -119,6 +120,18 @@ fn distance(op: &str, a: &[Tensor]) -> R {
         "cross" => N::linalg_cross(&a[0], &a[1], -1),
         "cross_dim0" => N::linalg_cross(&a[0], &a[1], 0),
         "cross_nodim" => N::cross(&a[0], &a[1], None),
+        "cov" | "cov_1d" => N::cov(&a[0], 1, None, None),
+        "cov_weights" => N::cov(&a[0], 1, Some(&a[1]), Some(&a[2])),
+        "corrcoef" => N::corrcoef(&a[0]),
+        "nanmean" => N::nanmean(&a[0], Some(&[1]), false, None),
+        "trapezoid" => N::trapezoid(&a[0], -1),
+        "trapezoid_x" => N::trapezoid_x(&a[0], &a[1], -1),
+        "trapz_dx" => N::trapz_dx(&a[0], 0.5, 0),
+        "tensordot" => N::tensordot(&a[0], &a[1], &[1, 2], &[1, 0]),
+        "block_diag" => N::block_diag(a),
+        "cartesian_prod" => N::cartesian_prod(a),
+        "bucketize" => N::bucketize(&a[0], &a[1], false, false),
+        "bucketize_right" => N::bucketize(&a[0], &a[1], true, true),
         _ => panic!("unknown op {op}"),
     }
 }

@@ -8,6 +8,7 @@ pub mod linalg;
 pub mod qr;
 pub mod lu;
 pub mod distance;
+pub mod statistics;
 pub mod convert;
 pub mod shape;
 pub mod unary;

@@ -29,6 +29,7 @@ impl AtgApi for Native {
     super::aliases::atg_aliases!();
     super::lu::atg_lu!();
     super::distance::atg_distance!();
+    super::statistics::atg_statistics!();
     super::reduce::atg_reduce!();
     super::autograd_ops::atg_autograd!();
     super::loss::atg_loss!();
