@@ -50,6 +50,9 @@ fn run(step: &str) -> Result<(Tensor, f64)> {
             let p = Tensor::from_vec(vec![0.1f32, 0.5, 0.9, 0.0, 1.0, 0.3, 0.7, 0.5, 0.5, 0.2], &[2, 5])?;
             (N::bernoulli(&p)?, 0.0)
         }
+        "log_normal_ f32 40 0.5 0.8" => (N::log_normal_(&empty(40, DType::F32), 0.5, 0.8)?, 1e-6),
+        "log_normal_ f64 5 0 1" => (N::log_normal_(&empty(5, DType::F64), 0.0, 1.0)?, 1e-14),
+        "randn f32 3 after log_normal" => (N::randn(&[3], DType::F32, c)?, 0.0),
         "rand 3" => (N::rand(&[3], DType::F32, c)?, 0.0),
         "randn 17" => (N::randn(&[17], DType::F32, c)?, 2e-6),
         "randint 0 100 5" => (N::randint(100, &[5], DType::I64, c)?, 0.0),

@@ -7,7 +7,7 @@
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
 use crate::ops::unary::approx::{ln_m, Split};
-use crate::tensor::sampling::{self, BlockFill, FromUnit, Normal};
+use crate::tensor::sampling::{self, BlockFill, FromUnit};
 use crate::tensor::stream_fills;
 use crate::tensor::{DType, Device, Tensor, TensorData};
 use crate::with_dtype;
@@ -150,22 +150,11 @@ pub fn cauchy_(t: &Tensor, median: f64, sigma: f64) -> Result<Tensor> {
     )
 }
 
-/// Log-normal: e to a normal value.
+/// Log-normal: e to a normal value, drawn as PyTorch draws them (so seeded values match).
 pub fn log_normal_(t: &Tensor, mean: f64, std: f64) -> Result<Tensor> {
     crate::ensure!(t.dtype().is_float(), "\"log_normal_cpu\" not implemented for '{}'", t.dtype().name());
     crate::ensure!(std > 0.0, "log_normal_ expects std > 0.0, but found std={}", num(std));
-    struct LogNormal(Normal);
-    impl BlockFill for LogNormal {
-        fn f32s(&self, lanes: &mut sampling::Lanes, out: &mut [f32]) {
-            self.0.f32s(lanes, out);
-            out.iter_mut().for_each(|v| *v = v.exp());
-        }
-        fn f64s(&self, lanes: &mut sampling::Lanes, out: &mut [f64]) {
-            self.0.f64s(lanes, out);
-            out.iter_mut().for_each(|v| *v = v.exp());
-        }
-    }
-    fill_(t, &LogNormal(Normal { mean, std }))
+    in_visit_order(t, |d, _| stream_fills::log_normal(d, mean, std))
 }
 
 /// Geometric on {1, 2, ...}: the number of trials to the first success of probability p.

@@ -1,13 +1,13 @@
 //! Fast random fills: each fill takes one key from the global generator, cuts the tensor into
 //! fixed blocks and fills each block from its own stream (eight xoshiro256++ generators side by
 //! side, so their steps vectorise), in parallel. A seed gives the same values whatever the
-//! thread count. Normal values come from a vector Box-Muller transform in f32.
+//! thread count. Used where PyTorch's own streams are not reproduced (bernoulli with a number,
+//! dropout, exponential, cauchy, geometric, poisson).
 
 use super::random::with_rng;
 use super::TensorData;
 use crate::cpu::threads::{parallel_for, SendPtr};
 use crate::error::Result;
-use crate::ops::unary::approx::{ln_m, sincos_m, Madd};
 use crate::with_dtype;
 
 /// Elements per block: each block has its own stream.
@@ -181,65 +181,6 @@ fn store_block<T: super::Element>(lanes: &mut Lanes, dst: &mut [T], fill: &impl 
     fill.f32s(lanes, &mut buf);
     for (d, &v) in dst.iter_mut().zip(&buf) {
         *d = T::from_f64(v as f64);
-    }
-}
-
-/// Box-Muller in f32 on 32 values: 32 uniforms become 16 radii (from the first 16:
-/// `sqrt(-2 ln(1 - u))`) times the cosines and sines of 16 angles (`2 pi u`, from the next 16).
-#[inline(always)]
-fn normal_chunk<M: Madd>(lanes: &mut Lanes, c: &mut [f32], mean: f32, std: f32) {
-    lanes.unit_f32(c);
-    let (a, b) = c.split_at_mut(16);
-    for j in 0..16 {
-        let r = (-2.0 * ln_m::<M>(1.0 - a[j])).sqrt();
-        let th = std::f32::consts::TAU * b[j];
-        a[j] = M::madd(r * sincos_m::<M, true>(th), std, mean);
-        b[j] = M::madd(r * sincos_m::<M, false>(th), std, mean);
-    }
-}
-
-/// A block of normal values, 32 at a time (the last few from a spare chunk).
-#[inline(always)]
-fn normal_f32<M: Madd>(lanes: &mut Lanes, out: &mut [f32], mean: f32, std: f32) {
-    let mut chunks = out.chunks_exact_mut(32);
-    for c in &mut chunks {
-        normal_chunk::<M>(lanes, c, mean, std);
-    }
-    let rest = chunks.into_remainder();
-    if !rest.is_empty() {
-        let mut tmp = [0f32; 32];
-        normal_chunk::<M>(lanes, &mut tmp, mean, std);
-        let n = rest.len();
-        rest.copy_from_slice(&tmp[..n]);
-    }
-}
-
-crate::isa_dispatch!(fn normal_f32_block(lanes: &mut Lanes, out: &mut [f32], mean: f32, std: f32) => normal_f32);
-
-/// Normal values with mean `mean` and standard deviation `std`.
-pub struct Normal {
-    pub mean: f64,
-    pub std: f64,
-}
-
-impl BlockFill for Normal {
-    fn f32s(&self, lanes: &mut Lanes, out: &mut [f32]) {
-        normal_f32_block(lanes, out, self.mean as f32, self.std as f32);
-    }
-    fn f64s(&self, lanes: &mut Lanes, out: &mut [f64]) {
-        lanes.unit_f64(out);
-        let mut pairs = out.chunks_exact_mut(2);
-        for p in &mut pairs {
-            let r = (-2.0 * (1.0 - p[0]).ln()).sqrt();
-            let (s, c) = (std::f64::consts::TAU * p[1]).sin_cos();
-            p[0] = r * c * self.std + self.mean;
-            p[1] = r * s * self.std + self.mean;
-        }
-        if let [last] = pairs.into_remainder() {
-            let mut u = [0f64; 2];
-            lanes.unit_f64(&mut u);
-            *last = (-2.0 * (1.0 - u[0]).ln()).sqrt() * (std::f64::consts::TAU * u[1]).cos() * self.std + self.mean;
-        }
     }
 }
 

@@ -168,6 +168,15 @@ pub fn normal(t: &TensorData, mean: f64, std: f64, dense: bool) {
     });
 }
 
+/// `log_normal_(mean, std)` as PyTorch: e to one cached-pair double normal per element, in
+/// order (its kernel is serial at every size).
+pub fn log_normal(t: &TensorData, mean: f64, std: f64) {
+    with_dtype!(t.dtype, T, {
+        let out = unsafe { t.as_mut_slice::<T>() };
+        with_rng(|r| out.iter_mut().for_each(|o| *o = T::from_f64((r.normal() * std + mean).exp())));
+    });
+}
+
 /// f16 and bf16 as PyTorch: each chunk of 16 draws its 16 uniforms into an f32 buffer, which
 /// the Box-Muller step turns into normal values, rounded into the chunk; when 16 does not
 /// divide the count, a last chunk of 16 fresh draws is written over the last 16 elements.
