@@ -1,10 +1,9 @@
 //! Random ops: the distributions' moments and supports over large samples (f32, f64 and the
-//! other dtypes, contiguous and strided), reproducibility from a key, PyTorch's error messages,
+//! other dtypes, contiguous and strided), PyTorch's error messages,
 //! and the dropout family (mask values, whole channels, alpha dropout's moments, gradients).
 
 use torchrs::capi::generated::AtgApi;
 use torchrs::ops::Native as N;
-use torchrs::tensor::sampling;
 use torchrs::{DType, Device, Tensor};
 
 fn f64s(t: &Tensor) -> Vec<f64> {
@@ -54,20 +53,6 @@ fn normal_values_have_the_normal_moments() {
     // odd lengths: the tail of a block is normal too
     let small = f64s(&N::randn(&[7], DType::F32, Device::Cpu).unwrap());
     assert!(small.iter().all(|x| x.is_finite() && *x != 0.0));
-}
-
-/// The same key gives the same values; the blocks of one fill are different streams.
-#[test]
-fn fills_repeat_from_a_key_and_blocks_differ() {
-    let (a, b) = (empty(&[200_000], DType::F32), empty(&[200_000], DType::F32));
-    let fill = sampling::FromUnit { f32: |u: f32| u, f64: |u: f64| u };
-    sampling::fill_keyed(&a.data(), &fill, 42).unwrap();
-    sampling::fill_keyed(&b.data(), &fill, 42).unwrap();
-    let (va, vb) = (a.to_vec::<f32>().unwrap(), b.to_vec::<f32>().unwrap());
-    assert_eq!(va, vb);
-    assert_ne!(va[..1000], va[65_536..66_536], "two blocks drew the same stream");
-    sampling::fill_keyed(&b.data(), &fill, 43).unwrap();
-    assert_ne!(va, b.to_vec::<f32>().unwrap());
 }
 
 /// rand, uniform_ and rand_like stay in [from, to) with the uniform mean and spread.

@@ -1,11 +1,11 @@
 //! Random-mask layers: dropout and its variants (feature dropout, alpha dropout, both;
-//! native_dropout with its mask) and rrelu: random factors times the input, composed from
-//! primitives so gradients follow.
+//! native_dropout with its mask) and rrelu: random factors times the input, drawn and composed
+//! as PyTorch does (a seed gives its values), from primitives so gradients follow.
 
 use super::Native as N;
 use crate::capi::generated::AtgApi;
 use crate::error::Result;
-use crate::tensor::sampling::{self, FromUnit};
+use crate::tensor::random::with_rng;
 use crate::tensor::{DType, Scalar, Tensor};
 
 /// SELU's alpha times its scale: alpha dropout's value for a dropped element.
@@ -18,27 +18,22 @@ pub struct Kind {
     pub alpha: bool,
 }
 
-/// A tensor of `x`'s dtype holding `keep_value` with probability `keep`, else 0: shaped like
-/// `x`, or for feature dropout `[N, C, 1, ...]` (one draw per channel of each sample).
-fn noise(x: &Tensor, feature: bool, keep: f64, keep_value: f64) -> Result<Tensor> {
+/// A tensor of `x`'s dtype holding 1 with probability `keep`, else 0 (`bernoulli_(keep)`, so
+/// PyTorch's draws): shaped like `x`, or for feature dropout `[N, C, 1, ...]` (one draw per
+/// channel of each sample).
+fn noise(x: &Tensor, feature: bool, keep: f64) -> Result<Tensor> {
     let mut shape = x.shape().to_vec();
     if feature {
         crate::ensure!(shape.len() >= 2, "Feature dropout requires at least 2 dimensions in the input");
         shape[2..].iter_mut().for_each(|d| *d = 1);
     }
-    let t = Tensor::empty(&shape, x.dtype(), x.device())?;
-    let (k32, v32) = (keep as f32, keep_value as f32);
-    let fill = FromUnit {
-        f32: move |u: f32| if u < k32 { v32 } else { 0.0 },
-        f64: move |u: f64| if u < keep { keep_value } else { 0.0 },
-    };
-    sampling::fill(&t.data(), &fill)?;
-    Ok(t)
+    super::random::bernoulli_float_(&Tensor::empty(&shape, x.dtype(), x.device())?, keep)
 }
 
-/// PyTorch's `_dropout_impl`: p checked, the identity when not training or p = 0, zeros when
-/// p = 1; else the input times a mask of 1/(1-p) (plain), or for alpha dropout `x a m + b`
-/// with `a = 1/sqrt((alpha^2 p + 1)(1 - p))`, keeping the SELU mean and variance.
+/// PyTorch's `_dropout_impl`, step for step (so a seed gives its values): p checked, the
+/// identity when not training or p = 0, zeros when p = 1; else the input times a mask divided
+/// by 1 - p (plain), or for alpha dropout `x (a m) + b` with `b = (m - 1) alpha a + alpha a p`
+/// and `a = 1/sqrt((alpha^2 p + 1)(1 - p))`, keeping the SELU mean and variance.
 pub fn dropout_kind(x: &Tensor, p: f64, train: bool, kind: Kind) -> Result<Tensor> {
     crate::ensure!((0.0..=1.0).contains(&p), "dropout probability has to be between 0 and 1, but got {p}");
     if p == 0.0 || !train || x.numel() == 0 {
@@ -48,14 +43,14 @@ pub fn dropout_kind(x: &Tensor, p: f64, train: bool, kind: Kind) -> Result<Tenso
         return N::mul(x, &Tensor::zeros(&[], x.dtype(), x.device())?);
     }
     crate::ensure!(x.dtype().is_float(), "dropout expects a floating point input, got {}", x.dtype().name());
+    let m = noise(x, kind.feature, 1.0 - p)?;
     if !kind.alpha {
-        return N::mul(x, &noise(x, kind.feature, 1.0 - p, 1.0 / (1.0 - p))?);
+        return N::mul(x, &N::div_scalar(&m, &Scalar::Float(1.0 - p))?);
     }
     let a = 1.0 / ((SELU_ALPHA_SCALED * SELU_ALPHA_SCALED * p + 1.0) * (1.0 - p)).sqrt();
-    let kept = noise(x, kind.feature, 1.0 - p, 1.0)?;
-    // b = (kept - 1) alpha a + alpha a p
-    let b = N::add_scalar(&N::mul_scalar(&kept, &Scalar::Float(SELU_ALPHA_SCALED * a))?, &Scalar::Float(SELU_ALPHA_SCALED * a * (p - 1.0)))?;
-    N::add(&N::mul(x, &N::mul_scalar(&kept, &Scalar::Float(a))?)?, &b)
+    let shifted = N::add_scalar(&m, &Scalar::Float(-1.0))?;
+    let b = N::add_scalar(&N::mul_scalar(&shifted, &Scalar::Float(SELU_ALPHA_SCALED * a))?, &Scalar::Float(SELU_ALPHA_SCALED * a * p))?;
+    N::add(&N::mul(x, &N::mul_scalar(&m, &Scalar::Float(a))?)?, &b)
 }
 
 /// Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1-p).
@@ -70,8 +65,7 @@ pub fn native_dropout(x: &Tensor, p: f64, train: bool) -> Result<(Tensor, Tensor
         return Ok((x.clone(), Tensor::ones(&x.shape(), DType::Bool, x.device())?));
     }
     let keep = 1.0 - p;
-    let mask = Tensor::empty(&x.shape(), DType::Bool, x.device())?;
-    sampling::fill(&mask.data(), &sampling::bernoulli(keep))?;
+    let mask = super::random::bernoulli_float_(&Tensor::empty(&x.shape(), DType::Bool, x.device())?, keep)?;
     let scale = if keep == 0.0 { 0.0 } else { 1.0 / keep };
     Ok((N::mul_scalar(&N::mul(x, &mask)?, &Scalar::Float(scale))?, mask))
 }
@@ -81,15 +75,22 @@ const RRELU_LOWER: f64 = 1.0 / 8.0;
 const RRELU_UPPER: f64 = 1.0 / 3.0;
 
 /// Randomized leaky ReLU: in training each element not above 0 is multiplied by its own slope
-/// drawn from U(1/8, 1/3); otherwise the leaky ReLU of the mean slope.
+/// drawn from U(1/8, 1/3) (one double uniform per such element, in order, with the bounds in
+/// the dtype's compute precision, as PyTorch); otherwise the leaky ReLU of the mean slope.
 pub fn rrelu(x: &Tensor, training: bool) -> Result<Tensor> {
     crate::ensure!(x.dtype().is_float(), "\"rrelu_with_noise_out_cpu\" not implemented for '{}'", x.dtype().name());
     if !training {
         return super::unary::leaky_relu(x, &Scalar::Float((RRELU_LOWER + RRELU_UPPER) / 2.0));
     }
-    let slopes = Tensor::empty(&x.shape(), x.dtype(), x.device())?;
-    sampling::fill(&slopes.data(), &sampling::uniform(RRELU_LOWER, RRELU_UPPER))?;
-    N::where_self(&N::gt(x, &Scalar::Int(0))?, x, &N::mul(x, &slopes)?)
+    let wide = x.dtype() == DType::F64;
+    let bound = |v: f64| if wide { v } else { v as f32 as f64 };
+    let (lo, hi) = (bound(RRELU_LOWER), bound(RRELU_UPPER));
+    let xs = x.to_vec::<f64>()?;
+    let slopes: Vec<f64> = with_rng(|r| {
+        xs.iter().map(|&v| if v <= 0.0 { bound(r.uniform() * (hi - lo) + lo) } else { 1.0 }).collect()
+    });
+    let slopes = Tensor::from_vec(slopes, &x.shape())?;
+    N::mul(x, &crate::ops::convert::to(&slopes, Some(x.device()), Some(x.dtype()), false)?)
 }
 
 macro_rules! atg_dropout {

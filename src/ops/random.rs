@@ -1,13 +1,11 @@
 //! Random ops: rand/randn/randint and their `_like` and `_out` forms, the in-place samplers
 //! (uniform_, normal_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_, random_)
-//! and their out-of-place forms, poisson. uniform_, normal_, the integer fills and bernoulli
-//! with tensor probabilities draw as PyTorch does (`tensor::stream_fills`: a seed gives
-//! PyTorch's values); the others fill parallel blocks from one key (`tensor::sampling`).
+//! and their out-of-place forms, poisson. Each draws from the global generator in PyTorch's
+//! order and way (`tensor::stream_fills`), so a seed gives PyTorch's values.
 
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
-use crate::ops::unary::approx::{ln_m, Split};
-use crate::tensor::sampling::{self, BlockFill, FromUnit};
+use crate::tensor::random::{with_rng, Rng};
 use crate::tensor::stream_fills;
 use crate::tensor::{DType, Device, Tensor, TensorData};
 use crate::with_dtype;
@@ -28,13 +26,6 @@ pub fn like(t: &Tensor) -> Result<Tensor> {
     Tensor::empty(&t.shape(), t.dtype(), t.device())
 }
 
-/// Fills `t` in place with `fill` (no autograd history: a sampled value has no gradient).
-fn fill_(t: &Tensor, fill: &impl BlockFill) -> Result<Tensor> {
-    sampling::fill(&t.data(), fill)?;
-    t.bump_version();
-    Ok(t.clone())
-}
-
 /// `t` with its dims ordered as PyTorch's TensorIterator walks one output: by stride, the
 /// largest outermost.
 fn iteration_view(t: &Tensor) -> Result<Tensor> {
@@ -42,7 +33,7 @@ fn iteration_view(t: &Tensor) -> Result<Tensor> {
 }
 
 /// The dim order of [`iteration_view`].
-fn visit_perm(t: &Tensor) -> Vec<i64> {
+pub(crate) fn visit_perm(t: &Tensor) -> Vec<i64> {
     let st = t.strides();
     let mut perm: Vec<i64> = (0..t.dim() as i64).collect();
     perm.sort_by_key(|&d| std::cmp::Reverse(st[d as usize]));
@@ -101,8 +92,8 @@ fn probabilities_in_range(p: &TensorData) -> bool {
     ok
 }
 
-/// `t.bernoulli_(p)`: each element of `t` 1 where a float uniform falls below the probability
-/// `p` holds there (p broadcast to t's shape), else 0, in t's dtype.
+/// `t.bernoulli_(p)`: each element of `t` 1 where a uniform (double for double p, else float)
+/// falls below the probability `p` holds there (p broadcast to t's shape), else 0, in t's dtype.
 pub fn bernoulli_tensor_(t: &Tensor, p: &Tensor) -> Result<Tensor> {
     crate::ensure!(p.dtype().is_float(), "\"bernoulli_tensor_cpu_p_\" not implemented for '{}'", p.dtype().name());
     crate::ensure!(
@@ -111,43 +102,35 @@ pub fn bernoulli_tensor_(t: &Tensor, p: &Tensor) -> Result<Tensor> {
     );
     let pe = crate::ops::shape::expand(p, &t.shape())?;
     let order = if t.is_contiguous() { pe } else { crate::ops::shape::permute(&pe, &visit_perm(t))? };
-    let probs = order.to_vec::<f32>()?;
-    in_visit_order(t, |d, _| stream_fills::bernoulli(d, &probs))
+    let probs = order.to_vec::<f64>()?;
+    in_visit_order(t, |d, _| stream_fills::bernoulli(d, &probs, p.dtype() == DType::F64))
 }
 
-/// `t.bernoulli_(p)` with a number: 1 with probability p, else 0.
+/// `t.bernoulli_(p)` with a number: 1 where a double uniform falls below p, else 0.
 pub fn bernoulli_float_(t: &Tensor, p: f64) -> Result<Tensor> {
     crate::ensure!((0.0..=1.0).contains(&p), "bernoulli_ expects p to be in [0, 1], but got p={}", num(p));
-    fill_(t, &sampling::bernoulli(p))
+    in_visit_order(t, |d, _| stream_fills::from_double_units(d, |u| if u < p { 1.0 } else { 0.0 }))
 }
 
-/// Exponential with rate `lambd`: `-ln(1 - u) / lambd`, never 0 (as PyTorch: ln(1 - u) is
-/// kept below -eps/2).
+/// Exponential with rate `lambd`: `-1/lambd * ln(1 - u)` (in double, as PyTorch).
 pub fn exponential_(t: &Tensor, lambd: f64) -> Result<Tensor> {
     crate::ensure!(lambd > 0.0, "exponential_ expects lambda > 0.0, but found lambda={}", num(lambd));
     continuous("Exponential", t)?;
-    let (l32, h32, h64) = (lambd as f32, f32::EPSILON / 2.0, f64::EPSILON / 2.0);
-    fill_(
-        t,
-        &FromUnit {
-            f32: move |u: f32| -(if u <= h32 { -h32 } else { ln_m::<Split>(1.0 - u) }) / l32,
-            f64: move |u: f64| -(if u <= h64 { -h64 } else { (1.0 - u).ln() }) / lambd,
-        },
-    )
+    in_visit_order(t, |d, _| stream_fills::from_double_units(d, |u| -1.0 / lambd * (-u).ln_1p()))
 }
 
-/// Cauchy: `median + sigma tan(pi (u - 1/2))`.
+/// Cauchy: `median + sigma tan(pi (u - 1/2))`, u kept within [eps, 1 - eps], the last step one
+/// fused multiply-add (as PyTorch's AVX2 build computes it).
 pub fn cauchy_(t: &Tensor, median: f64, sigma: f64) -> Result<Tensor> {
     continuous("Cauchy", t)?;
     crate::ensure!(sigma > 0.0, "cauchy_ expects sigma > 0.0, but found sigma={}", num(sigma));
-    let (m32, s32) = (median as f32, sigma as f32);
-    fill_(
-        t,
-        &FromUnit {
-            f32: move |u: f32| m32 + s32 * (std::f32::consts::PI * (u - 0.5)).tan(),
-            f64: move |u: f64| median + sigma * (std::f64::consts::PI * (u - 0.5)).tan(),
-        },
-    )
+    let eps = f64::EPSILON;
+    in_visit_order(t, |d, _| {
+        stream_fills::from_double_units(d, |u| {
+            let u = u.clamp(eps, 1.0 - eps);
+            sigma.mul_add((std::f64::consts::PI * (u - 0.5)).tan(), median)
+        })
+    })
 }
 
 /// Log-normal: e to a normal value, drawn as PyTorch draws them (so seeded values match).
@@ -157,51 +140,25 @@ pub fn log_normal_(t: &Tensor, mean: f64, std: f64) -> Result<Tensor> {
     in_visit_order(t, |d, _| stream_fills::log_normal(d, mean, std))
 }
 
-/// Geometric on {1, 2, ...}: the number of trials to the first success of probability p.
+/// Geometric on {1, 2, ...}: the number of trials to the first success of probability p,
+/// `ceil(ln u / ln(1 - p))`.
 pub fn geometric_(t: &Tensor, p: f64) -> Result<Tensor> {
     crate::ensure!(p > 0.0 && p < 1.0, "geometric_ expects p to be in (0, 1), but got p={}", num(p));
-    let (q64, q32) = ((-p).ln_1p(), (-p).ln_1p() as f32);
-    fill_(
-        t,
-        &FromUnit {
-            f32: move |u: f32| (ln_m::<Split>(1.0 - u) / q32).ceil().max(1.0),
-            f64: move |u: f64| ((1.0 - u).ln() / q64).ceil().max(1.0),
-        },
-    )
+    crate::ensure!(t.dtype() != DType::Bool, "\"geometric_cpu\" not implemented for 'Bool'");
+    let q = (-p).ln_1p();
+    in_visit_order(t, |d, _| stream_fills::from_double_units(d, |u| (u.ln() / q).ceil()))
 }
 
-/// ln(k!) for k >= 0: a table below 10, Stirling's series above (error below 1e-10).
-fn ln_factorial(k: f64) -> f64 {
-    const SMALL: [f64; 10] = [
-        0.0,
-        0.0,
-        std::f64::consts::LN_2,
-        1.791_759_469_228_055,
-        3.178_053_830_347_945_8,
-        4.787_491_742_782_046,
-        6.579_251_212_010_101,
-        8.525_161_361_065_415,
-        10.604_602_902_745_25,
-        12.801_827_480_081_469,
-    ];
-    if k < 10.0 {
-        return SMALL[k as usize];
-    }
-    let n = k + 1.0;
-    let n2 = n * n;
-    (n - 0.5) * n.ln() - n + 0.918_938_533_204_672_8 + (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * n2)) / n2) / n
-}
-
-/// One Poisson value of rate `lam`: counting uniforms whose product stays above e^-lam below
-/// rate 10, Hormann's transformed rejection (PTRS) from 10 on (as PyTorch).
-fn poisson_one(d: &mut sampling::Draws, lam: f64) -> f64 {
+/// One Poisson value of rate `lam` as PyTorch's `sample_poisson`: counting uniforms whose
+/// product stays above e^-lam below rate 10, Hormann's transformed rejection (PTRS) from 10 on.
+fn poisson_one(rng: &mut Rng, lam: f64) -> f64 {
     if lam == 0.0 {
         return 0.0;
     }
     if lam < 10.0 {
         let (limit, mut prod, mut k) = ((-lam).exp(), 1.0, 0.0);
         loop {
-            prod *= d.unit();
+            prod *= rng.uniform();
             if prod <= limit {
                 return k;
             }
@@ -214,8 +171,8 @@ fn poisson_one(d: &mut sampling::Draws, lam: f64) -> f64 {
     let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
     let vr = 0.9277 - 3.6224 / (b - 2.0);
     loop {
-        let u = d.unit() - 0.5;
-        let v = d.unit();
+        let u = rng.uniform() - 0.5;
+        let v = rng.uniform();
         let us = 0.5 - u.abs();
         let k = ((2.0 * a / us + b) * u + lam + 0.43).floor();
         if us >= 0.07 && v <= vr {
@@ -224,19 +181,20 @@ fn poisson_one(d: &mut sampling::Draws, lam: f64) -> f64 {
         if k < 0.0 || (us < 0.013 && v > us) {
             continue;
         }
-        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= -lam + k * loglam - ln_factorial(k) {
+        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= -lam + k * loglam - libm::lgamma(k + 1.0) {
             return k;
         }
     }
 }
 
-/// `torch.poisson(rates)`: a Poisson count per rate, in the rates' dtype.
+/// `torch.poisson(rates)`: a Poisson count per rate, in the rates' dtype, drawn rate after rate
+/// in order.
 pub fn poisson(rates: &Tensor) -> Result<Tensor> {
     crate::ensure!(rates.dtype().is_float(), "\"poisson_cpu\" not implemented for '{}'", rates.dtype().name());
     let r = rates.to_vec::<f64>()?;
     crate::ensure!(r.iter().all(|&l| l >= 0.0), "invalid Poisson rate, expected rate to be non-negative");
-    let counts = Tensor::from_vec(sampling::map_values(&r, poisson_one), &rates.shape())?;
-    crate::ops::convert::to(&counts, None, Some(rates.dtype()), false)
+    let counts: Vec<f64> = with_rng(|rng| r.iter().map(|&l| poisson_one(rng, l)).collect());
+    crate::ops::convert::to(&Tensor::from_vec(counts, &rates.shape())?, None, Some(rates.dtype()), false)
 }
 
 /// The largest integer `random_(from)` draws: 2^digits for floats (every integer up to it is

@@ -12,7 +12,6 @@ mod tensor;
 pub mod views;
 pub mod create;
 pub mod random;
-pub mod sampling;
 pub mod stream_fills;
 pub mod print;
 

@@ -1,8 +1,7 @@
 //! The global random generator, PyTorch's CPU generator: MT19937 seeded as `torch.manual_seed`
 //! seeds it (default seed 67280421310721), 32-bit draws (`random`), 64-bit draws made of two
-//! (`random64`), and the cached second normal value of its Box-Muller pairs. uniform_, normal_
-//! and the integer fills draw from it in PyTorch's order, so a seed gives PyTorch's numbers;
-//! the block fills of `tensor::sampling` take one key from it per call.
+//! (`random64`), and the cached second normal value of its Box-Muller pairs. Every random op
+//! draws from it in PyTorch's order (`tensor::stream_fills`), so a seed gives PyTorch's numbers.
 
 use parking_lot::Mutex;
 
@@ -15,14 +14,6 @@ pub struct Rng {
     next: usize,
     /// The sine half of the last double Box-Muller pair, served by the next normal draw.
     pub(crate) cached_normal: Option<f64>,
-}
-
-pub(crate) fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[inline(always)]

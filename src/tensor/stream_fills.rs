@@ -2,8 +2,10 @@
 //! element in the same order and with the same transforms, so a seed gives PyTorch's values:
 //! uniform (53 random bits for f64, 24 for the other float dtypes), normal (Box-Muller on
 //! 16-value chunks for contiguous tensors of 16 or more, cached double pairs otherwise),
-//! integers (`random % span`) and Bernoulli with a probability per element. `t` here is
-//! contiguous, holding its elements in the order PyTorch visits them.
+//! integers (`random % span`), Bernoulli with a probability per element, and the serial kernels
+//! that turn one double uniform per element into a value (Bernoulli with one probability,
+//! exponential, Cauchy, geometric). `t` here is contiguous, holding its elements in the order
+//! PyTorch visits them.
 
 use super::random::{with_rng, Rng};
 use super::{DType, Element, TensorData};
@@ -26,14 +28,59 @@ pub fn digits(d: DType) -> u32 {
 /// the f32 value is rounded to them afterwards, which can give 1). In f64 (exact).
 fn unit_draws(rng: &mut Rng, d: DType, out: &mut [f64]) {
     if d == DType::F64 {
-        out.iter_mut().for_each(|o| *o = rng.uniform());
-        return;
+        return double_units(rng, out);
     }
     let mut words = vec![0u32; out.len()];
     rng.fill_u32(&mut words);
     for (o, w) in out.iter_mut().zip(&words) {
         *o = (w & 0xFF_FFFF) as f64 * (1.0 / (1 << 24) as f64);
     }
+}
+
+/// Double uniforms in [0, 1) as PyTorch's `uniform_real_distribution<double>` draws them, one
+/// after another: 53 bits of a 64-bit draw each ([`Rng::uniform`], in bulk).
+pub fn double_units(rng: &mut Rng, out: &mut [f64]) {
+    const BLOCK: usize = 512;
+    let mut words = [0u32; 2 * BLOCK];
+    for c in out.chunks_mut(BLOCK) {
+        let w = &mut words[..2 * c.len()];
+        rng.fill_u32(w);
+        for (o, p) in c.iter_mut().zip(w.chunks_exact(2)) {
+            let bits = (((p[0] as u64) << 32) | p[1] as u64) & ((1 << 53) - 1);
+            *o = bits as f64 * (1.0 / (1u64 << 53) as f64);
+        }
+    }
+}
+
+/// A double result in dtype `T` as C++'s `static_cast` gives it: f16 and bf16 through float
+/// (c10's half types convert from float, so the value is rounded twice), the others directly.
+#[inline(always)]
+fn from_double<T: Element>(v: f64) -> T {
+    if matches!(T::DTYPE, DType::F16 | DType::BF16) {
+        T::from_f64(v as f32 as f64)
+    } else {
+        T::from_f64(v)
+    }
+}
+
+/// One double uniform per element, in order, turned into a value by `f` and cast to the dtype:
+/// PyTorch's serial CPU kernels for `bernoulli_(p)`, `exponential_`, `cauchy_` and `geometric_`
+/// (the default kernels; MKL's, which PyTorch only takes on Intel processors, draw otherwise).
+pub fn from_double_units(t: &TensorData, f: impl Fn(f64) -> f64) {
+    const BLOCK: usize = 512;
+    with_dtype!(t.dtype, T, {
+        let out = unsafe { t.as_mut_slice::<T>() };
+        let mut u = [0f64; BLOCK];
+        with_rng(|r| {
+            for c in out.chunks_mut(BLOCK) {
+                let u = &mut u[..c.len()];
+                double_units(r, u);
+                for (o, &v) in c.iter_mut().zip(u.iter()) {
+                    *o = from_double(f(v));
+                }
+            }
+        });
+    });
 }
 
 /// `uniform_(from, to)`: `u * (to - from) + from` in the dtype's arithmetic (f32 for f32, f16
@@ -173,7 +220,7 @@ pub fn normal(t: &TensorData, mean: f64, std: f64, dense: bool) {
 pub fn log_normal(t: &TensorData, mean: f64, std: f64) {
     with_dtype!(t.dtype, T, {
         let out = unsafe { t.as_mut_slice::<T>() };
-        with_rng(|r| out.iter_mut().for_each(|o| *o = T::from_f64((r.normal() * std + mean).exp())));
+        with_rng(|r| out.iter_mut().for_each(|o| *o = from_double((r.normal() * std + mean).exp())));
     });
 }
 
@@ -246,16 +293,17 @@ pub fn full_range(t: &TensorData) {
     });
 }
 
-/// Bernoulli with a probability per element (`p` holds them in `t`'s order): a float uniform
-/// (24 bits) below p gives 1.
-pub fn bernoulli(t: &TensorData, p: &[f32]) {
-    let mut words = vec![0u32; t.numel()];
-    with_rng(|r| r.fill_u32(&mut words));
+/// Bernoulli with a probability per element (`p` holds them in `t`'s order): a uniform below p
+/// gives 1. Double probabilities (`wide`) take double uniforms (53 bits), the others float
+/// uniforms (24 bits), as PyTorch's `bernoulli_distribution<double>` and `<float>`.
+pub fn bernoulli(t: &TensorData, p: &[f64], wide: bool) {
+    let n = t.numel();
+    let mut u = vec![0f64; n];
+    with_rng(|r| unit_draws(r, if wide { DType::F64 } else { DType::F32 }, &mut u));
     with_dtype!(t.dtype, T, {
         let out = unsafe { t.as_mut_slice::<T>() };
-        for ((o, &w), &q) in out.iter_mut().zip(&words).zip(p) {
-            let u = (w & 0xFF_FFFF) as f32 * (1.0 / (1 << 24) as f32);
-            *o = T::from_f64(if u < q { 1.0 } else { 0.0 });
+        for ((o, &v), &q) in out.iter_mut().zip(&u).zip(p) {
+            *o = T::from_f64(if v < q { 1.0 } else { 0.0 });
         }
     });
 }
