@@ -94,6 +94,16 @@ fn run(step: &str) -> Result<(Tensor, f64)> {
             let r = Tensor::from_vec(vec![1.0f32, 12.0, 0.1, 50.0, 7.5, 11.0], &[2, 3])?;
             (N::poisson(&r)?, 0.0)
         }
+        "_standard_gamma f64" => {
+            let a = Tensor::from_vec(vec![0.0f64, 0.3, 1.0, 2.5, 0.05, 10.0, 150.0], &[7])?;
+            (N::_standard_gamma(&a)?, 1e-14)
+        }
+        "_standard_gamma f32 2x3" => (N::_standard_gamma(&Tensor::from_vec(vec![0.5f32, 1.5, 4.0, 0.01, 7.0, 1.0], &[2, 3])?)?, 1e-7),
+        "_sample_dirichlet f32 2x3" => {
+            (N::_sample_dirichlet(&Tensor::from_vec(vec![0.5f32, 1.5, 4.0, 1.0, 1.0, 1.0], &[2, 3])?)?, 1e-7)
+        }
+        "_sample_dirichlet f64 4" => (N::_sample_dirichlet(&Tensor::from_vec(vec![0.2f64, 2.0, 0.7, 3.0], &[4])?)?, 1e-14),
+        "randn f64 1 after gamma" => (N::randn(&[1], DType::F64, c)?, 1e-15),
         "randperm 1" => (N::randperm(1, DType::I64, c)?, 0.0),
         "randperm 2" => (N::randperm(2, DType::I64, c)?, 0.0),
         "randperm 10" => (N::randperm(10, DType::I64, c)?, 0.0),

@@ -1,7 +1,8 @@
 //! Random ops: rand/randn/randint and their `_like` and `_out` forms, the in-place samplers
 //! (uniform_, normal_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_, random_)
-//! and their out-of-place forms, poisson. Each draws from the global generator in PyTorch's
-//! order and way (`tensor::stream_fills`), so a seed gives PyTorch's values.
+//! and their out-of-place forms, poisson, `_standard_gamma`, `_sample_dirichlet`. Each draws
+//! from the global generator in PyTorch's order and way (`tensor::stream_fills`), so a seed
+//! gives PyTorch's values.
 
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
@@ -197,6 +198,107 @@ pub fn poisson(rates: &Tensor) -> Result<Tensor> {
     crate::ops::convert::to(&Tensor::from_vec(counts, &rates.shape())?, None, Some(rates.dtype()), false)
 }
 
+/// One standard Gamma(alpha) value as PyTorch's `sample_gamma` draws it: Marsaglia and Tsang's
+/// rejection on cached-pair double normals and double uniforms, alpha below 1 boosted by one
+/// and the result scaled by `u^(1/alpha)`; in double with its float constants (1/3 and 0.0331
+/// rounded to float first). NaN for a NaN or negative alpha (whose rejection loop never ends).
+fn gamma_one(rng: &mut Rng, alpha: f64) -> f64 {
+    if alpha.is_nan() || alpha < 0.0 {
+        return f64::NAN;
+    }
+    let (mut scale, mut alpha) = (1.0, alpha);
+    if alpha < 1.0 {
+        if alpha == 0.0 {
+            return 0.0;
+        }
+        scale *= (1.0 - rng.uniform()).powf(1.0 / alpha);
+        alpha += 1.0;
+    }
+    let d = alpha - (1.0f32 / 3.0f32) as f64;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let (x, y) = loop {
+            let x = rng.normal();
+            let y = 1.0 + c * x;
+            if y > 0.0 {
+                break (x, y);
+            }
+        };
+        let v = y * y * y;
+        let u = 1.0 - rng.uniform();
+        let xx = x * x;
+        if u < 1.0 - 0.0331f32 as f64 * xx * xx || u.ln() < 0.5 * xx + d * (1.0 - v + v.ln()) {
+            return scale * d * v;
+        }
+    }
+}
+
+/// The smallest positive normal value of a float dtype (PyTorch's `numeric_limits::min`).
+fn min_positive(d: DType) -> f64 {
+    match d {
+        DType::F64 => f64::MIN_POSITIVE,
+        DType::F16 => 6.103_515_625e-5,
+        _ => f32::MIN_POSITIVE as f64, // f32 and bf16 share the exponent range
+    }
+}
+
+/// `_standard_gamma(alpha)`: one Gamma(alpha, 1) value per element, in order, kept at or above
+/// the dtype's smallest normal value.
+pub fn standard_gamma(alpha: &Tensor) -> Result<Tensor> {
+    crate::ensure!(alpha.dtype().is_float(), "\"gamma_cpu\" not implemented for '{}'", alpha.dtype().name());
+    let a = alpha.to_vec::<f64>()?;
+    let dt = alpha.dtype();
+    let floor = min_positive(dt);
+    let vals: Vec<f64> = with_rng(|rng| {
+        a.iter()
+            .map(|&x| {
+                let g = gamma_one(rng, x);
+                // the sample in the dtype (through float for f16 and bf16), then at least `floor`
+                let g = if dt == DType::F64 { g } else { g as f32 as f64 };
+                if g < floor { floor } else { g }
+            })
+            .collect()
+    });
+    let out = crate::ops::convert::to(&Tensor::from_vec(vals, &alpha.shape())?, Some(alpha.device()), Some(dt), false)?;
+    refuse_gradient("_standard_gamma", alpha, &out);
+    Ok(out)
+}
+
+/// Records a node whose backward is an error, so a sampler whose reparameterized gradient is
+/// not built never yields a silently missing gradient.
+fn refuse_gradient(op: &'static str, input: &Tensor, out: &Tensor) {
+    if crate::autograd::needs_grad(&[input]) {
+        crate::autograd::record(op, &[input], &[out], move |_, _| {
+            Err(crate::error::Error::not_implemented(&format!("the derivative of {op}")))
+        });
+    }
+}
+
+/// `_sample_dirichlet(alpha)`: Gamma draws in double (each at least f64's smallest normal value)
+/// divided by their sum over the last dim, kept within [smallest normal, largest value below 1]
+/// of the dtype.
+pub fn sample_dirichlet(alpha: &Tensor) -> Result<Tensor> {
+    let dt = alpha.dtype();
+    crate::ensure!(matches!(dt, DType::F32 | DType::F64), "\"dirichlet\" not implemented for '{}'", dt.name());
+    let a = alpha.to_vec::<f64>()?;
+    let g: Vec<f64> = with_rng(|rng| a.iter().map(|&x| gamma_one(rng, x).max(f64::MIN_POSITIVE)).collect());
+    let shape = alpha.shape();
+    let k = shape.last().copied().unwrap_or(1).max(1) as usize;
+    let (lo, hi) = if dt == DType::F64 { (f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0) } else { (f32::MIN_POSITIVE as f64, (1.0 - f32::EPSILON as f64 / 2.0)) };
+    let mut out = Vec::with_capacity(g.len());
+    for row in g.chunks(k) {
+        let sum: f64 = row.iter().sum();
+        out.extend(row.iter().map(|&v| {
+            let r = v / sum;
+            let r = if dt == DType::F64 { r } else { r as f32 as f64 };
+            r.max(lo).min(hi)
+        }));
+    }
+    let out = crate::ops::convert::to(&Tensor::from_vec(out, &shape)?, Some(alpha.device()), Some(dt), false)?;
+    refuse_gradient("_sample_dirichlet", alpha, &out);
+    Ok(out)
+}
+
 /// The largest integer `random_(from)` draws: 2^digits for floats (every integer up to it is
 /// exact), the type's maximum for integers, 1 for bool.
 fn default_top(d: DType) -> u64 {
@@ -290,6 +392,10 @@ macro_rules! atg_random {
         fn random_from_(a: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> { $crate::ops::random::random_from_(a, from, to) }
         fn random_from(a: &Tensor, from: i64, to: Option<i64>) -> Result<Tensor> { $crate::ops::random::fresh_of(a, |t| $crate::ops::random::random_from_(t, from, to)) }
         fn poisson(a: &Tensor) -> Result<Tensor> { $crate::ops::random::poisson(a) }
+        fn _standard_gamma(a: &Tensor) -> Result<Tensor> { $crate::ops::random::standard_gamma(a) }
+        fn _standard_gamma_out(out: &Tensor, a: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::random::standard_gamma(a)?) }
+        fn _sample_dirichlet(a: &Tensor) -> Result<Tensor> { $crate::ops::random::sample_dirichlet(a) }
+        fn _sample_dirichlet_out(out: &Tensor, a: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::random::sample_dirichlet(a)?) }
         fn random_to_(a: &Tensor, to: i64) -> Result<Tensor> { $crate::ops::random::randint_(a, 0, to) }
         fn random_to(a: &Tensor, to: i64) -> Result<Tensor> { $crate::ops::random::fresh_of(a, |t| $crate::ops::random::randint_(t, 0, to)) }
     };
