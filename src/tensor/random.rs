@@ -104,13 +104,6 @@ impl Rng {
         self.cached_normal = Some(r * theta.sin());
         r * theta.cos()
     }
-
-    /// Uniform integer in [low, high) (`random % span`, PyTorch's `uniform_int_from_to`).
-    pub fn below(&mut self, low: i64, high: i64) -> i64 {
-        let span = high.wrapping_sub(low) as u64;
-        let v = if span >= 1 << 32 { self.next_u64() } else { self.random() as u64 };
-        low.wrapping_add((v % span) as i64)
-    }
 }
 
 /// PyTorch's default CPU seed.
