@@ -151,7 +151,12 @@ fn random_sampling_properties() {
     let mut uv = u.to_vec::<i64>().unwrap();
     uv.sort();
     assert_eq!(uv, (0..6).collect::<Vec<_>>());
-    assert!(N::multinomial(&t32(vec![1.0, 0.0], &[2]), 2, false).is_err());
+    // PyTorch draws zero-weight categories last once the positive ones are used up
+    let z = N::multinomial(&t32(vec![1.0, 0.0], &[2]), 2, false).unwrap();
+    assert_eq!(z.to_vec::<i64>().unwrap(), vec![0, 1]);
+    let e = N::multinomial(&t32(vec![0.0, 0.0], &[2]), 1, false).unwrap_err().to_string();
+    assert!(e.contains("sum of probabilities <= 0"), "{e}");
+    assert!(N::multinomial(&t32(vec![1.0, 0.0], &[2]), 3, false).is_err());
 }
 
 /// Large contiguous index_select and gather (fast paths) agree with per-element references.
