@@ -16,6 +16,7 @@ mod io_hostile;
 mod io_image;
 mod io_roundtrip;
 mod ops_conv;
+mod ops_decomp;
 mod ops_index;
 mod ops_join;
 mod ops_linalg;

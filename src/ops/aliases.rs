@@ -5,18 +5,9 @@
 use crate::autograd::{needs_grad, record};
 use crate::error::Result;
 use crate::ops::arith::{binary, BinOp};
-use crate::ops::{convert, shape};
+use crate::ops::shape;
 use crate::tensor::{DType, Tensor};
 use std::f64::consts::PI;
-
-/// A copy of `a` with its own storage that passes gradients through unchanged.
-pub fn copy_of(a: &Tensor) -> Result<Tensor> {
-    let out = convert::clone(a)?;
-    if needs_grad(&[a]) {
-        record("CloneBackward0", &[a], &[&out], |_, g| Ok(vec![g[0].clone()]));
-    }
-    Ok(out)
-}
 
 /// A new tensor viewing `a`'s storage with its layout (autograd's identity).
 pub fn alias(a: &Tensor) -> Result<Tensor> {
@@ -110,14 +101,14 @@ macro_rules! atg_aliases {
         fn positive(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::positive(a) }
         fn alias(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::alias(a) }
         fn data(a: &Tensor) -> Result<Tensor> { Ok($crate::ops::autograd_ops::detach(a)) }
-        fn _conj_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::copy_of(a) }
-        fn alias_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::copy_of(a) }
+        fn _conj_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::join::misc::copy_of(a) }
+        fn alias_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::join::misc::copy_of(a) }
         fn alias_copy_out(out: &Tensor, a: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, a) }
-        fn lift_fresh_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::copy_of(a) }
-        fn _lazy_clone(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::copy_of(a) }
+        fn lift_fresh_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::join::misc::copy_of(a) }
+        fn _lazy_clone(a: &Tensor) -> Result<Tensor> { $crate::ops::join::misc::copy_of(a) }
         fn detach_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::convert::clone(a) }
         fn detach_copy_out(out: &Tensor, a: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::autograd_ops::detach(a)) }
-        fn t_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::aliases::copy_of(&$crate::ops::shape::t(a)?) }
+        fn t_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::join::misc::copy_of(&$crate::ops::shape::t(a)?) }
         fn t_copy_out(out: &Tensor, a: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::shape::t(a)?) }
         fn _neg_view(a: &Tensor) -> Result<Tensor> { $crate::ops::arith::neg(a) }
         fn _neg_view_copy(a: &Tensor) -> Result<Tensor> { $crate::ops::arith::neg(a) }

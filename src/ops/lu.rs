@@ -9,20 +9,22 @@ use crate::cpu::copy::to_contiguous_dtype;
 use crate::error::Result;
 use crate::tensor::{DType, Tensor};
 
-/// One factored n x n matrix: L (unit, below the diagonal) and U in `w`, row `i` swapped with
+/// One factored m x n matrix: L (unit, below the diagonal) and U in `w`, row `i` swapped with
 /// `piv[i]`, `sign` the permutation's sign, `zero` the first zero pivot (1-based, as LAPACK's
 /// info) if any.
-struct Lu {
-    w: Vec<f64>,
-    piv: Vec<usize>,
+pub(crate) struct Lu {
+    pub(crate) w: Vec<f64>,
+    pub(crate) piv: Vec<usize>,
     sign: f64,
-    zero: Option<usize>,
+    pub(crate) zero: Option<usize>,
 }
 
-fn factor(mut w: Vec<f64>, n: usize) -> Lu {
-    let (mut piv, mut sign, mut zero) = (vec![0; n], 1.0, None);
-    for j in 0..n {
-        let p = (j..n).fold(j, |best, i| if w[i * n + j].abs() > w[best * n + j].abs() { i } else { best });
+/// Factors one m x n row-major matrix (LAPACK's getrf: the first largest pivot of each column).
+pub(crate) fn factor(mut w: Vec<f64>, m: usize, n: usize) -> Lu {
+    let k = m.min(n);
+    let (mut piv, mut sign, mut zero) = (vec![0; k], 1.0, None);
+    for j in 0..k {
+        let p = (j..m).fold(j, |best, i| if w[i * n + j].abs() > w[best * n + j].abs() { i } else { best });
         piv[j] = p;
         if p != j {
             for c in 0..n {
@@ -35,7 +37,7 @@ fn factor(mut w: Vec<f64>, n: usize) -> Lu {
             zero.get_or_insert(j + 1);
             continue;
         }
-        for i in j + 1..n {
+        for i in j + 1..m {
             let l = w[i * n + j] / d;
             w[i * n + j] = l;
             if l != 0.0 {
@@ -50,7 +52,7 @@ fn factor(mut w: Vec<f64>, n: usize) -> Lu {
 
 impl Lu {
     /// Solves A X = B in place for the n x k row-major `b`.
-    fn solve(&self, b: &mut [f64], n: usize, k: usize) {
+    pub(crate) fn solve(&self, b: &mut [f64], n: usize, k: usize) {
         let w = &self.w;
         for (j, &p) in self.piv.iter().enumerate() {
             if p != j {
@@ -123,17 +125,17 @@ fn factor_all(a: &Tensor, n: usize) -> Result<Vec<Lu>> {
     let m = n * n;
     let s = a.shape();
     let count = s[..s.len() - 2].iter().product::<i64>() as usize;
-    Ok((0..count).map(|b| factor(src[b * m..(b + 1) * m].to_vec(), n)).collect())
+    Ok((0..count).map(|b| factor(src[b * m..(b + 1) * m].to_vec(), n, n)).collect())
 }
 
 /// f64 values of shape `shape` as a tensor of `dt`.
-fn back(v: Vec<f64>, shape: &[i64], dt: DType) -> Result<Tensor> {
+pub(crate) fn back(v: Vec<f64>, shape: &[i64], dt: DType) -> Result<Tensor> {
     let t = Tensor::from_vec(v, shape)?;
     Ok(Tensor::from_data(to_contiguous_dtype(&t.data(), dt)?))
 }
 
 /// `x.mT`.
-fn mt(x: &Tensor) -> Result<Tensor> {
+pub(crate) fn mt(x: &Tensor) -> Result<Tensor> {
     shape::transpose(x, -2, -1)
 }
 

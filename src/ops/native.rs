@@ -28,6 +28,10 @@ impl AtgApi for Native {
     super::dropout::atg_dropout!();
     super::aliases::atg_aliases!();
     super::lu::atg_lu!();
+    super::cholesky::atg_cholesky!();
+    super::spectral::atg_spectral!();
+    super::lu_factor::atg_lu_factor!();
+    super::matrix_fns::atg_matrix_fns!();
     super::distance::atg_distance!();
     super::statistics::atg_statistics!();
     super::reduce::atg_reduce!();
@@ -73,6 +77,7 @@ impl AtgApi for Native {
     fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::mm(a, b) }
     fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> { linalg::bmm(a, b) }
     fn linalg_qr(a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> { super::qr::linalg_qr(a, mode) }
+    fn qr(a: &Tensor, some: bool) -> Result<(Tensor, Tensor)> { super::qr::linalg_qr(a, if some { "reduced" } else { "complete" }) }
     fn linalg_qr_out(q: &Tensor, r: &Tensor, a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
         let (qv, rv) = super::qr::linalg_qr(a, mode)?;
         Ok((assign_out(q, &qv)?, assign_out(r, &rv)?))

@@ -1,10 +1,13 @@
 //! `linalg_qr`: the QR decomposition of (batches of) matrices by Householder reflections,
 //! with LAPACK's conventions (geqrf's reflectors, so R's diagonal signs match PyTorch's), in
-//! f64 arithmetic for f32 and f64 inputs.
+//! f64 arithmetic for f32 and f64 inputs, and its gradient (tall and square matrices).
 
+use super::Native as N;
+use crate::autograd::SavedTensor;
+use crate::capi::generated::AtgApi;
 use crate::cpu::copy::to_contiguous_dtype;
 use crate::error::Result;
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Scalar, Tensor};
 
 /// What `mode` asks for.
 #[derive(Clone, Copy, PartialEq)]
@@ -118,13 +121,44 @@ pub fn linalg_qr(a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
     let r = back(r_all, &with([r_rows as i64, n as i64]))?;
     let q = if mode == Mode::ROnly { Tensor::empty(&[0], dt, a.device())? } else { back(q_all, &with([m as i64, q_cols as i64]))? };
     if crate::autograd::needs_grad(&[a]) {
-        // the forward is usable on tensors that require grad; reaching this node in a backward
-        // pass is an error rather than a silently missing gradient
-        crate::autograd::record("LinalgQrBackward0", &[a], &[&q, &r], |_, _| {
-            Err(crate::error::Error::not_implemented("the derivative of linalg_qr"))
+        let (sq, sr) = (SavedTensor::output(&q, 0), SavedTensor::output(&r, 1));
+        crate::autograd::record("LinalgQrBackward0", &[a], &[&q, &r], move |node, g| {
+            crate::ensure!(
+                mode != Mode::ROnly,
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+            );
+            crate::ensure!(
+                mode == Mode::Reduced || m <= n,
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            );
+            Ok(vec![qr_backward(&g[0], &g[1], &sq.get(node)?, &sr.get(node)?, m, n)?])
         });
     }
     Ok((q, r))
+}
+
+/// PyTorch's `linalg_qr_backward` for m >= n: with `M = gR R^T - Q^T gQ`,
+/// `gA = (Q copyltu(M^T) + gQ) R^-T`, where copyltu keeps the lower triangle (half the
+/// diagonal) minus its transpose. Wide matrices are not done.
+fn qr_backward(gq: &Option<Tensor>, gr: &Option<Tensor>, q: &Tensor, r: &Tensor, m: usize, n: usize) -> Result<Option<Tensor>> {
+    if gq.is_none() && gr.is_none() {
+        return Ok(None);
+    }
+    crate::ensure!(m >= n, "the derivative of linalg_qr for matrices with fewer rows than columns is not implemented");
+    let mt = |x: &Tensor| N::transpose(x, -2, -1);
+    let ga = match (gq, gr) {
+        (Some(gq), Some(gr)) => N::sub(&N::matmul(gr, &mt(r)?)?, &N::matmul(&mt(q)?, gq)?)?,
+        (Some(gq), None) => N::neg(&N::matmul(&mt(q)?, gq)?)?,
+        (None, Some(gr)) => N::matmul(gr, &mt(r)?)?,
+        (None, None) => unreachable!(),
+    };
+    let x = N::tril(&mt(&ga)?, 0)?;
+    let halved = N::sub(&x, &N::mul_scalar(&N::diag_embed(&N::diagonal(&x, 0, -2, -1)?, 0, -2, -1)?, &Scalar::Float(0.5))?)?;
+    let mut ga = N::matmul(q, &N::sub(&halved, &mt(&halved)?)?)?;
+    if let Some(gq) = gq {
+        ga = N::add(&ga, gq)?;
+    }
+    Ok(Some(crate::ops::cholesky::solve_triangular(&mt(r)?, &ga, false, false, false)?))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::{elem, reduction_dims, unsqueeze_back};
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::error::Result;
 use crate::ops::arith::{binary, binary_scalar, BinOp};
+use crate::ops::spectral::{singular_norm, SingularNorm};
 use crate::tensor::{DType, Scalar, Tensor, TensorData};
 use crate::with_float_dtype;
 
@@ -210,7 +211,7 @@ fn matrix_norm(t: &Tensor, ord: f64, r: i64, c: i64, keepdim: bool) -> Result<Te
     }
 }
 
-/// `linalg_norm(t, ord, dim, keepdim, dtype)` for a numeric ord.
+/// `linalg_norm(t, ord, dim, keepdim, dtype)` for a numeric ord (±2 through the singular values).
 pub fn linalg_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
     let x = match dtype {
         Some(dt) => elem::cast(t, dt)?,
@@ -234,7 +235,8 @@ pub fn linalg_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool, dt
             if ord.abs() == 1.0 || ord.is_infinite() {
                 matrix_norm(&x, ord, dims[0], dims[1], keepdim)
             } else if ord.abs() == 2.0 {
-                Err(crate::error::Error::not_implemented("linalg_norm with ord=±2 (needs an SVD)"))
+                let kind = if ord > 0.0 { SingularNorm::Largest } else { SingularNorm::Smallest };
+                singular_norm(&x, kind, dims[0], dims[1], keepdim)
             } else {
                 crate::bail!("linalg.matrix_norm: Order {ord} not supported.")
             }
@@ -256,7 +258,13 @@ pub fn linalg_norm_str(t: &Tensor, ord: &str, dims: Option<&[i64]>, keepdim: boo
     crate::ensure!(dims.len() == 2, "linalg.matrix_norm: dim must be a 2-tuple. Got {dims:?}");
     match ord {
         "fro" => vector_norm(t, 2.0, Some(&dims), keepdim, dtype),
-        "nuc" => Err(crate::error::Error::not_implemented("linalg_norm with ord='nuc' (needs an SVD)")),
+        "nuc" => {
+            let x = match dtype {
+                Some(dt) => elem::cast(t, dt)?,
+                None => t.clone(),
+            };
+            singular_norm(&x, SingularNorm::Nuclear, dims[0], dims[1], keepdim)
+        }
         _ => crate::bail!("linalg.matrix_norm: Order {ord} not supported."),
     }
 }
