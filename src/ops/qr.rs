@@ -131,7 +131,9 @@ pub fn linalg_qr(a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
                 mode == Mode::Reduced || m <= n,
                 "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
             );
-            Ok(vec![qr_backward(&g[0], &g[1], &sq.get(node)?, &sr.get(node)?, m, n)?])
+            let _ = (&g, &sq, &sr, m, n);
+            // qr_backward below does not match PyTorch's yet (checked in Python: off by O(1))
+            Err(crate::error::Error::not_implemented("the derivative of linalg_qr"))
         });
     }
     Ok((q, r))

@@ -488,7 +488,7 @@ pub fn lstsq(a: &Tensor, b: &Tensor, rcond: Option<f64>, driver: &str) -> Result
         let r = N::sub(&N::matmul(a, &x)?, &bm)?;
         // not differentiable, as in PyTorch
         let sq = N::detach(&N::sum_dim_intlist(&N::mul(&r, &r)?, Some(&[-2][..]), false, None)?)?;
-        if vector { N::squeeze_dim(&sq, -1)? } else { sq }
+        sq // (k,) per matrix; (1,) for a vector B, as PyTorch
     } else {
         empty(a.dtype())?
     };
