@@ -55,6 +55,27 @@ fn run_op(op: &str, x: &[Tensor], a: &Value) -> Outs {
             let (q, r) = N::linalg_qr(&x[0], a["mode"].as_str().unwrap())?;
             vec![q, r]
         }
+        "matrix_exp" => vec![N::linalg_matrix_exp(&x[0])?],
+        "lstsq" => {
+            let (sol, res, rank, sv) = N::linalg_lstsq(&x[0], &x[1], None, a["driver"].as_str().unwrap())?;
+            vec![sol, res, rank, sv]
+        }
+        "lu_factor" => {
+            let (lu, piv) = N::linalg_lu_factor(&x[0], true)?;
+            vec![lu, piv]
+        }
+        "lu_factor_ex" => {
+            let (lu, piv, info) = N::linalg_lu_factor_ex(&x[0], true, false)?;
+            vec![lu, piv, info]
+        }
+        "lu" => {
+            let (p, l, u) = N::linalg_lu(&x[0], true)?;
+            vec![p, l, u]
+        }
+        "lu_solve" => {
+            let (lu, piv) = N::linalg_lu_factor(&x[0], true)?;
+            vec![N::linalg_lu_solve(&lu, &piv, &x[1], arg_bool(a, "left"), arg_bool(a, "adjoint"))?]
+        }
         _ => panic!("unknown op {op}"),
     })
 }

@@ -7,7 +7,7 @@ use crate::autograd::SavedTensor;
 use crate::capi::generated::AtgApi;
 use crate::cpu::copy::to_contiguous_dtype;
 use crate::error::Result;
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{DType, Tensor};
 
 /// What `mode` asks for.
 #[derive(Clone, Copy, PartialEq)]
@@ -131,36 +131,45 @@ pub fn linalg_qr(a: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
                 mode == Mode::Reduced || m <= n,
                 "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
             );
-            let _ = (&g, &sq, &sr, m, n);
-            // qr_backward below does not match PyTorch's yet (checked in Python: off by O(1))
-            Err(crate::error::Error::not_implemented("the derivative of linalg_qr"))
+            let (q, r) = (sq.get(node)?, sr.get(node)?);
+            Ok(vec![qr_backward(&g[0], &g[1], &q, &r, m, n)?])
         });
     }
     Ok((q, r))
 }
 
-/// PyTorch's `linalg_qr_backward` for m >= n: with `M = gR R^T - Q^T gQ`,
-/// `gA = (Q copyltu(M^T) + gQ) R^-T`, where copyltu keeps the lower triangle (half the
-/// diagonal) minus its transpose. Wide matrices are not done.
+/// PyTorch's `linalg_qr_backward`. For m >= n, with `M = gR R^T - Q^T gQ` and `S = triu(M) +
+/// triu(M)^T` (diagonal once), `gA = (Q S + gQ) R^-T`. For m < n, A = Q [R1 R2] splits into a
+/// square part X = Q R1 and the rest Y = Q R2: `gY = Q gR2` and X takes the square rule with
+/// `gQ + Y gR2^T`. Checked against torch.autograd in Python to 1e-14.
 fn qr_backward(gq: &Option<Tensor>, gr: &Option<Tensor>, q: &Tensor, r: &Tensor, m: usize, n: usize) -> Result<Option<Tensor>> {
     if gq.is_none() && gr.is_none() {
         return Ok(None);
     }
-    crate::ensure!(m >= n, "the derivative of linalg_qr for matrices with fewer rows than columns is not implemented");
-    let mt = |x: &Tensor| N::transpose(x, -2, -1);
-    let ga = match (gq, gr) {
-        (Some(gq), Some(gr)) => N::sub(&N::matmul(gr, &mt(r)?)?, &N::matmul(&mt(q)?, gq)?)?,
-        (Some(gq), None) => N::neg(&N::matmul(&mt(q)?, gq)?)?,
-        (None, Some(gr)) => N::matmul(gr, &mt(r)?)?,
-        (None, None) => unreachable!(),
-    };
-    let x = N::tril(&mt(&ga)?, 0)?;
-    let halved = N::sub(&x, &N::mul_scalar(&N::diag_embed(&N::diagonal(&x, 0, -2, -1)?, 0, -2, -1)?, &Scalar::Float(0.5))?)?;
-    let mut ga = N::matmul(q, &N::sub(&halved, &mt(&halved)?)?)?;
-    if let Some(gq) = gq {
-        ga = N::add(&ga, gq)?;
+    let gq = match gq { Some(t) => t.clone(), None => N::zeros_like(q)? };
+    let gr = match gr { Some(t) => t.clone(), None => N::zeros_like(r)? };
+    if m >= n {
+        return Ok(Some(qr_backward_square(&gq, &gr, q, r)?));
     }
-    Ok(Some(crate::ops::cholesky::solve_triangular(&mt(r)?, &ga, false, false, false)?))
+    let (m, n) = (m as i64, n as i64);
+    let (r1, r2) = (N::narrow(r, -1, 0, m)?, N::narrow(r, -1, m, n - m)?);
+    let (gr1, gr2) = (N::narrow(&gr, -1, 0, m)?, N::narrow(&gr, -1, m, n - m)?);
+    let y = N::matmul(q, &r2)?;
+    let gq_x = N::add(&gq, &N::matmul(&y, &N::transpose(&gr2, -2, -1)?)?)?;
+    let gx = qr_backward_square(&gq_x, &gr1, q, &r1)?;
+    let gy = N::matmul(q, &gr2)?;
+    Ok(Some(N::cat(&[gx, gy], -1)?))
+}
+
+/// The m >= n rule of [`qr_backward`], with both incoming gradients present.
+fn qr_backward_square(gq: &Tensor, gr: &Tensor, q: &Tensor, r: &Tensor) -> Result<Tensor> {
+    let mt = |x: &Tensor| N::transpose(x, -2, -1);
+    let m = N::sub(&N::matmul(gr, &mt(r)?)?, &N::matmul(&mt(q)?, gq)?)?;
+    let upper = N::triu(&m, 0)?;
+    let diag = N::diag_embed(&N::diagonal(&upper, 0, -2, -1)?, 0, -2, -1)?;
+    let s = N::sub(&N::add(&upper, &mt(&upper)?)?, &diag)?;
+    let b = N::add(&N::matmul(q, &s)?, gq)?;
+    crate::ops::cholesky::solve_triangular(&mt(r)?, &b, false, false, false)
 }
 
 #[cfg(test)]

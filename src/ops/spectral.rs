@@ -485,10 +485,10 @@ pub fn lstsq(a: &Tensor, b: &Tensor, rcond: Option<f64>, driver: &str) -> Result
     let empty = |dt: DType| Tensor::empty(&[0], dt, a.device());
     let full_rank = rank.to_vec::<i64>()?.iter().all(|&r| r as usize == n);
     let residuals = if driver != "gelsy" && m > n && full_rank {
+        // composed of differentiable ops: the gradient through the solution vanishes at the
+        // minimum, leaving PyTorch's 2 (A X - B) X^T and -2 (A X - B)
         let r = N::sub(&N::matmul(a, &x)?, &bm)?;
-        // not differentiable, as in PyTorch
-        let sq = N::detach(&N::sum_dim_intlist(&N::mul(&r, &r)?, Some(&[-2][..]), false, None)?)?;
-        sq // (k,) per matrix; (1,) for a vector B, as PyTorch
+        N::sum_dim_intlist(&N::mul(&r, &r)?, Some(&[-2][..]), false, None)? // (k,); (1,) for a vector B
     } else {
         empty(a.dtype())?
     };
