@@ -6,6 +6,7 @@ mod common;
 mod fixture_ops;
 
 mod autograd_release;
+mod dtype_float8;
 mod exported_symbols;
 mod gotch_symbols;
 mod gradcheck;

@@ -303,3 +303,31 @@ func TestStringAndClone(t *testing.T) {
 	y.Free()
 	wantF32(t, x, 3, 3)
 }
+
+// Float32 values cast to each 8-bit float and back round as torch does (e4m3fn saturates at 448,
+// e5m2 keeps infinities), and the dtype reads back with its name.
+func TestFloat8Casts(t *testing.T) {
+	x := MustFromSlice([]float32{1, 2.3, -0.4, 500, float32(math.Inf(1))}, 5)
+	defer x.Free()
+	cases := []struct {
+		d    DType
+		name string
+		want []float32
+	}{
+		{Float8E5M2, "float8_e5m2", []float32{1, 2.5, -0.375, 512, float32(math.Inf(1))}},
+		{Float8E4M3Fn, "float8_e4m3fn", []float32{1, 2.25, -0.40625, 448, 448}},
+	}
+	for _, c := range cases {
+		y, err := x.ToDType(c.d)
+		check(t, err)
+		wantDType(t, y, c.d)
+		if c.d.String() != c.name {
+			t.Fatalf("name %q, want %q", c.d.String(), c.name)
+		}
+		z, err := y.ToDType(Float32)
+		check(t, err)
+		wantF32(t, z, c.want...)
+		y.Free()
+		z.Free()
+	}
+}

@@ -31,13 +31,19 @@ const (
 	QUInt8        DType = 13
 	QInt32        DType = 14
 	BFloat16      DType = 15
+	// the 8-bit floats: stored, cast and moved (computed in float32 where an op allows them)
+	Float8E5M2     DType = 23
+	Float8E4M3Fn   DType = 24
+	Float8E5M2Fnuz DType = 25
+	Float8E4M3Fnuz DType = 26
 )
 
 var dtypeNames = map[DType]string{
 	Uint8: "uint8", Int8: "int8", Int16: "int16", Int32: "int32", Int64: "int64", Float16: "float16",
 	Float32: "float32", Float64: "float64", ComplexHalf: "complex32", ComplexFloat: "complex64",
 	ComplexDouble: "complex128", Bool: "bool", QInt8: "qint8", QUInt8: "quint8", QInt32: "qint32",
-	BFloat16: "bfloat16",
+	BFloat16: "bfloat16", Float8E5M2: "float8_e5m2", Float8E4M3Fn: "float8_e4m3fn",
+	Float8E5M2Fnuz: "float8_e5m2fnuz", Float8E4M3Fnuz: "float8_e4m3fnuz",
 }
 
 // String returns PyTorch's name of the dtype (float32, int64, ...).

@@ -47,6 +47,8 @@ pub fn storage_name(d: DType) -> &'static str {
         DType::F64 => "DoubleStorage",
         DType::Bool => "BoolStorage",
         DType::BF16 => "BFloat16Storage",
+        // torch pickles float8 storages untyped; write_archive refuses them before this
+        DType::F8E5M2 | DType::F8E4M3Fn | DType::F8E5M2Fnuz | DType::F8E4M3Fnuz => "UntypedStorage",
     }
 }
 

@@ -134,6 +134,9 @@ pub fn write_archive<W: Write>(named: &[(&str, &Tensor)], out: W, archive: &str,
             check_attribute_name(n)?;
         }
     }
+    if let Some((n, t)) = named.iter().find(|(_, t)| t.dtype().is_float8()) {
+        crate::bail!("torchrs: saving {n}: {} tensors cannot be saved yet", t.dtype().name());
+    }
     let (storages, tensors) = plan(named)?;
     let mut p = PickleWriter::new();
     if format == Format::TorchScript {

@@ -104,6 +104,11 @@ fn compute(op: BinOp, a: &TensorData, b: &TensorData, dtype: DType) -> Result<Te
             BinOp::Div => float_map2(&a, &b, |x, y| x / y, |x, y| x / y)?,
         },
         DType::F64 => kernel::<f64>(op, &a, &b)?,
+        // float8: computed in f32 and rounded back, as c10's float8 arithmetic does
+        DType::F8E5M2 | DType::F8E4M3Fn | DType::F8E5M2Fnuz | DType::F8E4M3Fnuz => {
+            let wide = compute(op, &a, &b, DType::F32)?;
+            return Ok(Tensor::from_data(as_dtype(&wide.data(), dtype)?.into_owned()));
+        }
     };
     Ok(Tensor::from_data(out))
 }
@@ -318,6 +323,9 @@ fn neg_values(a: &Tensor) -> Result<Tensor> {
         DType::BF16 => unary_map::<half::bf16, half::bf16>(&d, |x| -x)?,
         DType::F32 => unary_map::<f32, f32>(&d, |x| -x)?,
         DType::F64 => unary_map::<f64, f64>(&d, |x| -x)?,
+        DType::F8E5M2 | DType::F8E4M3Fn | DType::F8E5M2Fnuz | DType::F8E4M3Fnuz => {
+            crate::with_dtype!(d.dtype, T, { unary_map::<T, T>(&d, |x| T::from_f64(-x.to_f64()))? })
+        }
     };
     Ok(Tensor::from_data(out))
 }

@@ -92,6 +92,8 @@ macro_rules! half_elem {
     )*};
 }
 half_elem!(half::f16, half::bf16);
+half_elem!(F8E5M2, F8E4M3Fn, F8E5M2Fnuz, F8E4M3Fnuz);
+use crate::tensor::float8::{F8E4M3Fn, F8E4M3Fnuz, F8E5M2, F8E5M2Fnuz};
 
 impl Elem for bool {
     #[inline(always)]

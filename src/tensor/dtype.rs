@@ -17,6 +17,10 @@ pub enum DType {
     F64 = 7,
     Bool = 11,
     BF16 = 15,
+    F8E5M2 = 23,
+    F8E4M3Fn = 24,
+    F8E5M2Fnuz = 25,
+    F8E4M3Fnuz = 26,
 }
 
 impl DType {
@@ -46,9 +50,13 @@ impl DType {
             7 => DType::F64,
             11 => DType::Bool,
             15 => DType::BF16,
+            23 => DType::F8E5M2,
+            24 => DType::F8E4M3Fn,
+            25 => DType::F8E5M2Fnuz,
+            26 => DType::F8E4M3Fnuz,
             8..=10 => crate::bail!("torchrs: complex dtypes (kind {code}) are not supported yet"),
             12..=14 | 16..=17 => crate::bail!("torchrs: quantized dtypes (kind {code}) are not supported"),
-            18..=44 => crate::bail!("torchrs: dtype with kind code {code} is not supported yet"),
+            18..=22 | 27..=44 => crate::bail!("torchrs: dtype with kind code {code} is not supported yet"),
             _ => crate::bail!("torchrs: unknown dtype code {code}"),
         })
     }
@@ -69,14 +77,22 @@ impl DType {
     pub fn size(self) -> usize {
         match self {
             DType::U8 | DType::I8 | DType::Bool => 1,
+            DType::F8E5M2 | DType::F8E4M3Fn | DType::F8E5M2Fnuz | DType::F8E4M3Fnuz => 1,
             DType::I16 | DType::F16 | DType::BF16 => 2,
             DType::I32 | DType::F32 => 4,
             DType::I64 | DType::F64 => 8,
         }
     }
 
+    /// Floating point, float8 included (PyTorch's `is_floating_point`).
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64)
+        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64) || self.is_float8()
+    }
+
+    /// One of the four 8-bit float dtypes, which PyTorch mostly stores and moves rather than
+    /// computes with.
+    pub fn is_float8(self) -> bool {
+        matches!(self, DType::F8E5M2 | DType::F8E4M3Fn | DType::F8E5M2Fnuz | DType::F8E4M3Fnuz)
     }
 
     pub fn is_int(self) -> bool {
@@ -96,6 +112,10 @@ impl DType {
             DType::F64 => "Double",
             DType::Bool => "Bool",
             DType::BF16 => "BFloat16",
+            DType::F8E5M2 => "Float8_e5m2",
+            DType::F8E4M3Fn => "Float8_e4m3fn",
+            DType::F8E5M2Fnuz => "Float8_e5m2fnuz",
+            DType::F8E4M3Fnuz => "Float8_e4m3fnuz",
         }
     }
 
@@ -112,6 +132,10 @@ impl DType {
             DType::F32 => "float",
             DType::F64 => "double",
             DType::Bool => "bool",
+            DType::F8E5M2 => "c10::Float8_e5m2",
+            DType::F8E4M3Fn => "c10::Float8_e4m3fn",
+            DType::F8E5M2Fnuz => "c10::Float8_e5m2fnuz",
+            DType::F8E4M3Fnuz => "c10::Float8_e4m3fnuz",
         }
     }
 
@@ -128,6 +152,10 @@ impl DType {
             DType::F64 => "torch.float64",
             DType::Bool => "torch.bool",
             DType::BF16 => "torch.bfloat16",
+            DType::F8E5M2 => "torch.float8_e5m2",
+            DType::F8E4M3Fn => "torch.float8_e4m3fn",
+            DType::F8E5M2Fnuz => "torch.float8_e5m2fnuz",
+            DType::F8E4M3Fnuz => "torch.float8_e4m3fnuz",
         }
     }
 
@@ -173,10 +201,14 @@ impl DType {
                     b
                 }
             }
+            // PyTorch refuses to promote float8 with any other dtype; we promote it upward
+            // (below f16 and bf16, two different float8 types to f32) rather than fail here
             _ => match (a, b) {
                 (F16, BF16) | (BF16, F16) => F32,
+                _ if a.is_float8() && b.is_float8() => F32,
                 _ => {
                     let rank = |d: DType| match d {
+                        F8E5M2 | F8E4M3Fn | F8E5M2Fnuz | F8E4M3Fnuz => 0,
                         F16 | BF16 => 1,
                         F32 => 2,
                         _ => 3,
@@ -344,6 +376,10 @@ macro_rules! with_dtype {
             __D::F64 => { type $T = f64; $body }
             __D::Bool => { type $T = bool; $body }
             __D::BF16 => { type $T = half::bf16; $body }
+            __D::F8E5M2 => { type $T = $crate::tensor::float8::F8E5M2; $body }
+            __D::F8E4M3Fn => { type $T = $crate::tensor::float8::F8E4M3Fn; $body }
+            __D::F8E5M2Fnuz => { type $T = $crate::tensor::float8::F8E5M2Fnuz; $body }
+            __D::F8E4M3Fnuz => { type $T = $crate::tensor::float8::F8E4M3Fnuz; $body }
         }
     }};
 }

@@ -2,6 +2,7 @@
 //! creation, random numbers and printing.
 
 pub mod dtype;
+pub mod float8;
 pub mod device;
 pub mod scalar;
 pub mod storage;

@@ -95,13 +95,19 @@ pub fn checked(s: Scalar, dtype: DType) -> Result<Scalar> {
         DType::F16 => (-65504.0, 65504.0, "c10::Half"),
         DType::BF16 => (-3.3895313892515355e38, 3.3895313892515355e38, "c10::BFloat16"),
         DType::F32 => (f32::MIN as f64, f32::MAX as f64, "float"),
+        DType::F8E5M2 => (-57344.0, 57344.0, "c10::Float8_e5m2"),
+        DType::F8E5M2Fnuz => (-57344.0, 57344.0, "c10::Float8_e5m2fnuz"),
+        DType::F8E4M3Fn => (-448.0, 448.0, "c10::Float8_e4m3fn"),
+        DType::F8E4M3Fnuz => (-240.0, 240.0, "c10::Float8_e4m3fnuz"),
     };
+    // the float8 types other than e5m2 have no infinity, so one does not fit them
+    let no_inf = dtype.is_float8() && dtype != DType::F8E5M2;
     let bad = match s {
         Scalar::Bool(_) => false,
         Scalar::Int(i) if dtype == DType::U8 => !(-255..=255).contains(&i),
         Scalar::Int(i) if dtype.is_int() => (i as f64) < lo || (i as f64) > hi,
         Scalar::Int(i) => (i as f64).abs() > hi,
-        Scalar::Float(f) if dtype.is_float() => f.is_finite() && (f < lo || f > hi),
+        Scalar::Float(f) if dtype.is_float() => (f.is_finite() || no_inf) && (f < lo || f > hi),
         Scalar::Float(f) => f.is_nan() || f < lo || f > hi,
     };
     if bad {

@@ -175,10 +175,12 @@ fn values(op: FMath, a: Arg, b: Arg) -> Result<Tensor> {
     }
     let d = if op == FMath::Nextafter {
         with_float_dtype!(dt, T, { map2(&src::<T>(a)?, &src::<T>(b)?, |x: T, y: T| x.next_toward(y))? }, {
-            unreachable!("a floating dtype")
+            crate::bail!("torchrs: this op does not support {} tensors yet", dt.name())
         })
     } else {
-        with_float_dtype!(dt, T, { kernel::<T>(op, &src(a)?, &src(b)?)? }, { unreachable!("a floating dtype") })
+        with_float_dtype!(dt, T, { kernel::<T>(op, &src(a)?, &src(b)?)? }, {
+            crate::bail!("torchrs: this op does not support {} tensors yet", dt.name())
+        })
     };
     Ok(Tensor::from_data(d))
 }

@@ -60,6 +60,11 @@ num_float!(f32, f32, |x| x, |c| c);
 num_float!(f64, f64, |x| x, |c| c);
 num_float!(f16, f32, f16::to_f32, f16::from_f32);
 num_float!(bf16, f32, bf16::to_f32, bf16::from_f32);
+num_float!(F8E5M2, f32, F8E5M2::to_f32, F8E5M2::from_f32);
+num_float!(F8E4M3Fn, f32, F8E4M3Fn::to_f32, F8E4M3Fn::from_f32);
+num_float!(F8E5M2Fnuz, f32, F8E5M2Fnuz::to_f32, F8E5M2Fnuz::from_f32);
+num_float!(F8E4M3Fnuz, f32, F8E4M3Fnuz::to_f32, F8E4M3Fnuz::from_f32);
+use crate::tensor::float8::{F8E4M3Fn, F8E4M3Fnuz, F8E5M2, F8E5M2Fnuz};
 
 /// A float constant in the compute type `F`.
 #[inline(always)]

@@ -197,7 +197,7 @@ pub fn cumprod_backward(g: &Tensor, x: &Tensor, dim: i64) -> Result<Tensor> {
                 }
             }
         }
-    }, { unreachable!() });
+    }, { crate::bail!("torchrs: this op does not support {} tensors yet", dt.name()) });
     if needs_grad(&[g, x]) {
         record("CumprodBackwardBackward", &[g, x], &[&out], |_, _| {
             Err(crate::error::Error::not_implemented("double backward of cumprod"))

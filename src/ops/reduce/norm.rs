@@ -111,7 +111,7 @@ fn norm_values(t: &Tensor, p: f64, dims: &[usize], keepdim: bool) -> Result<Tens
                 T::store(T::c_from_f64(k.finish(acc)))
             })?
         }
-    }, { unreachable!() });
+    }, { crate::bail!("torchrs: this op does not support {} tensors yet", d.dtype.name()) });
     Ok(Tensor::from_data(r))
 }
 

@@ -343,7 +343,7 @@ fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
         } else {
             for_blocks(s, dst, |r, o| forward_block(&src[r], o, s.n, s.inner, log));
         }
-    }, { unreachable!() });
+    }, { crate::bail!("torchrs: this op does not support {} tensors yet", c.dtype.name()) });
     Ok(out)
 }
 
@@ -464,7 +464,7 @@ pub fn softmax_backward(g: &Tensor, y: &Tensor, dim: i64, input_dtype: DType, lo
         let od = out.data();
         let (gs, ys, dst) = unsafe { (gc.as_slice::<T>(), yc.as_slice::<T>(), od.as_mut_slice::<T>()) };
         for_blocks(s, dst, |r, o| backward_dispatch(&gs[r.clone()], &ys[r], o, s.n, s.inner, log));
-    }, { unreachable!() });
+    }, { crate::bail!("torchrs: this op does not support {} tensors yet", dt.name()) });
     let out = if input_dtype != dt && input_dtype.is_float() { elem::cast(&out, input_dtype)? } else { out };
     if needs_grad(&[g, y]) {
         let (sg, sy) = (SavedTensor::input(g), SavedTensor::input(y));

@@ -375,6 +375,8 @@ pub fn float_map_m(a: &TensorData, k: impl MaddFn, g: impl Fn(f64) -> f64 + Sync
         DType::F64 => map::<f64, f64>(a, |s, d| each(s, d, g)),
         DType::F16 => map::<f16, f16>(a, |s, d| via_f32(s, d, |x, y| each_f32_within(x, y, k))),
         DType::BF16 => map::<bf16, bf16>(a, |s, d| via_f32(s, d, |x, y| each_f32_within(x, y, k))),
+        // float8: computed in f32 and rounded back, as c10's float8 arithmetic does
+        d if d.is_float8() => contiguous_as(&float_map_m(&contiguous_as(a, DType::F32)?, k, g)?, d),
         _ => float_map_m(&contiguous_as(a, DType::F32)?, k, g),
     }
 }

@@ -13,6 +13,7 @@ macro_rules! by_kind {
         let d: &TensorData = $d;
         match d.dtype {
             DType::F32 | DType::F64 | DType::F16 | DType::BF16 => float_map(d, $f32, $f64)?,
+            DType::F8E5M2 | DType::F8E4M3Fn | DType::F8E5M2Fnuz | DType::F8E4M3Fnuz => float_map(d, $f32, $f64)?,
             DType::U8 => map::<u8, u8>(d, |s, o| each(s, o, |$x: u8| $int))?,
             DType::I8 => map::<i8, i8>(d, |s, o| each(s, o, |$x: i8| $int))?,
             DType::I16 => map::<i16, i16>(d, |s, o| each(s, o, |$x: i16| $int))?,
