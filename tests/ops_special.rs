@@ -67,6 +67,7 @@ fn call2(op: &str, a: &Tensor, b: &Tensor) -> R {
         "ldexp" => N::ldexp(a, b),
         "gcd" => N::gcd(a, b),
         "lcm" => N::lcm(a, b),
+        "standard_gamma_grad" => N::_standard_gamma_grad(a, b),
         _ => panic!("unknown op {op}"),
     }
 }

@@ -94,6 +94,22 @@ fn run(step: &str) -> Result<(Tensor, f64)> {
             let r = Tensor::from_vec(vec![1.0f32, 12.0, 0.1, 50.0, 7.5, 11.0], &[2, 3])?;
             (N::poisson(&r)?, 0.0)
         }
+        "binomial f64 9x7" | "binomial f32 9x7" => {
+            let dt = if step.contains("f64") { DType::F64 } else { DType::F32 };
+            let n = Tensor::from_vec(vec![0.0f64, 1.0, 5.0, 10.0, 20.0, 37.5, 100.0, 1000.0, 1e6], &[9, 1])?;
+            let p = Tensor::from_vec(vec![0.0f64, 0.01, 0.3, 0.5, 0.7, 0.95, 1.0], &[7])?;
+            let (n, p) = (N::to_dtype(&n, dt, false, false)?, N::to_dtype(&p, dt, false, false)?);
+            (N::binomial(&N::expand(&n, &[9, 7], false)?, &N::expand(&p, &[9, 7], false)?)?, 0.0)
+        }
+        "_standard_gamma f64 grad" | "_standard_gamma f32 grad" => {
+            let dt = if step.contains("f64") { DType::F64 } else { DType::F32 };
+            let a = N::to_dtype(&Tensor::from_vec(vec![0.3f64, 1.0, 2.5, 9.0, 40.0, 0.05], &[6])?, dt, false, false)?;
+            a.set_requires_grad(true)?;
+            let g = N::_standard_gamma(&a)?;
+            torchrs::autograd::engine::backward(&N::sum(&g, None)?, None, false, false)?;
+            let grad = a.grad().expect("a gradient for alpha");
+            (N::stack(&[N::detach(&g)?, grad], 0)?, if dt == DType::F64 { 1e-12 } else { 1e-6 })
+        }
         "_standard_gamma f64" => {
             let a = Tensor::from_vec(vec![0.0f64, 0.3, 1.0, 2.5, 0.05, 10.0, 150.0], &[7])?;
             (N::_standard_gamma(&a)?, 1e-14)
@@ -146,7 +162,7 @@ fn run(step: &str) -> Result<(Tensor, f64)> {
         }
         "rrelu f32 12 training" => (N::rrelu(&N::linspace(&Scalar::Float(-3.0), &Scalar::Float(2.5), 12, DType::F32, c)?, true)?, 0.0),
         "rrelu f64 8 training" => (N::rrelu(&N::linspace(&Scalar::Float(-1.0), &Scalar::Float(0.75), 8, DType::F64, c)?, true)?, 1e-15),
-        "rand 2 after bernoulli" | "rand 2 after poisson" | "rand 2 after multinomial" | "rand 2 after dropout" => {
+        "rand 2 after bernoulli" | "rand 2 after poisson" | "rand 2 after binomial" | "rand 2 after multinomial" | "rand 2 after dropout" => {
             (N::rand(&[2], DType::F32, c)?, 0.0)
         }
         "rand 3 after randperm" => (N::rand(&[3], DType::F32, c)?, 0.0),

@@ -11,6 +11,8 @@ pub mod cholesky;
 pub mod spectral;
 pub mod lu_factor;
 pub mod matrix_fns;
+pub mod binomial;
+pub mod gamma_grad;
 pub mod distance;
 pub mod statistics;
 pub mod convert;

@@ -32,6 +32,8 @@ impl AtgApi for Native {
     super::spectral::atg_spectral!();
     super::lu_factor::atg_lu_factor!();
     super::matrix_fns::atg_matrix_fns!();
+    super::binomial::atg_binomial!();
+    super::gamma_grad::atg_gamma_grad!();
     super::distance::atg_distance!();
     super::statistics::atg_statistics!();
     super::reduce::atg_reduce!();

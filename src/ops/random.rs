@@ -4,6 +4,7 @@
 //! from the global generator in PyTorch's order and way (`tensor::stream_fills`), so a seed
 //! gives PyTorch's values.
 
+use crate::autograd::SavedTensor;
 use crate::cpu::iter::for_each_run;
 use crate::error::Result;
 use crate::tensor::random::{with_rng, Rng};
@@ -260,16 +261,22 @@ pub fn standard_gamma(alpha: &Tensor) -> Result<Tensor> {
             .collect()
     });
     let out = crate::ops::convert::to(&Tensor::from_vec(vals, &alpha.shape())?, Some(alpha.device()), Some(dt), false)?;
-    refuse_gradient("_standard_gamma", alpha, &out);
+    if crate::autograd::needs_grad(&[alpha]) {
+        let (sa, so) = (SavedTensor::input(alpha), SavedTensor::output(&out, 0));
+        crate::autograd::record("StandardGammaBackward0", &[alpha], &[&out], move |node, g| {
+            let Some(g) = &g[0] else { return Ok(vec![None]) };
+            Ok(vec![Some(crate::ops::gamma_grad::standard_gamma_backward(g, &sa.get(node)?, &so.get(node)?)?)])
+        });
+    }
     Ok(out)
 }
 
-/// Records a node whose backward is an error, so a sampler whose reparameterized gradient is
-/// not built never yields a silently missing gradient.
+/// Records a node whose backward is PyTorch's error for an op without a derivative, so no
+/// gradient goes silently missing.
 fn refuse_gradient(op: &'static str, input: &Tensor, out: &Tensor) {
     if crate::autograd::needs_grad(&[input]) {
         crate::autograd::record(op, &[input], &[out], move |_, _| {
-            Err(crate::error::Error::not_implemented(&format!("the derivative of {op}")))
+            Err(crate::error::Error::msg(format!("derivative for aten::{op} is not implemented")))
         });
     }
 }
