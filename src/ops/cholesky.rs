@@ -33,7 +33,7 @@ fn f64s(t: &Tensor) -> Result<Vec<f64>> {
 
 /// Solves `L X = B` (L lower triangular n x n, B n x k, both row-major) in place in `b`,
 /// reading only L's lower triangle (its diagonal as ones when `unit`).
-fn forward_subst(l: &[f64], b: &mut [f64], n: usize, k: usize, unit: bool) {
+pub(crate) fn forward_subst(l: &[f64], b: &mut [f64], n: usize, k: usize, unit: bool) {
     for i in 0..n {
         for j in 0..i {
             let f = l[i * n + j];
@@ -51,7 +51,7 @@ fn forward_subst(l: &[f64], b: &mut [f64], n: usize, k: usize, unit: bool) {
 }
 
 /// The same for an upper triangular U, bottom row first.
-fn backward_subst(u: &[f64], b: &mut [f64], n: usize, k: usize, unit: bool) {
+pub(crate) fn backward_subst(u: &[f64], b: &mut [f64], n: usize, k: usize, unit: bool) {
     for i in (0..n).rev() {
         for j in i + 1..n {
             let f = u[i * n + j];

@@ -61,30 +61,9 @@ impl Lu {
                 }
             }
         }
-        for i in 0..n {
-            for j in 0..i {
-                let l = w[i * n + j];
-                if l != 0.0 {
-                    for c in 0..k {
-                        b[i * k + c] -= l * b[j * k + c];
-                    }
-                }
-            }
-        }
-        for i in (0..n).rev() {
-            for j in i + 1..n {
-                let u = w[i * n + j];
-                if u != 0.0 {
-                    for c in 0..k {
-                        b[i * k + c] -= u * b[j * k + c];
-                    }
-                }
-            }
-            let d = w[i * n + i];
-            for c in 0..k {
-                b[i * k + c] /= d;
-            }
-        }
+        // L (unit diagonal) and U share `w`
+        crate::ops::cholesky::forward_subst(w, b, n, k, true);
+        crate::ops::cholesky::backward_subst(w, b, n, k, false);
     }
 
     /// (sign, ln|det|): (0, -inf) when singular.

@@ -28,26 +28,10 @@ enum Specials {
     Fnuz,
 }
 
-const E5M2: Format = Format {
-    mantissa: 2,
-    bias: 15,
-    kind: Specials::Ieee,
-};
-const E4M3FN: Format = Format {
-    mantissa: 3,
-    bias: 7,
-    kind: Specials::FiniteNan,
-};
-const E5M2FNUZ: Format = Format {
-    mantissa: 2,
-    bias: 16,
-    kind: Specials::Fnuz,
-};
-const E4M3FNUZ: Format = Format {
-    mantissa: 3,
-    bias: 8,
-    kind: Specials::Fnuz,
-};
+const E5M2: Format = Format { mantissa: 2, bias: 15, kind: Specials::Ieee };
+const E4M3FN: Format = Format { mantissa: 3, bias: 7, kind: Specials::FiniteNan };
+const E5M2FNUZ: Format = Format { mantissa: 2, bias: 16, kind: Specials::Fnuz };
+const E4M3FNUZ: Format = Format { mantissa: 3, bias: 8, kind: Specials::Fnuz };
 
 impl Format {
     /// The value a magnitude code would have with no specials (exact in f32): the ladder the
