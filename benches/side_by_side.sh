@@ -4,5 +4,6 @@
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ref=$(cd "${1:?usage: $(basename "$0") REFERENCE_LIB_DIR ...}" && pwd)
 ours=$root/target/release
-(cd "$root" && cargo build --release -q)
+# NO_BUILD=1: measure target/release as it is (skip the release build)
+[[ -n ${NO_BUILD:-} ]] || (cd "$root" && cargo build --release -q)
 [[ -e $ours/libtorch.so ]] || ln -s libtorchrs.so "$ours/libtorch.so"

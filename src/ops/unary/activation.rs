@@ -88,9 +88,18 @@ impl approx::MaddFn for Mish {
 struct Silu;
 
 impl approx::MaddFn for Silu {
+    const RECIP: bool = true;
     #[inline(always)]
     fn at<M: approx::Madd>(self, x: f32) -> f32 {
-        x / (1.0 + approx::exp_m::<M>(-x))
+        x / self.den::<M>(x)
+    }
+    #[inline(always)]
+    fn den<M: approx::Madd>(self, x: f32) -> f32 {
+        1.0 + approx::exp_m::<M>(-x)
+    }
+    #[inline(always)]
+    fn post<M: approx::Madd>(self, x: f32, r: f32) -> f32 {
+        x * r
     }
 }
 

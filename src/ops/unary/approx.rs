@@ -58,6 +58,21 @@ pub trait MaddFn: Copy + Sync {
     /// larger |x| (or inf) to [`MaddFn::exact`].
     const LIMIT: f32 = f32::INFINITY;
     fn at<M: Madd>(self, x: f32) -> f32;
+    /// Set by a function of the form `post(x, 1 / den(x))` (whose `at` is that, with the
+    /// division): the AVX2/AVX-512 loops then take the reciprocal as the CPU's estimate refined
+    /// by Newton steps (within about 1 ulp: one step after AVX-512's, two after AVX2's), where
+    /// a vector division costs 5-10 cycles.
+    const RECIP: bool = false;
+    /// The denominator (only with [`MaddFn::RECIP`]).
+    #[inline(always)]
+    fn den<M: Madd>(self, x: f32) -> f32 {
+        x
+    }
+    /// The value from x and `r = 1 / den(x)` (only with [`MaddFn::RECIP`]).
+    #[inline(always)]
+    fn post<M: Madd>(self, _x: f32, r: f32) -> f32 {
+        r
+    }
     /// The value beyond [`MaddFn::LIMIT`] (the C library's, where there is one).
     #[inline(always)]
     fn exact(self, x: f32) -> f32 {
@@ -93,19 +108,48 @@ impl MaddFn for Exp {
     }
 }
 
+/// The tanh op: `x P(x^2) / Q(x^2)` with x clamped to [-9, 9] and exactly +-1 from |x| = 9.1 on
+/// (tanh rounds to +-1 in f32 from 9.011), P and Q of degree 4 fitted by `tools/fit/tanh_rational.py`
+/// (within about 6 ulp in f32, 1 on average): a third of [`tanh_m`]'s steps, so the 1M-element
+/// op runs at memory speed. Q >= 1, so the reciprocal estimate applies.
 impl MaddFn for Tanh {
+    const RECIP: bool = true;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
-        tanh_m::<M>(x)
+        self.post::<M>(x, 1.0 / self.den::<M>(x))
+    }
+    #[inline(always)]
+    fn den<M: Madd>(self, x: f32) -> f32 {
+        let c = clamp_nan(x, -9.0, 9.0);
+        let s = c * c;
+        let mut q = M::madd(7.776_899_2e-7, s, 3.285_698_8e-4);
+        q = M::madd(q, s, 2.587_713_6e-2);
+        q = M::madd(q, s, 4.671_437_5e-1);
+        M::madd(q, s, 1.0)
+    }
+    #[inline(always)]
+    fn post<M: Madd>(self, x: f32, r: f32) -> f32 {
+        let c = clamp_nan(x, -9.0, 9.0);
+        let s = c * c;
+        let mut p = M::madd(1.335_545_7e-8, s, 2.060_970_7e-5);
+        p = M::madd(p, s, 3.495_628e-3);
+        p = M::madd(p, s, 1.338_106e-1);
+        p = M::madd(p, s, 9.999_999_8e-1);
+        select(x.abs() >= 9.1, 1f32.copysign(x), c * p * r)
     }
 }
 
 impl MaddFn for Sigmoid {
+    const RECIP: bool = true;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
-        // the division damps the exponential's error; e^-x overflows to inf (a result of 0)
+        1.0 / self.den::<M>(x)
+    }
+    #[inline(always)]
+    fn den<M: Madd>(self, x: f32) -> f32 {
+        // the reciprocal damps the exponential's error; e^-x overflows to inf (a result of 0)
         // from x <= -88.7 and bottoms out at 2^-126 (a result of 1) from x >= 87.5
-        1.0 / (1.0 + exp_fast_m::<M>(-x))
+        1.0 + exp_fast_m::<M>(-x)
     }
 }
 
@@ -286,6 +330,13 @@ pub fn erf_approx(x: f32) -> f32 {
 /// `1 + erf` rounds at that level anyway.
 #[inline(always)]
 pub fn erf_rational_m<M: Madd>(x: f32) -> f32 {
+    let (c, s, p) = erf_rational_num::<M>(x);
+    erf_rational_end(c, c * p / erf_rational_den::<M>(s))
+}
+
+/// [`erf_rational_m`]'s argument clamped to [-4, 4], its square and the numerator P.
+#[inline(always)]
+fn erf_rational_num<M: Madd>(x: f32) -> (f32, f32, f32) {
     let c = clamp_nan(x, -4.0, 4.0);
     let s = c * c;
     let mut p = M::madd(1.986_864_9e-6, s, 2.845_565_8e-4);
@@ -293,13 +344,23 @@ pub fn erf_rational_m<M: Madd>(x: f32) -> f32 {
     p = M::madd(p, s, 5.310_035_7e-2);
     p = M::madd(p, s, 1.935_346_4e-1);
     p = M::madd(p, s, 1.128_379_1);
+    (c, s, p)
+}
+
+/// [`erf_rational_m`]'s denominator Q of the clamped argument's square `s` (at least 1).
+#[inline(always)]
+fn erf_rational_den<M: Madd>(s: f32) -> f32 {
     let mut q = M::madd(3.742_055_6e-5, s, 1.185_465_7e-3);
     q = M::madd(q, s, 1.520_635_6e-2);
     q = M::madd(q, s, 1.153_456_9e-1);
     q = M::madd(q, s, 5.048_481_7e-1);
-    q = M::madd(q, s, 1.0);
-    let r = clamp_nan(c * p / q, -1.0, 1.0);
-    select(c.abs() >= 3.92, 1f32.copysign(c), r)
+    M::madd(q, s, 1.0)
+}
+
+/// [`erf_rational_m`] from the clamped argument `c` and the ratio `c P / Q`.
+#[inline(always)]
+fn erf_rational_end(c: f32, ratio: f32) -> f32 {
+    select(c.abs() >= 3.92, 1f32.copysign(c), clamp_nan(ratio, -1.0, 1.0))
 }
 
 /// The standard normal CDF `(1 + erf(x / sqrt 2)) / 2` through [`erf_rational_m`].
@@ -314,9 +375,20 @@ pub fn normal_cdf_m<M: Madd>(x: f32) -> f32 {
 pub struct GeluErf<const INF_NAN: bool>;
 
 impl<const INF_NAN: bool> MaddFn for GeluErf<INF_NAN> {
+    const RECIP: bool = true;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
         let v = x * normal_cdf_m::<M>(x);
+        select(INF_NAN && x == f32::INFINITY, f32::NAN, v)
+    }
+    #[inline(always)]
+    fn den<M: Madd>(self, x: f32) -> f32 {
+        erf_rational_den::<M>(erf_rational_num::<M>(x * std::f32::consts::FRAC_1_SQRT_2).1)
+    }
+    #[inline(always)]
+    fn post<M: Madd>(self, x: f32, r: f32) -> f32 {
+        let (c, _, p) = erf_rational_num::<M>(x * std::f32::consts::FRAC_1_SQRT_2);
+        let v = x * M::madd(erf_rational_end(c, c * p * r), 0.5, 0.5);
         select(INF_NAN && x == f32::INFINITY, f32::NAN, v)
     }
 }

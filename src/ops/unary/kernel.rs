@@ -273,6 +273,49 @@ mod wide {
     pub unsafe fn each_avx512<F: Fn(f32) -> f32>(s: &[f32], d: &mut [f32], f: &F) {
         super::each_impl(s, d, f)
     }
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub unsafe fn via_recip_avx512<K: super::MaddFn>(s: &[f32], d: &mut [f32], k: K) {
+        super::each_via_recip(s, d, k, recip_avx512)
+    }
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn via_recip_avx2<K: super::MaddFn>(s: &[f32], d: &mut [f32], k: K) {
+        super::each_via_recip(s, d, k, recip_avx2)
+    }
+    /// Each value replaced by its reciprocal: `rcp14` (relative error below 2^-14) and a Newton
+    /// step `r + r (1 - v r)`; where that step gives NaN (v = 0, inf or NaN) the estimate
+    /// stands (inf, 0, NaN).
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    unsafe fn recip_avx512(d: &mut [f32]) {
+        use std::arch::x86_64::*;
+        let one = _mm512_set1_ps(1.0);
+        let mut ch = d.chunks_exact_mut(16);
+        for c in &mut ch {
+            let v = _mm512_loadu_ps(c.as_ptr());
+            let r = _mm512_rcp14_ps(v);
+            let e = _mm512_fnmadd_ps(v, r, one);
+            let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(e, e);
+            _mm512_storeu_ps(c.as_mut_ptr(), _mm512_mask_blend_ps(nan, _mm512_fmadd_ps(r, e, r), r));
+        }
+        ch.into_remainder().iter_mut().for_each(|x| *x = 1.0 / *x);
+    }
+    /// [`recip_avx512`] with AVX2's `rcpps` (relative error below 1.5 * 2^-12) and two Newton
+    /// steps (one leaves about 3 ulp, which gelu's tail `1 + erf` would magnify).
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn recip_avx2(d: &mut [f32]) {
+        use std::arch::x86_64::*;
+        let one = _mm256_set1_ps(1.0);
+        let mut ch = d.chunks_exact_mut(8);
+        for c in &mut ch {
+            let v = _mm256_loadu_ps(c.as_ptr());
+            let r = _mm256_rcp_ps(v);
+            let e = _mm256_fnmadd_ps(v, r, one);
+            let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(e, e);
+            let r1 = _mm256_fmadd_ps(r, e, r);
+            let r2 = _mm256_fmadd_ps(r1, _mm256_fnmadd_ps(v, r1, one), r1);
+            _mm256_storeu_ps(c.as_mut_ptr(), _mm256_blendv_ps(r2, r, nan));
+        }
+        ch.into_remainder().iter_mut().for_each(|x| *x = 1.0 / *x);
+    }
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn each2_avx2<K: super::Inline2>(a: &[f32], b: &[f32], d: &mut [f32], k: K) {
         super::each2_k::<super::Fused>(a, b, d, k)
@@ -287,15 +330,33 @@ mod wide {
 /// polynomial steps fused there (FMA) and split on the baseline build (a plain function goes in
 /// as [`Plain`]).
 #[inline]
-pub fn each_f32_m(src: &[f32], dst: &mut [f32], k: impl MaddFn) {
+pub fn each_f32_m<K: MaddFn>(src: &[f32], dst: &mut [f32], k: K) {
     #[cfg(target_arch = "x86_64")]
     match isa() {
         // SAFETY: the CPU was probed for these features (FMA among them).
+        Isa::Avx512 if K::RECIP => return unsafe { wide::via_recip_avx512(src, dst, k) },
+        Isa::Avx2 if K::RECIP => return unsafe { wide::via_recip_avx2(src, dst, k) },
         Isa::Avx512 => return unsafe { wide::each_avx512(src, dst, &|x| k.at::<Fused>(x)) },
         Isa::Avx2 => return unsafe { wide::each_avx2(src, dst, &|x| k.at::<Fused>(x)) },
         Isa::Base => {}
     }
     each_impl(src, dst, &|x| k.at::<Split>(x))
+}
+
+/// `dst[i] = k.post(src[i], 1 / k.den(src[i]))` in blocks that stay in L1: the denominators
+/// are written to `dst`, `recip` turns the block into their reciprocals, `post` finishes.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn each_via_recip<K: MaddFn>(src: &[f32], dst: &mut [f32], k: K, recip: unsafe fn(&mut [f32])) {
+    for (s, d) in src.chunks(256).zip(dst.chunks_mut(256)) {
+        for (o, &x) in d.iter_mut().zip(s) {
+            *o = k.den::<Fused>(x);
+        }
+        recip(d);
+        for (o, &x) in d.iter_mut().zip(s) {
+            *o = k.post::<Fused>(x, *o);
+        }
+    }
 }
 
 /// `dst[i] = f(a[i], b[i])` on f32, in the widest vector build this CPU runs.
@@ -418,4 +479,87 @@ pub fn float_map2(
 /// PyTorch's error for a kernel without an implementation for a dtype.
 pub fn not_for(kernel: &str, dtype: DType) -> crate::error::Error {
     crate::error::Error(format!("\"{kernel}\" not implemented for '{}'", dtype.name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::unary::approx::{GeluErf, Sigmoid, Tanh};
+
+    /// The vector loops' reciprocal estimates (each build this CPU runs) against the division
+    /// the scalar build takes: within 4 ulp of the value plus `per_x` ulp of x (gelu's tail
+    /// cancels in `1 + erf`) on a sweep, and the same special values.
+    fn matches_division<K: MaddFn>(name: &str, k: K, per_x: f64) {
+        let mut xs: Vec<f32> = (-40_000..40_000).map(|i| i as f32 * 0.0025).collect();
+        xs.extend([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 89.0, -89.0, 100.0, -100.0, 1e30, -1e30]);
+        xs.extend([f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MAX, f32::MIN]);
+        let mut builds: Vec<(&str, unsafe fn(&[f32], &mut [f32], K))> = vec![];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                builds.push(("avx2", wide::via_recip_avx2::<K>));
+            }
+            if isa() == Isa::Avx512 {
+                builds.push(("avx512", wide::via_recip_avx512::<K>));
+            }
+        }
+        let mut bad = vec![];
+        for (build, run) in builds {
+            let mut got = vec![0f32; xs.len()];
+            // SAFETY: the CPU was probed for the build's features
+            unsafe { run(&xs, &mut got, k) };
+            for (&x, &g) in xs.iter().zip(&got) {
+                let want = k.at::<Split>(x);
+                let ulp = |v: f32| (v.abs().max(f32::MIN_POSITIVE) * f32::EPSILON) as f64;
+                let close = if g == want {
+                    true
+                } else if want.is_nan() || g.is_nan() {
+                    want.is_nan() && g.is_nan()
+                } else {
+                    let near = (g as f64 - want as f64).abs() <= 4.0 * ulp(want) + per_x * ulp(x.clamp(-1e30, 1e30));
+                    // below the normal range the estimate may flush to 0 (AVX2's does)
+                    let tiny = want.abs() < f32::MIN_POSITIVE && g.abs() < f32::MIN_POSITIVE && g * want >= 0.0;
+                    near || tiny
+                };
+                if !close {
+                    bad.push(format!("{name}({x}) = {g} ({build}), division gives {want}"));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{} mismatches: {:?}", bad.len(), &bad[..bad.len().min(12)]);
+    }
+
+    /// The tanh op's rational function against f64 tanh: within 8 ulp (6 from the fit),
+    /// exactly +-1 from |x| = 9.1 on, signed zeros kept.
+    #[test]
+    fn tanh_is_within_a_few_ulp() {
+        let mut xs: Vec<f32> = (-100_000..100_000).map(|i| i as f32 * 1.2e-4).collect();
+        xs.extend((1..400).map(|i| 1e-30 * 1.3f32.powi(i)).flat_map(|v| [v, -v]));
+        xs.extend([0.0, -0.0, 9.0, -9.0, 9.05, 9.1, -9.1, 9.5, 50.0, -1e30, f32::INFINITY, f32::NEG_INFINITY]);
+        let mut got = vec![0f32; xs.len()];
+        each_f32_m(&xs, &mut got, Tanh);
+        for (&x, &g) in xs.iter().zip(&got) {
+            let scalar = Tanh.at::<Split>(x);
+            let want = (x as f64).tanh() as f32;
+            for (build, v) in [("vector", g), ("scalar", scalar)] {
+                let ulp = (want.abs().max(f32::MIN_POSITIVE) * f32::EPSILON) as f64;
+                let off = (v as f64 - (x as f64).tanh()).abs() / ulp;
+                assert!(off <= 8.0 && v.is_sign_negative() == x.is_sign_negative(), "tanh({x}) = {v} ({build}): {want}");
+                if x.abs() >= 9.1 {
+                    assert_eq!(v, want, "tanh({x}) ({build})");
+                }
+            }
+        }
+        let mut nan = [0f32; 1];
+        each_f32_m(&[f32::NAN], &mut nan, Tanh);
+        assert!(nan[0].is_nan() && Tanh.at::<Split>(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn reciprocal_estimates_match_the_division() {
+        matches_division("sigmoid", Sigmoid, 0.0);
+        matches_division("tanh", Tanh, 0.0);
+        matches_division("gelu", GeluErf::<true>, 4.0);
+        matches_division("gelu", GeluErf::<false>, 4.0);
+    }
 }
