@@ -394,10 +394,13 @@ fn large_tensors_match_small_chunks_and_f64() {
             // gelu's `1 + erf` cancels in the lower tail: its vector erf is within ~3.5e-7 of the
             // truth near -1 (PyTorch's Abramowitz-Stegun erf, within 1.5e-7), so x * Phi(x) is
             // within 2e-7 |x| there
-            // mish chains three approximations (exp, ln_1p, tanh), each within about 1-2 ulp
+            // mish chains three approximations (exp, ln_1p, tanh), each within about 1-2 ulp;
+            // the tanh op is a fitted rational function, within about 6 ulp near +-1 in f32
+            // (below 1 on average; tools/fit/tanh_rational.py)
             let bound = match name {
                 "gelu" => 4.0 * ulp + 2e-7 * (v[i].abs() as f64),
                 "mish" => 5.0 * ulp.max(1e-45),
+                "tanh" => 7.0 * ulp,
                 _ => 3.0 * ulp.max(1e-45),
             };
             // below f32's normal range PyTorch flushes sigmoid-like results to 0 as we do
