@@ -1,5 +1,6 @@
-//! Batched matrix products on strided operands: the gemm crate for f32/f64/f16, a plain loop
-//! for the other dtypes.
+//! Batched matrix products on strided operands: the gemm crate for f32/f64/f16 (with our own
+//! kernels for small f32 products and for `x @ w^T` with few rows), a plain loop for the other
+//! dtypes.
 
 use super::iter::for_each_run;
 use super::threads::SendPtr;
@@ -42,12 +43,14 @@ fn strides3(d: &TensorData) -> [i64; 3] {
 fn product(a: &TensorData, c: &TensorData, bsz: i64, (m, k, n): (usize, usize, usize), out_shape: &[i64]) -> Result<TensorData> {
     // The gemm crate packs a column-major right operand (`x @ w.t()`, every linear layer)
     // element by element, which costs more than the product itself when `a` has few rows
-    // (64 x 1024 @ (1024 x 1024)^T: 2.4 ms, 1.3 ms with libtorch): a blocked transposed copy
+    // (64 x 1024 @ (1024 x 1024)^T: 2.4 ms, 1.3 ms with libtorch). For f32 with few rows the
+    // row dot products of `gemm_nt` read it in place; otherwise a blocked transposed copy comes
     // first. A broadcast batch (stride 0) is left alone rather than copied out.
     let st = strides3(c);
     let col_major = st[1] == 1 && st[2] != 1 && (bsz == 1 || st[0] != 0);
+    let in_place = c.dtype == DType::F32 && super::gemm_nt::fits((m, n, k), strides3(a)[2] as isize, st[1] as isize);
     let copied;
-    let c = if col_major && k > 1 && n > 1 && matches!(c.dtype, DType::F32 | DType::F64 | DType::F16) {
+    let c = if col_major && !in_place && k > 1 && n > 1 && matches!(c.dtype, DType::F32 | DType::F64 | DType::F16) {
         copied = super::copy::to_contiguous_dtype(c, c.dtype)?;
         &copied
     } else {
@@ -156,6 +159,9 @@ unsafe fn gemm_band<T: Element>(
         };
     }
     match T::DTYPE {
+        crate::tensor::DType::F32 if super::gemm_nt::fits((m, n, k), a_cs, c_rs) => {
+            super::gemm_nt::nt_f32(dst as *mut f32, dst_rs, a as *const f32, a_rs, c as *const f32, c_cs, (m, n, k))
+        }
         crate::tensor::DType::F32 if super::small_gemm::fits(m, n, k, c_cs) => {
             super::small_gemm::small_f32(dst as *mut f32, dst_rs, a as *const f32, c as *const f32, (m, n, k), (a_rs, a_cs), c_rs)
         }

@@ -156,6 +156,14 @@ fn case(name: &str) -> Option<Box<dyn FnMut()>> {
             let (x, w, b) = (r(&[64, 1024]), r(&[1024, 1024]), r(&[1024]));
             Box::new(move || { let _ = x.linear(&w, Some(&b)); })
         }
+        "linear_1x1024x1024" => {
+            let (x, w, b) = (r(&[1, 1024]), r(&[1024, 1024]), r(&[1024]));
+            Box::new(move || { let _ = x.linear(&w, Some(&b)); })
+        }
+        "linear_1024x1024x1024" => {
+            let (x, w, b) = (r(&[1024, 1024]), r(&[1024, 1024]), r(&[1024]));
+            Box::new(move || { let _ = x.linear(&w, Some(&b)); })
+        }
         "linear_64x1024x1024_fwd_bwd" => {
             let x = r(&[64, 1024]).set_requires_grad(true);
             let (w, b) = (r(&[1024, 1024]).set_requires_grad(true), r(&[1024]).set_requires_grad(true));
@@ -201,7 +209,7 @@ const CASES: &[&str] = &[
     "conv2d_64x32x14x14_k3", "max_pool2d_64x32x28x28", "train_cnn_mnist_adam", "linear_64x1024x1024",
     "linear_64x1024x1024_fwd_bwd", "transpose_contiguous_1024", "softmax_dim0_1000x1000", "sum_dim0_1000x1000",
     "sum_nchw_dims023_32x64x28x28", "gelu_1m", "topk10_1000x1000", "cross_entropy_fwd_bwd_1000x1000",
-    "layer_norm_1000x1000", "batch_norm_eval_32x64x28x28",
+    "layer_norm_1000x1000", "batch_norm_eval_32x64x28x28", "linear_1x1024x1024", "linear_1024x1024x1024",
 ];
 
 fn main() {
