@@ -248,43 +248,37 @@ unsafe fn add_rows_avx2<T: Real>(x: &[T], width: usize, acc: &mut [f64]) {
 /// accumulators (as [`F32_BLOCK`] does for one run).
 const F32_ROWS: usize = 32;
 
-/// [`column_sums`] of f32 on AVX2: strips of 32 columns (then 8, then one) down the rows, each
-/// [`F32_ROWS`] rows added in f32 registers and then widened into `acc`.
+/// [`column_sums`] of f32 on AVX2, reading the rows in memory order (each row in its own page
+/// when they are long: walking down a strip of columns instead defeats the prefetcher): each
+/// [`F32_ROWS`] rows, four at a time, added into one f32 row of partial sums (in L1), which is
+/// then widened into `acc`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn column_sums_f32_avx2(x: *const f32, rows: usize, stride: usize, acc: &mut [f64]) {
-    use std::arch::x86_64::*;
-    unsafe fn strip<const V: usize>(x: *const f32, rows: usize, stride: usize, acc: *mut f64) {
-        let mut r = 0;
-        while r < rows {
-            let end = (r + F32_ROWS).min(rows);
-            let mut a = [_mm256_setzero_ps(); V];
-            for row in r..end {
-                let p = x.add(row * stride);
-                for (k, ak) in a.iter_mut().enumerate() {
-                    *ak = _mm256_add_ps(*ak, _mm256_loadu_ps(p.add(8 * k)));
-                }
-            }
-            for (k, ak) in a.iter().enumerate() {
-                let (lo, hi) = (acc.add(8 * k), acc.add(8 * k + 4));
-                _mm256_storeu_pd(lo, _mm256_add_pd(_mm256_loadu_pd(lo), _mm256_cvtps_pd(_mm256_castps256_ps128(*ak))));
-                _mm256_storeu_pd(hi, _mm256_add_pd(_mm256_loadu_pd(hi), _mm256_cvtps_pd(_mm256_extractf128_ps(*ak, 1))));
-            }
-            r = end;
-        }
-    }
     let w = acc.len();
-    let mut c = 0;
-    while c + 32 <= w {
-        strip::<4>(x.add(c), rows, stride, acc.as_mut_ptr().add(c));
-        c += 32;
-    }
-    while c + 8 <= w {
-        strip::<1>(x.add(c), rows, stride, acc.as_mut_ptr().add(c));
-        c += 8;
-    }
-    for (j, a) in acc.iter_mut().enumerate().skip(c) {
-        *a += (0..rows).map(|row| *x.add(row * stride + j) as f64).sum::<f64>();
+    let mut part = vec![0f32; w];
+    let row = |i: usize| std::slice::from_raw_parts(x.add(i * stride), w);
+    let mut r = 0;
+    while r < rows {
+        let end = (r + F32_ROWS).min(rows);
+        part.fill(0.0);
+        let mut i = r;
+        while i + 4 <= end {
+            let (x0, x1, x2, x3) = (row(i), row(i + 1), row(i + 2), row(i + 3));
+            for j in 0..w {
+                part[j] += (x0[j] + x1[j]) + (x2[j] + x3[j]);
+            }
+            i += 4;
+        }
+        for i in i..end {
+            for (p, &v) in part.iter_mut().zip(row(i)) {
+                *p += v;
+            }
+        }
+        for (a, &p) in acc.iter_mut().zip(&part) {
+            *a += p as f64;
+        }
+        r = end;
     }
 }
 
@@ -374,8 +368,31 @@ fn float_sum<T: Real>(d: &TensorData, dims: &[usize], keepdim: bool, scale: f64)
                 }
             }
         };
+        let (outer, nt) = (plan.n_out / b, crate::cpu::threads::num_threads());
+        let row_parts = nt.min(r / F32_ROWS);
         if plan.n_out * r < GRAIN {
             dst.chunks_mut(b).enumerate().for_each(job);
+        } else if outer < nt && row_parts > 1 {
+            // few outer blocks of many rows (`x.sum(0)`): each task sums a band of rows over
+            // every column, reading memory in order; the bands' sums are added at the end
+            let band = r.div_ceil(row_parts);
+            let mut partial = vec![0f64; outer * row_parts * b];
+            let pp = crate::cpu::threads::SendPtr(partial.as_mut_ptr());
+            crate::cpu::threads::parallel_for(outer * row_parts, |t| {
+                let (ai, lo) = (t / row_parts, t % row_parts * band);
+                let hi = (lo + band).min(r);
+                // SAFETY: each task owns its b-long slice of `partial`
+                let acc = unsafe { std::slice::from_raw_parts_mut(pp.get().add(t * b), b) };
+                if lo < hi {
+                    column_sums(&src[(ai * r + lo) * b..(ai * r + hi) * b], hi - lo, b, acc);
+                }
+            });
+            for (ai, orow) in dst.chunks_mut(b).enumerate() {
+                let parts = &partial[ai * row_parts * b..(ai + 1) * row_parts * b];
+                for (j, o) in orow.iter_mut().enumerate() {
+                    *o = fin(parts.iter().skip(j).step_by(b).sum());
+                }
+            }
         } else {
             let (nb, dp) = (b.div_ceil(bc), crate::cpu::threads::SendPtr(dst.as_mut_ptr()));
             crate::cpu::threads::parallel_for(plan.n_out / b * nb, |t| {
@@ -461,6 +478,27 @@ mod tests {
                 let want: f64 = 0.5 + (0..rows).map(|r| x[r * stride + j] as f64).sum::<f64>();
                 let abs: f64 = (0..rows).map(|r| (x[r * stride + j] as f64).abs()).sum::<f64>();
                 assert!((a - want).abs() <= 1e-6 * abs.max(1.0), "{rows}x{width} (stride {stride}) column {j}: {a} vs {want}");
+            }
+        }
+    }
+
+    /// Sums over the leading dims of contiguous tensors large enough to be split across
+    /// threads (by bands of rows, or by outer blocks), against f64 sums of the same values.
+    #[test]
+    fn outer_dim_sums_match_the_definition_when_split() {
+        for &(a, r, b) in &[(1usize, 1000usize, 1000usize), (2, 700, 300), (1, 70, 3000), (5, 200, 257), (1, 3000, 7)] {
+            let x = values(a * r * b, (a + r + b) as u64);
+            let t = crate::tensor::Tensor::from_vec(x.clone(), &[a as i64, r as i64, b as i64]).unwrap();
+            let got = super::sum_data(&t.data(), &[1], false, crate::tensor::DType::F32, 1.0).unwrap();
+            assert_eq!(&got.layout.shape[..], &[a as i64, b as i64]);
+            let got = unsafe { got.as_slice::<f32>() }.to_vec();
+            for ai in 0..a {
+                for j in 0..b {
+                    let col = (0..r).map(|i| x[(ai * r + i) * b + j] as f64);
+                    let (want, abs) = col.fold((0.0, 0.0), |(s, t), v| (s + v, t + v.abs()));
+                    let g = got[ai * b + j] as f64;
+                    assert!((g - want).abs() <= 1e-6 * abs.max(1.0), "[{a}, {r}, {b}] at ({ai}, {j}): {g} vs {want}");
+                }
             }
         }
     }
