@@ -330,8 +330,9 @@ fn softmax_values(x: &TensorData, d: usize, log: bool) -> Result<TensorData> {
         let (src, dst) = unsafe { (c.as_slice::<T>(), out.as_mut_slice::<T>()) };
         let bl = s.n * s.inner;
         if s.inner > 1 && s.outer * bl >= GRAIN && crate::cpu::threads::num_threads() > 1 {
-            // a strided softmax dim: tasks of columns, each about 64K values (three passes in L2)
-            let cw = ((1usize << 16) / s.n.max(1)).next_multiple_of(16).min(s.inner);
+            // a strided softmax dim: tasks of columns, each about 256K values (three passes in
+            // L2), whose rows are long enough (1 KB for 1000 rows) for the prefetcher to follow
+            let cw = ((1usize << 18) / s.n.max(1)).next_multiple_of(16).min(s.inner);
             let nc = s.inner.div_ceil(cw);
             let o = SendPtr(dst.as_mut_ptr());
             crate::cpu::threads::parallel_for(s.outer * nc, |t| {
