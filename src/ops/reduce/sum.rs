@@ -244,7 +244,7 @@ unsafe fn add_rows_avx2<T: Real>(x: &[T], width: usize, acc: &mut [f64]) {
     add_rows(x, width, acc)
 }
 
-/// Rows added in f32 registers before the partial column sums are widened into the f64
+/// Rows added in f32 (a row of partial column sums) before those are widened into the f64
 /// accumulators (as [`F32_BLOCK`] does for one run).
 const F32_ROWS: usize = 32;
 
