@@ -89,6 +89,7 @@ macro_rules! arg {
     (F, $a:ident, $i:ident) => {{ $i += 1; $a[$i - 1].f() }};
     (B, $a:ident, $i:ident) => {{ $i += 1; $a[$i - 1].b() }};
     (Str, $a:ident, $i:ident) => {{ $i += 1; $a[$i - 1].str() }};
+    (Dt, $a:ident, $i:ident) => {{ $i += 1; common::dtype($a[$i - 1].str()) }};
 }
 
 /// The op table: each fixture op name with the kinds of its `AtgApi` parameters.
@@ -380,6 +381,10 @@ table! {
     remainder_tensor(T, T),
     remainder_tensor_(T, T),
     remainder_tensor_out(T, T, T),
+    to_dtype(T, Dt, B, B),
+    heaviside(T, T),
+    heaviside_(T, T),
+    ldexp(T, T),
     rsub(T, T),
     rsub_scalar(T, S),
     rsub_scalar_out(T, T, S),
@@ -391,6 +396,8 @@ table! {
     special_xlogy_self_scalar(S, T),
     special_xlogy_self_scalar_out(T, S, T),
     sub_scalar_out(T, T, S),
+    sub(T, T),
+    sub_scalar(T, S),
     subtract(T, T),
     subtract_(T, T),
     subtract_out(T, T, T),

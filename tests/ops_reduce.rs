@@ -53,6 +53,14 @@ fn run(op: &str, xs: &[Tensor], a: &Value) -> Result<Vec<Tensor>> {
         "count_nonzero" => one(N::count_nonzero_dim_intlist(x, &ints(a, "dim"))),
         "cumsum" => one(N::cumsum(x, i(a, "dim"), None)),
         "cumprod" => one(N::cumprod(x, i(a, "dim"), None)),
+        "cummax" => N::cummax(x, i(a, "dim")).map(pair),
+        "cummin" => N::cummin(x, i(a, "dim")).map(pair),
+        "logcumsumexp" => one(N::logcumsumexp(x, i(a, "dim"))),
+        "mode" => N::mode(x, i(a, "dim"), kd()).map(pair),
+        "kthvalue" => N::kthvalue(x, i(a, "k"), i(a, "dim"), kd()).map(pair),
+        "median" => one(N::median(x)),
+        "median_dim" => N::median_dim(x, i(a, "dim"), kd()).map(pair),
+        "topk" => N::topk(x, i(a, "k"), i(a, "dim"), true, true).map(pair),
         "softmax" => one(N::softmax(x, i(a, "dim"), opt_dtype(a, "dtype"))),
         "log_softmax" => one(N::log_softmax(x, i(a, "dim"), opt_dtype(a, "dtype"))),
         other => panic!("unknown op {other}"),
@@ -99,6 +107,11 @@ fn all_any_count_nonzero() {
 #[test]
 fn cumsum_cumprod() {
     run_group(FILE, "cumulative", run);
+}
+
+#[test]
+fn cummax_cummin_logcumsumexp_mode() {
+    run_group(FILE, "running", run);
 }
 
 #[test]

@@ -57,13 +57,19 @@ pub fn angle(a: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
-/// `a * 2^b`.
+/// `a * 2^b`, in the operands' promoted dtype (float32 when that is not a float type), as
+/// PyTorch's kernel: a float16 `a` with integer exponents stays float16.
 pub fn ldexp(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_float() && b.dtype() == DType::Bool {
+        crate::bail!("\"ldexp_cpu_exp\" not implemented for 'Bool'");
+    }
+    let target = crate::ops::promote::result_type(&[a, b]);
+    let target = if target.is_float() { target } else { DType::F32 };
     let p = crate::ops::pointwise::pow(
         crate::ops::pointwise::Arg::S(crate::tensor::Scalar::Float(2.0)),
         crate::ops::pointwise::Arg::T(b),
     )?;
-    binary(BinOp::Mul, a, &p)
+    crate::ops::reduce::elem::cast(&binary(BinOp::Mul, a, &p)?, target)
 }
 
 /// `relu(a + b)`.

@@ -121,10 +121,27 @@ fn div_dtype(d: DType) -> DType {
     }
 }
 
+/// PyTorch's `sub_check`: no subtraction with a bool operand (a bool scalar counts).
+fn sub_check(op: BinOp, a: DType, b: DType) -> Result<()> {
+    if op != BinOp::Sub {
+        return Ok(());
+    }
+    crate::ensure!(
+        a != DType::Bool || b != DType::Bool,
+        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+    );
+    crate::ensure!(
+        a != DType::Bool && b != DType::Bool,
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+    );
+    Ok(())
+}
+
 /// `a op b` for two tensors.
 pub fn binary(op: BinOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = {
         let (da, db) = (a.read(), b.read());
+        sub_check(op, da.dtype, db.dtype)?;
         let mut dtype = if da.dtype == db.dtype {
             da.dtype
         } else {
@@ -197,6 +214,7 @@ fn record_binary(op: BinOp, a: &Tensor, b: &Tensor, out: &Tensor) {
 
 /// `a op s` for a tensor and a number.
 pub fn binary_scalar(op: BinOp, a: &Tensor, s: &Scalar) -> Result<Tensor> {
+    sub_check(op, a.dtype(), if matches!(s, Scalar::Bool(_)) { DType::Bool } else { DType::I64 })?;
     let mut dtype = result_type_scalar(a, s);
     if op == BinOp::Div {
         dtype = div_dtype(dtype);

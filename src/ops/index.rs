@@ -304,6 +304,8 @@ macro_rules! atg_index {
         fn topk_values(v: &Tensor, i: &Tensor, a: &Tensor, k: i64, dim: i64, largest: bool, _sorted: bool) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::assign_pair(v, i, $crate::ops::index::sort::topk(a, k, dim, largest)?) }
         fn kthvalue(a: &Tensor, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> { $crate::ops::index::sort::kthvalue(a, k, dim, keepdim) }
         fn kthvalue_values(v: &Tensor, i: &Tensor, a: &Tensor, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::assign_pair(v, i, $crate::ops::index::sort::kthvalue(a, k, dim, keepdim)?) }
+        fn mode(a: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> { $crate::ops::index::sort::mode(a, dim, keepdim) }
+        fn mode_values(v: &Tensor, i: &Tensor, a: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::assign_pair(v, i, $crate::ops::index::sort::mode(a, dim, keepdim)?) }
         fn median(a: &Tensor) -> Result<Tensor> { $crate::ops::index::sort::median_all(a, false) }
         fn median_out(out: &Tensor, a: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::index::sort::median_all(a, false)?) }
         fn median_dim(a: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> { $crate::ops::index::sort::median_dim(a, dim, keepdim, false) }

@@ -24,7 +24,7 @@ pub use divmod::{div_mode, floor_divide, fmod, remainder};
 pub use fmath::{fmath, xlogy, FMath};
 pub use logic::{bitwise, logical, Bit, Logic};
 pub use pow::{float_power, float_power_, float_power_out_msg, pow};
-pub use select::{masked_fill, masked_fill_, where_};
+pub use select::{heaviside, masked_fill, masked_fill_, where_};
 
 pub(crate) use blend::atg_blend;
 pub(crate) use clamp::atg_clamp;

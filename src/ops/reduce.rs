@@ -1,5 +1,5 @@
 //! Reductions with PyTorch's dims/keepdim/dtype rules: sum and mean here; max/min/arg*,
-//! prod, var/std, norms, logsumexp, all/any, cumulative ops and softmax in `reduce/`.
+//! prod, var/std, norms, logsumexp, all/any, cumulative and running ops and softmax in `reduce/`.
 
 pub mod elem;
 pub mod fold;
@@ -10,6 +10,7 @@ pub mod stats;
 pub mod norm;
 pub mod softmax;
 pub mod cumulative;
+pub mod running;
 
 use crate::cpu::reduce::sum_dtype;
 use super::arith::{binary_scalar, BinOp};
@@ -222,6 +223,13 @@ macro_rules! atg_reduce {
         fn cumprod_(a: &Tensor, dim: i64, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::arith::inplace("cumprod_", a, &[], |x| $crate::ops::reduce::cumulative::cumprod(x, dim, dtype)) }
         fn cumprod_out(out: &Tensor, a: &Tensor, dim: i64, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::reduce::cumulative::cumprod(a, dim, dtype)?) }
         fn cumprod_backward(g: &Tensor, input: &Tensor, dim: i64, _output: &Tensor) -> Result<Tensor> { $crate::ops::reduce::cumulative::cumprod_backward(g, input, dim) }
+        fn cummax(a: &Tensor, dim: i64) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::running::cumext(a, dim, true) }
+        fn cummax_out(v: &Tensor, i: &Tensor, a: &Tensor, dim: i64) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::assign_pair(v, i, $crate::ops::reduce::running::cumext(a, dim, true)?) }
+        fn cummin(a: &Tensor, dim: i64) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::running::cumext(a, dim, false) }
+        fn cummin_out(v: &Tensor, i: &Tensor, a: &Tensor, dim: i64) -> Result<(Tensor, Tensor)> { $crate::ops::reduce::assign_pair(v, i, $crate::ops::reduce::running::cumext(a, dim, false)?) }
+        fn cummaxmin_backward(g: &Tensor, _input: &Tensor, i: &Tensor, dim: i64) -> Result<Tensor> { $crate::ops::reduce::running::cumext_backward(g, i, dim) }
+        fn logcumsumexp(a: &Tensor, dim: i64) -> Result<Tensor> { $crate::ops::reduce::running::logcumsumexp(a, dim) }
+        fn logcumsumexp_out(out: &Tensor, a: &Tensor, dim: i64) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::reduce::running::logcumsumexp(a, dim)?) }
 
         fn softmax(a: &Tensor, dim: i64, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::reduce::softmax::softmax(a, dim, dtype, false) }
         fn softmax_int_out(out: &Tensor, a: &Tensor, dim: i64, dtype: Option<DType>) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::reduce::softmax::softmax(a, dim, dtype, false)?) }

@@ -235,8 +235,30 @@ pub trait Element: Copy + Send + Sync + 'static + PartialEq + std::fmt::Debug {
     fn one() -> Self;
 }
 
+/// A float truncated to i64 as x86's `cvttsd2si` does, which PyTorch's casts compile to: NaN
+/// and values out of range give `i64::MIN`.
+#[inline(always)]
+fn trunc_i64(v: f64) -> i64 {
+    if v >= -9.223372036854775808e18 && v < 9.223372036854775808e18 {
+        v as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// A float truncated to i32 as x86's 32-bit `cvttsd2si` does (NaN and out of range give
+/// `i32::MIN`); PyTorch's casts to int8, int16 and uint8 go through it and keep the low bits.
+#[inline(always)]
+fn trunc_i32(v: f64) -> i32 {
+    if v > -2147483649.0 && v < 2147483648.0 {
+        v as i32
+    } else {
+        i32::MIN
+    }
+}
+
 macro_rules! int_element {
-    ($t:ty, $d:ident) => {
+    ($t:ty, $d:ident, $trunc:ident) => {
         impl Element for $t {
             const DTYPE: DType = DType::$d;
             #[inline(always)]
@@ -245,7 +267,7 @@ macro_rules! int_element {
             }
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
-                v as i64 as $t
+                $trunc(v) as $t
             }
             #[inline(always)]
             fn to_i64(self) -> i64 {
@@ -264,11 +286,11 @@ macro_rules! int_element {
         }
     };
 }
-int_element!(u8, U8);
-int_element!(i8, I8);
-int_element!(i16, I16);
-int_element!(i32, I32);
-int_element!(i64, I64);
+int_element!(u8, U8, trunc_i32);
+int_element!(i8, I8, trunc_i32);
+int_element!(i16, I16, trunc_i32);
+int_element!(i32, I32, trunc_i32);
+int_element!(i64, I64, trunc_i64);
 
 macro_rules! float_element {
     ($t:ty, $d:ident) => {

@@ -1,5 +1,5 @@
 //! Sorting along a dim: sort (stable; NaN sorts as the largest value), argsort, msort, topk,
-//! kthvalue, median/nanmedian (all elements or along a dim), with value-selecting backward.
+//! kthvalue, median/nanmedian (all elements or along a dim), mode, with value-selecting backward.
 
 use super::gather::value_selecting_backward;
 use crate::autograd::{needs_grad, record, SavedTensor};
@@ -132,6 +132,14 @@ fn sorted_rows(t: &Tensor, d: usize, descending: bool, keep: impl Fn(usize) -> s
     Ok((vals.permute(&inv)?.contiguous()?, idx.permute(&inv)?.contiguous()?))
 }
 
+/// PyTorch's error for the selection kernels that have no bool build.
+fn no_bool(kernel: &str, t: &Tensor) -> Result<()> {
+    if t.dtype() == DType::Bool {
+        return Err(crate::ops::unary::kernel::not_for(kernel, DType::Bool));
+    }
+    Ok(())
+}
+
 /// Records the backward of an op whose values were picked from `t` along `dim` at `idx`.
 fn record_pick(name: &'static str, t: &Tensor, vals: &Tensor, idx: &Tensor, dim: i64, keepdim: bool) {
     if needs_grad(&[t]) {
@@ -155,6 +163,7 @@ pub fn argsort(t: &Tensor, dim: i64, descending: bool) -> Result<Tensor> {
 }
 
 pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+    crate::ensure!(t.dtype() != DType::Bool, "topk does not support bool dtypes on CPU");
     let d = wrap_dim(dim, t.dim())?;
     let n = if t.dim() == 0 { 1 } else { t.shape()[d] };
     crate::ensure!(k >= 0 && k <= n, "selected index k out of range");
@@ -164,6 +173,7 @@ pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
 }
 
 pub fn kthvalue(t: &Tensor, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    no_bool("kthvalue_cpu", t)?;
     let d = wrap_dim(dim, t.dim())?;
     let n = if t.dim() == 0 { 1 } else { t.shape()[d] };
     crate::ensure!(
@@ -187,6 +197,7 @@ fn squeeze_unless(v: Tensor, i: Tensor, dim: i64, keepdim: bool, nd: usize) -> R
 /// The median of each row along `dim` (the lower of the two middle values), ignoring NaN when
 /// `ignore_nan`, else NaN (with the index of the first NaN) for rows that hold one.
 pub fn median_dim(t: &Tensor, dim: i64, keepdim: bool, ignore_nan: bool) -> Result<(Tensor, Tensor)> {
+    no_bool("median_out", t)?;
     let d = wrap_dim(dim, t.dim())?;
     let n = if t.dim() == 0 { 1 } else { t.shape()[d] as usize };
     crate::ensure!(n > 0, "median(): Expected reduction dim {d} to have non-zero size.");
@@ -244,6 +255,7 @@ fn move_last(t: &Tensor, d: usize) -> Result<Tensor> {
 
 /// `median()` / `nanmedian()` of all elements (NaN for an empty tensor).
 pub fn median_all(t: &Tensor, ignore_nan: bool) -> Result<Tensor> {
+    no_bool("median_cpu", t)?;
     if t.numel() == 0 {
         return Tensor::full(&[], crate::tensor::Scalar::Float(f64::NAN), t.dtype(), t.device());
     }
@@ -253,4 +265,54 @@ pub fn median_all(t: &Tensor, ignore_nan: bool) -> Result<Tensor> {
         crate::ops::reduce::minmax::record_even("MedianBackward0", t, &v, vec![], false, true);
     }
     Ok(v)
+}
+
+/// `torch.mode` along `dim`: each row's most frequent value (the smallest of those equally
+/// frequent; NaNs count as one value) and the index of its last occurrence.
+pub fn mode(t: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, t.dim())?;
+    let n = if t.dim() == 0 { 1 } else { t.shape()[d] as usize };
+    crate::ensure!(n > 0, "mode(): Expected reduction dim {d} to have non-zero size.");
+    // rows sorted by value, ties by index: a run of equal values ends at its last occurrence
+    let (sv, si) = sorted_rows(t, d, false, |n| 0..n)?;
+    let (sv, si) = (move_last(&sv, d)?, move_last(&si, d)?);
+    let rows = sv.numel() / n;
+    let mut out_shape: Vec<i64> = sv.shape().to_vec();
+    if let Some(l) = out_shape.last_mut() {
+        *l = 1;
+    }
+    let (vals, idx) = (Tensor::empty(&out_shape, t.dtype(), t.device())?, Tensor::empty(&out_shape, DType::I64, t.device())?);
+    with_dtype!(t.dtype(), T, {
+        let (svd, sid, vd, id) = (sv.data(), si.data(), vals.data(), idx.data());
+        let (xs, is) = unsafe { (svd.as_slice::<T>(), sid.as_slice::<i64>()) };
+        let (vo, io) = unsafe { (vd.as_mut_slice::<T>(), id.as_mut_slice::<i64>()) };
+        for r in 0..rows {
+            let (row, ri) = (&xs[r * n..(r + 1) * n], &is[r * n..(r + 1) * n]);
+            let (mut best, mut best_len, mut start) = (0, 0, 0);
+            for k in 1..=n {
+                if k == n || cmp_nan_last(&row[k], &row[start]) != Ordering::Equal {
+                    if k - start > best_len {
+                        (best, best_len) = (k - 1, k - start);
+                    }
+                    start = k;
+                }
+            }
+            vo[r] = row[best];
+            io[r] = ri[best];
+        }
+    });
+    // back from [.., 1] with `d` last to the input's dim order
+    let nd = t.dim();
+    let (mut v, mut i) = (vals, idx);
+    if nd == 0 {
+        (v, i) = (v.reshape(&[])?, i.reshape(&[])?);
+    } else {
+        let mut inv: Vec<i64> = (0..nd as i64 - 1).collect();
+        inv.insert(d, nd as i64 - 1);
+        v = v.permute(&inv)?.contiguous()?;
+        i = i.permute(&inv)?.contiguous()?;
+    }
+    let (v, i) = squeeze_unless(v, i, dim, keepdim, nd)?;
+    record_pick("ModeBackward0", t, &v, &i, dim, keepdim);
+    Ok((v, i))
 }

@@ -70,7 +70,8 @@ where
     T::C: Float,
 {
     match kind {
-        Kind::Trunc => map2(a, b, |x: T, y: T| T::down((x.up() / y.up()).trunc())),
+        // the quotient rounded to T first, as PyTorch's kernels (bf16: 24.98 -> 25, trunc 25)
+        Kind::Trunc => map2(a, b, |x: T, y: T| T::down(T::down(x.up() / y.up()).up().trunc())),
         Kind::Floor => map2(a, b, |x: T, y: T| T::down(floor_div_f(x.up(), y.up()))),
         Kind::Rem => map2(a, b, |x: T, y: T| T::down(py_rem_f(x.up(), y.up()))),
         Kind::Fmod => map2(a, b, |x: T, y: T| T::down(x.up() % y.up())),

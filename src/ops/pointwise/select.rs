@@ -1,11 +1,11 @@
-//! Selection by a mask: `where` (promoting its two value operands) and `masked_fill` (keeping the
-//! tensor's dtype; the fill value is converted with PyTorch's overflow check).
+//! Selection by a mask or a sign: `where` (promoting its two value operands), `masked_fill` (keeping
+//! the tensor's dtype; the fill value is converted with PyTorch's overflow check), `heaviside`.
 
 use super::args::{cast, checked, cpp_name, promote, record_op, Arg};
 use super::kernel::{map2, map3, Num, Src};
 use crate::error::Result;
 use crate::tensor::create::scalar_as;
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{DType, Element, Scalar, Tensor};
 use crate::with_dtype;
 
 /// A `where` operand in the result dtype: numbers convert with the overflow check, except
@@ -84,6 +84,28 @@ fn item(v: &Tensor) -> Result<Scalar> {
     })
 }
 
+/// `torch.heaviside(x, values)`: `values` where x is 0, 1 where x > 0, else 0 (NaN too); both of
+/// one dtype, shapes broadcast. No gradient, as in PyTorch.
+pub fn heaviside(x: &Tensor, values: &Tensor) -> Result<Tensor> {
+    let dt = x.dtype();
+    crate::ensure!(dt == values.dtype(), "heaviside is not yet implemented for tensors with different dtypes.");
+    let d = with_dtype!(dt, T, {
+        let (xs, vs) = (Src::<T>::Data(cast(&x.data(), dt)?), Src::<T>::Data(cast(&values.data(), dt)?));
+        let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
+        map2(&xs, &vs, move |a: T, v: T| {
+            let a = a.to_f64();
+            if a == 0.0 {
+                v
+            } else if a > 0.0 {
+                one
+            } else {
+                zero
+            }
+        })?
+    });
+    Ok(Tensor::from_data(d))
+}
+
 /// `t.masked_fill_(mask, value)`.
 pub fn masked_fill_(t: &Tensor, mask: &Tensor, value: Arg) -> Result<Tensor> {
     let mut others = vec![mask];
@@ -99,6 +121,10 @@ macro_rules! atg_select {
         fn where_scalar(c: &Tensor, a: &Scalar, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::where_(c, a.into(), b.into()) }
         fn where_scalarother(c: &Tensor, a: &Tensor, b: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::where_(c, a.into(), b.into()) }
         fn where_scalarself(c: &Tensor, a: &Scalar, b: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::where_(c, a.into(), b.into()) }
+
+        fn heaviside(x: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::heaviside(x, v) }
+        fn heaviside_(x: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::arith::inplace("heaviside_", x, &[v], |t| $crate::ops::pointwise::heaviside(t, v)) }
+        fn heaviside_out(out: &Tensor, x: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::pointwise::to_out(out, $crate::ops::pointwise::heaviside(x, v)) }
 
         fn masked_fill(t: &Tensor, m: &Tensor, v: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::masked_fill(t, m, v.into()) }
         fn masked_fill_(t: &Tensor, m: &Tensor, v: &Scalar) -> Result<Tensor> { $crate::ops::pointwise::masked_fill_(t, m, v.into()) }

@@ -15,7 +15,7 @@ enum Op {
 }
 
 /// `[outer, n, inner]` of a shape around dim `d` (a 0-d tensor is `[1, 1, 1]`).
-fn split3(shape: &[i64], d: usize) -> (usize, usize, usize) {
+pub(super) fn split3(shape: &[i64], d: usize) -> (usize, usize, usize) {
     if shape.is_empty() {
         return (1, 1, 1);
     }

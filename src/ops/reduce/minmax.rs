@@ -345,6 +345,7 @@ pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, max: bool) -> Result<(Te
 /// `argmax` / `argmin`: along a dim, or over the flattened tensor.
 pub fn argext(t: &Tensor, dim: Option<i64>, keepdim: bool, max: bool) -> Result<Tensor> {
     let name = op_name(max, true);
+    crate::ensure!(t.dtype() != crate::tensor::DType::Bool, "{name}(): does not support bool input");
     let dims: Vec<usize> = match dim {
         Some(dm) if t.dim() > 0 => vec![wrap_dim(dm, t.dim())?],
         Some(dm) => {

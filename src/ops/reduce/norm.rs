@@ -56,7 +56,10 @@ impl NormAcc {
     #[inline]
     fn step(self, acc: f64, x: f64) -> f64 {
         let (a, p) = (x.abs(), self.p);
-        if a.is_nan() || acc.is_nan() {
+        if p == 0.0 {
+            // the count of nonzeros, where NaN counts (NaN != 0), as in PyTorch
+            acc + (a != 0.0) as i64 as f64
+        } else if a.is_nan() || acc.is_nan() {
             f64::NAN
         } else if p == 2.0 {
             acc + a * a
@@ -66,8 +69,6 @@ impl NormAcc {
             acc.max(a)
         } else if p == f64::NEG_INFINITY {
             acc.min(a)
-        } else if p == 0.0 {
-            acc + (a != 0.0) as i64 as f64
         } else {
             acc + a.powf(p)
         }
