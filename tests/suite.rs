@@ -24,6 +24,7 @@ mod ops_linalg;
 mod ops_nn;
 mod ops_norm;
 mod ops_pointwise;
+mod ops_products;
 mod ops_random;
 mod ops_reduce;
 mod ops_special;

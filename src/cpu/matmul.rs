@@ -1,6 +1,6 @@
-//! Batched matrix products on strided operands: the gemm crate for f32/f64/f16 (with our own
-//! kernels for small f32 products and for `x @ w^T` with few rows), a plain loop for the other
-//! dtypes.
+//! Batched matrix products on strided operands: the gemm crate for f32/f64 (with our own
+//! kernels for small f32 products and for `x @ w^T` with few rows), f16 and bf16 through f32,
+//! a plain loop for the other dtypes.
 
 use super::iter::for_each_run;
 use super::threads::SendPtr;
@@ -41,6 +41,13 @@ fn strides3(d: &TensorData) -> [i64; 3] {
 /// `bsz` products a[b] (m x k) @ c[b] (k x n) written into a new contiguous tensor of shape
 /// `out_shape` (`[bsz, m, n]`, or `[m, n]` for one product).
 fn product(a: &TensorData, c: &TensorData, bsz: i64, (m, k, n): (usize, usize, usize), out_shape: &[i64]) -> Result<TensorData> {
+    if matches!(a.dtype, DType::F16 | DType::BF16) {
+        // f32 products, rounded once at the end, as PyTorch's CPU kernels accumulate half and
+        // bfloat16 (the gemm crate's f16 path rounds partial sums; bf16 had only the plain loop)
+        let (a32, c32) = (super::copy::to_contiguous_dtype(a, DType::F32)?, super::copy::to_contiguous_dtype(c, DType::F32)?);
+        let out = product(&a32, &c32, bsz, (m, k, n), out_shape)?;
+        return super::copy::to_contiguous_dtype(&out, a.dtype);
+    }
     // The gemm crate packs a column-major right operand (`x @ w.t()`, every linear layer)
     // element by element, which costs more than the product itself when `a` has few rows
     // (64 x 1024 @ (1024 x 1024)^T: 2.4 ms, 1.3 ms with libtorch). For f32 with few rows the
@@ -50,7 +57,7 @@ fn product(a: &TensorData, c: &TensorData, bsz: i64, (m, k, n): (usize, usize, u
     let col_major = st[1] == 1 && st[2] != 1 && (bsz == 1 || st[0] != 0);
     let in_place = c.dtype == DType::F32 && super::gemm_nt::fits((m, n, k), strides3(a)[2] as isize, st[1] as isize);
     let copied;
-    let c = if col_major && !in_place && k > 1 && n > 1 && matches!(c.dtype, DType::F32 | DType::F64 | DType::F16) {
+    let c = if col_major && !in_place && k > 1 && n > 1 && matches!(c.dtype, DType::F32 | DType::F64) {
         copied = super::copy::to_contiguous_dtype(c, c.dtype)?;
         &copied
     } else {
@@ -167,7 +174,6 @@ unsafe fn gemm_band<T: Element>(
         }
         crate::tensor::DType::F32 => call_gemm!(f32, 0.0f32, 1.0f32),
         crate::tensor::DType::F64 => call_gemm!(f64, 0.0f64, 1.0f64),
-        crate::tensor::DType::F16 => call_gemm!(gemm::f16, gemm::f16::ZERO, gemm::f16::ONE),
         _ => naive(dst, dst_rs, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs)),
     }
 }

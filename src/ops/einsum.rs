@@ -1,5 +1,6 @@
-//! `einsum`: parsed into labels, then contracted pair by pair with permute/reshape/bmm and sums
-//! (so its gradient comes from those primitives).
+//! `einsum`: parsed into labels, repeated labels within an operand taken as diagonals, then
+//! contracted pair by pair with permute/reshape/bmm and sums (so its gradient comes from those
+//! primitives).
 
 use super::{linalg, reduce, shape};
 use crate::error::Result;
@@ -20,10 +21,8 @@ fn parse(eq: &str, tensors: &[Tensor]) -> Result<(Vec<Vec<char>>, Vec<char>)> {
         None => (eq.clone(), None),
     };
     let parts: Vec<&str> = lhs.split(',').collect();
-    crate::ensure!(
-        parts.len() == tensors.len(),
-        "einsum(): more operands were provided than specified in the equation"
-    );
+    crate::ensure!(parts.len() <= tensors.len(), "einsum(): fewer operands were provided than specified in the equation");
+    crate::ensure!(parts.len() >= tensors.len(), "einsum(): more operands were provided than specified in the equation");
     // placeholder labels for ellipsis dims: private-use chars, the last dim gets the last one
     let ell = |i: usize, n: usize| char::from_u32(0xE000 + (n - 1 - i) as u32).unwrap();
     let mut max_ell = 0;
@@ -130,22 +129,53 @@ fn contract(a: Term, b: Term, needed: &[char]) -> Result<Term> {
     Ok(Term { t: shape::reshape(&r, &out_shape)?, labels })
 }
 
+/// A label repeated within one operand ("ii->i") selects that operand's diagonal: the two dims
+/// become one, last.
+fn take_diagonals(mut term: Term) -> Result<Term> {
+    while let Some((i, j)) = (0..term.labels.len())
+        .find_map(|i| (i + 1..term.labels.len()).find(|&j| term.labels[j] == term.labels[i]).map(|j| (i, j)))
+    {
+        let l = term.labels[i];
+        term.t = super::join::diag::diagonal(&term.t, 0, i as i64, j as i64)?;
+        term.labels.remove(j);
+        term.labels.remove(i);
+        term.labels.push(l);
+    }
+    Ok(term)
+}
+
 pub fn einsum(eq: &str, tensors: &[Tensor]) -> Result<Tensor> {
     crate::ensure!(!tensors.is_empty(), "einsum(): must provide at least one operand");
     let (inputs, output) = parse(eq, tensors)?;
-    for labels in &inputs {
-        let mut seen = labels.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        crate::ensure!(seen.len() == labels.len(), "torchrs: einsum with a label repeated within one operand (a diagonal) is not implemented");
+    // a label's size, operand by operand (size 1 broadcasts)
+    let mut sizes: Vec<(char, i64)> = vec![];
+    for (k, (labels, t)) in inputs.iter().zip(tensors).enumerate() {
+        let shape = t.shape();
+        for (&l, &n) in labels.iter().zip(shape.iter()) {
+            match sizes.iter_mut().find(|(c, _)| *c == l) {
+                Some((_, seen)) if *seen != n && *seen != 1 && n != 1 && l.is_ascii() => {
+                    let repeated = labels.iter().filter(|&&c| c == l).count() > 1 && !inputs[..k].iter().any(|i| i.contains(&l));
+                    if repeated {
+                        crate::bail!("einsum(): subscript {l} is repeated for operand {k} but the sizes don't match, {n} != {seen}");
+                    }
+                    crate::bail!("einsum(): subscript {l} has size {n} for operand {k} which does not broadcast with previously seen size {seen}");
+                }
+                Some((_, seen)) => *seen = (*seen).max(n),
+                None => sizes.push((l, n)),
+            }
+        }
     }
+    let mut terms: Vec<Term> = vec![];
+    for (t, labels) in tensors.iter().cloned().zip(inputs.iter().cloned()) {
+        terms.push(take_diagonals(Term { t, labels })?);
+    }
+    let inputs: Vec<Vec<char>> = terms.iter().map(|t| t.labels.clone()).collect();
     for &l in &output {
         crate::ensure!(
             !l.is_ascii() || inputs.iter().any(|i| i.contains(&l)),
             "einsum(): output subscript {l} does not appear in the equation for any input operand"
         );
     }
-    let mut terms: Vec<Term> = tensors.iter().cloned().zip(inputs).map(|(t, labels)| Term { t, labels }).collect();
     // labels needed after operand i: the output's and those of operands i+1..
     let needed_after = |terms: &[Term], from: usize| -> Vec<char> {
         let mut v = output.clone();

@@ -10,12 +10,34 @@ fn check_dtypes(op: &str, a: &Tensor, b: &Tensor) -> Result<DType> {
     check_dtype_pair(op, a.dtype(), b.dtype())
 }
 
+/// The C++ type name PyTorch's dtype-mismatch message of mm prints.
+fn cpp_type(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "float",
+        DType::F64 => "double",
+        DType::F16 => "c10::Half",
+        DType::BF16 => "c10::BFloat16",
+        DType::I64 => "long int",
+        DType::I32 => "int",
+        DType::I16 => "short int",
+        DType::I8 => "signed char",
+        DType::U8 => "unsigned char",
+        DType::Bool => "bool",
+        other => other.name(),
+    }
+}
+
+/// PyTorch's dtype checks of mm (and matmul, which folds into it) and bmm, with their texts.
 fn check_dtype_pair(op: &str, da: DType, db: DType) -> Result<DType> {
     if da != db {
-        crate::bail!("{op}: expected m1 and m2 to have the same dtype, but got: {} != {}", da.torch_name().trim_start_matches("torch."), db.torch_name().trim_start_matches("torch."));
+        if op == "bmm" {
+            crate::bail!("expected scalar type {} but found {}", da.name(), db.name());
+        }
+        crate::bail!("expected m1 and m2 to have the same dtype, but got: {} != {}", cpp_type(da), cpp_type(db));
     }
     if da == DType::Bool {
-        crate::bail!("\"{op}\" not implemented for 'Bool'");
+        let kernel = if op == "bmm" { "bmm" } else { "addmm_impl_cpu_" };
+        crate::bail!("\"{kernel}\" not implemented for 'Bool'");
     }
     Ok(da)
 }
@@ -68,9 +90,8 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     crate::ensure!(b.dim() == 3, "batch2 must be a 3D tensor");
     check_dtypes("bmm", a, b)?;
     let (sa, sb) = (a.shape(), b.shape());
-    crate::ensure!(sa[0] == sb[0], "batch1 and batch2 must have same number of batches, got {} and {}", sa[0], sb[0]);
     crate::ensure!(
-        sa[2] == sb[1],
+        sa[0] == sb[0] && sa[2] == sb[1],
         "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
         sa[0],
         sa[2],
@@ -100,25 +121,30 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (s2a, s2b) = (a2.shape(), b2.shape());
     let (m, k) = (s2a[s2a.len() - 2], s2a[s2a.len() - 1]);
     let (k2, n) = (s2b[s2b.len() - 2], s2b[s2b.len() - 1]);
-    if k != k2 {
+    // PyTorch folds a batched left operand into one matrix when the right one has no batch
+    // dims (mm or mv errors), else it broadcasts the batch dims first and then runs bmm
+    let folded = nb <= 2;
+    if k != k2 && folded {
+        let rows = s2a[..s2a.len() - 1].iter().product::<i64>();
         if na == 1 && nb == 1 {
             crate::bail!(
                 "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
                 sa[0], sb[0], sa[0], sb[0]
             );
         }
-        crate::bail!(
-            "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-            s2a[..s2a.len() - 1].iter().product::<i64>(),
-            k,
-            k2,
-            n
-        );
+        if nb == 1 {
+            crate::bail!("size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({k2})");
+        }
+        crate::bail!("mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {k2}x{n})");
     }
     let batch_a = &s2a[..s2a.len() - 2];
     let batch_b = &s2b[..s2b.len() - 2];
     let batch = crate::tensor::layout::broadcast_shapes(batch_a, batch_b)?;
     let nbatch: i64 = batch.iter().product();
+    crate::ensure!(
+        k == k2,
+        "Expected size for first two dimensions of batch2 tensor to be: [{nbatch}, {k}] but got: [{nbatch}, {k2}]."
+    );
     let mut ea: Vec<i64> = batch.to_vec();
     ea.extend([m, k]);
     let mut eb: Vec<i64> = batch.to_vec();

@@ -74,8 +74,9 @@ fn record_linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>, y: &Tensor) {
 fn scaled_sum(input: &Tensor, prod: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
     let p = if alpha.to_f64() == 1.0 { prod.clone() } else { N::mul_scalar(prod, alpha)? };
     if beta.to_f64() == 0.0 {
-        let z = N::zeros_like(input)?;
-        return N::add(&p, &z);
+        // input is ignored (its NaN and inf too), but still gets its zero gradient
+        let finite = if input.dtype().is_float() { N::nan_to_num(input, Some(0.0), Some(0.0), Some(0.0))? } else { input.clone() };
+        return N::add(&p, &N::mul_scalar(&finite, &Scalar::Int(0))?);
     }
     let i = if beta.to_f64() == 1.0 { input.clone() } else { N::mul_scalar(input, beta)? };
     N::add(&i, &p)
@@ -86,8 +87,45 @@ pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: &Scalar, alpha: &Sc
 }
 
 pub fn mv(m: &Tensor, v: &Tensor) -> Result<Tensor> {
-    crate::ensure!(m.dim() == 2 && v.dim() == 1, "vector + matrix @ vector expected, got {}, {}", m.dim(), v.dim());
+    // PyTorch's mv is addmv on a 1-d result
+    crate::ensure!(m.dim() == 2 && v.dim() == 1, "vector + matrix @ vector expected, got 1, {}, {}", m.dim(), v.dim());
+    let (dm, dv) = (m.dtype(), v.dtype());
+    crate::ensure!(dm == dv, "addmv input tensors must have the same dtype, but got {}, {}, and {}", dv.name(), dm.name(), dv.name());
+    if dm == crate::tensor::DType::Bool {
+        return Err(crate::ops::unary::kernel::not_for("addmv_impl_cpu", dm));
+    }
+    let (ms, n) = (m.shape(), v.shape()[0]);
+    crate::ensure!(ms[1] == n, "size mismatch, got input ({}), mat ({}x{}), vec ({n})", ms[0], ms[0], ms[1]);
     super::linalg::matmul(m, v)
+}
+
+/// `beta * input + alpha * (mat @ vec)`.
+pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
+    crate::ensure!(
+        input.dim() <= 1 && mat.dim() == 2 && vec.dim() == 1,
+        "vector + matrix @ vector expected, got {}, {}, {}",
+        input.dim(),
+        mat.dim(),
+        vec.dim()
+    );
+    {
+        let (ms, s) = (mat.shape(), input.shape());
+        let fits = s.len() <= 1 && s.iter().all(|&d| d == ms[0] || d == 1);
+        crate::ensure!(
+            fits,
+            "size mismatch, got input ({}), mat ({}x{}), vec ({})",
+            s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+            ms[0],
+            ms[1],
+            vec.shape()[0]
+        );
+    }
+    scaled_sum(input, &mv(mat, vec)?, beta, alpha)
+}
+
+/// `beta * input + alpha * outer(v1, v2)`.
+pub fn addr(input: &Tensor, v1: &Tensor, v2: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
+    scaled_sum(input, &outer(v1, v2)?, beta, alpha)
 }
 
 pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
@@ -97,6 +135,11 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         a.dim(),
         b.dim()
     );
+    let (da, db) = (a.dtype(), b.dtype());
+    crate::ensure!(da == db, "dot : expected both vectors to have same dtype, but found {} and {}", da.name(), db.name());
+    if da == crate::tensor::DType::Bool {
+        return Err(crate::ops::unary::kernel::not_for("dot", da));
+    }
     crate::ensure!(
         a.numel() == b.numel(),
         "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
@@ -117,9 +160,10 @@ pub fn baddbmm(input: &Tensor, b1: &Tensor, b2: &Tensor, beta: &Scalar, alpha: &
     scaled_sum(input, &super::linalg::bmm(b1, b2)?, beta, alpha)
 }
 
-pub fn addbmm(input: &Tensor, b1: &Tensor, b2: &Tensor) -> Result<Tensor> {
+/// `beta * input + alpha * sum over the batch of b1[i] @ b2[i]`.
+pub fn addbmm(input: &Tensor, b1: &Tensor, b2: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> {
     let p = super::reduce::sum(&super::linalg::bmm(b1, b2)?, Some(&[0]), false, None)?;
-    N::add(input, &p)
+    scaled_sum(input, &p, beta, alpha)
 }
 
 /// Normalizes over `dims` (biased variance), then applies an optional affine.
@@ -172,7 +216,17 @@ macro_rules! atg_nn {
         fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::outer(a, b) }
         fn ger(a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::outer(a, b) }
         fn baddbmm(i: &Tensor, a: &Tensor, b: &Tensor, beta: &Scalar, alpha: &Scalar) -> Result<Tensor> { $crate::ops::nn::baddbmm(i, a, b, beta, alpha) }
-        fn addbmm(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::addbmm(i, a, b) }
+        fn addbmm(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::addbmm(i, a, b, &Scalar::Int(1), &Scalar::Int(1)) }
+        fn addbmm_(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::arith::inplace("addbmm_", i, &[a, b], |x| $crate::ops::nn::addbmm(x, a, b, &Scalar::Int(1), &Scalar::Int(1))) }
+        fn addbmm_out(out: &Tensor, i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::nn::addbmm(i, a, b, &Scalar::Int(1), &Scalar::Int(1))?) }
+        fn addmm_(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::arith::inplace("addmm_", i, &[a, b], |x| $crate::ops::nn::addmm(x, a, b, &Scalar::Int(1), &Scalar::Int(1))) }
+        fn addmm_out(out: &Tensor, i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::nn::addmm(i, a, b, &Scalar::Int(1), &Scalar::Int(1))?) }
+        fn addmv(i: &Tensor, m: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::nn::addmv(i, m, v, &Scalar::Int(1), &Scalar::Int(1)) }
+        fn addmv_(i: &Tensor, m: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::arith::inplace("addmv_", i, &[m, v], |x| $crate::ops::nn::addmv(x, m, v, &Scalar::Int(1), &Scalar::Int(1))) }
+        fn addmv_out(out: &Tensor, i: &Tensor, m: &Tensor, v: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::nn::addmv(i, m, v, &Scalar::Int(1), &Scalar::Int(1))?) }
+        fn addr(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::nn::addr(i, a, b, &Scalar::Int(1), &Scalar::Int(1)) }
+        fn addr_(i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::arith::inplace("addr_", i, &[a, b], |x| $crate::ops::nn::addr(x, a, b, &Scalar::Int(1), &Scalar::Int(1))) }
+        fn addr_out(out: &Tensor, i: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> { $crate::ops::arith::assign_out(out, &$crate::ops::nn::addr(i, a, b, &Scalar::Int(1), &Scalar::Int(1))?) }
         fn layer_norm(x: &Tensor, shape: &[i64], w: Option<&Tensor>, b: Option<&Tensor>, eps: f64, _cudnn: bool) -> Result<Tensor> {
             $crate::ops::layer_norm::layer_norm(x, shape, w, b, eps)
         }
