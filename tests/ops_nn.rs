@@ -45,6 +45,10 @@ fn run(op: &str, a: &[Tensor], kw: &Value) -> Result<Tensor> {
         "outer" => N::outer(&a[0], &a[1]),
         "mv" => N::mv(&a[0], &a[1]),
         "baddbmm" => N::baddbmm(&a[0], &a[1], &a[2], &Scalar::Float(0.5), &Scalar::Float(2.0)),
+        "glu" => N::glu(&a[0], kw["dim"].as_i64().unwrap()),
+        "prelu" => N::prelu(&a[0], &a[1]),
+        "instance_norm" => N::instance_norm(&a[0], Some(&a[1]), Some(&a[2]), None, None, true, 0.1, 1e-5, false),
+        "unfold" => N::unfold(&a[0], kw["dim"].as_i64().unwrap(), kw["size"].as_i64().unwrap(), kw["step"].as_i64().unwrap()),
         _ => panic!("unknown op {op}"),
     }
 }

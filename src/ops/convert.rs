@@ -12,6 +12,14 @@ pub fn to(t: &Tensor, device: Option<Device>, dtype: Option<DType>, copy: bool) 
         return Ok(t.clone());
     }
     let r = Tensor::from_data(to_contiguous_dtype(&t.data(), dtype)?);
+    if crate::autograd::needs_grad(&[t]) && dtype.is_float() {
+        // the gradient goes back converted to the input's dtype (a cast to an integer type ends
+        // the graph, as in PyTorch)
+        let (from, from_device) = (t.dtype(), t.device());
+        crate::autograd::record("ToCopyBackward0", &[t], &[&r], move |_, g| {
+            Ok(vec![g[0].as_ref().map(|g| to(g, Some(from_device), Some(from), false)).transpose()?])
+        });
+    }
     Ok(r)
 }
 

@@ -322,6 +322,7 @@ pub fn cross_entropy(x: &Tensor, t: &Tensor, w: Option<&Tensor>, reduction: i64,
         })
         .transpose()?;
     if t.dtype().is_float() {
+        crate::ensure!(ignore < 0, "ignore_index is not supported for floating point target");
         check_same_size("cross_entropy", x, t)?;
         let mut t = t.clone();
         if smoothing > 0.0 {

@@ -25,6 +25,7 @@ pub mod autograd_ops;
 pub mod loss;
 pub mod loss_pointwise;
 pub mod nn;
+pub mod layers;
 pub mod layer_norm;
 pub mod batch_norm;
 pub mod conv;

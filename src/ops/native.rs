@@ -41,6 +41,7 @@ impl AtgApi for Native {
     super::loss::atg_loss!();
     super::loss_pointwise::atg_loss_pointwise!();
     super::nn::atg_nn!();
+    super::layers::atg_layers!();
     super::conv::atg_conv!();
     super::rnn::atg_rnn!();
 

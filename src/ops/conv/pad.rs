@@ -90,7 +90,7 @@ pub fn constant_pad_nd(x: &Tensor, pad: &[i64], value: Scalar) -> Result<Tensor>
     for (j, &(l, r)) in p.iter().enumerate() {
         let n = shape_in[lead + j] as i128 + l as i128 + r as i128;
         crate::ensure!(
-            n > 0,
+            n >= 0,
             "The input size {}, plus negative padding {l} and {r} resulted in a negative output size, which is invalid. Check dimension {} of your input.",
             shape_in[lead + j],
             lead + j
