@@ -155,6 +155,9 @@ pub fn diagflat(t: &Tensor, offset: i64) -> Result<Tensor> {
 /// `trace`: the sum of a matrix's diagonal (integers sum to int64).
 pub fn trace(t: &Tensor) -> Result<Tensor> {
     crate::ensure!(t.dim() == 2, "trace: expected a matrix, but got tensor with dim {}", t.dim());
+    if t.dtype() == crate::tensor::DType::Bool {
+        return Err(crate::ops::unary::kernel::not_for("trace", t.dtype()));
+    }
     crate::ops::reduce::sum(&diagonal(t, 0, 0, 1)?, None, false, None)
 }
 

@@ -192,9 +192,11 @@ where
         };
         let s = row_exp_sum::<T, M>(x, m, if log { None } else { Some(&mut *o) });
         if log {
-            let c = m + s.ln();
+            // (x - max) - ln(sum) as PyTorch: x - (max + ln(sum)) would round max + ln(sum)
+            // at max's scale (3e4 + ln 2 in f32 loses ln 2's last 9 bits)
+            let ls = s.ln();
             for (oo, &v) in o.iter_mut().zip(x) {
-                *oo = T::store(v.load() - c);
+                *oo = T::store((v.load() - m) - ls);
             }
         } else {
             let inv = <T::C as num_traits::One>::one() / s;
@@ -237,12 +239,12 @@ where
             *sj = *sj + (v.load() - mj).fexp_nonpos::<M>();
         }
     }
-    // log_softmax subtracts max + ln(sum), softmax multiplies by 1 / sum
-    let c: Vec<T::C> = m.iter().zip(&s).map(|(&mj, &sj)| if log { mj + sj.ln() } else { <T::C as num_traits::One>::one() / sj }).collect();
+    // log_softmax subtracts max, then ln(sum); softmax multiplies by 1 / sum
+    let c: Vec<T::C> = s.iter().map(|&sj| if log { sj.ln() } else { <T::C as num_traits::One>::one() / sj }).collect();
     for r in 0..n {
         for (((oj, &mj), &cj), &v) in out_row(r).iter_mut().zip(&m).zip(&c).zip(row(r)) {
             let v = v.load();
-            *oj = T::store(if log { v - cj } else { (v - mj).fexp_nonpos::<M>() * cj });
+            *oj = T::store(if log { (v - mj) - cj } else { (v - mj).fexp_nonpos::<M>() * cj });
         }
     }
     for j in (0..w).filter(|&j| nan[j] || !m[j].is_finite()) {
