@@ -6,6 +6,7 @@ pub mod copy;
 pub mod elementwise;
 pub mod reduce;
 pub mod matmul;
+pub mod prefetch;
 pub mod gemm_nt;
 pub mod small_gemm;
 pub mod team;

@@ -4,7 +4,7 @@ use super::shape;
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::matmul;
 use crate::error::Result;
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{DType, Tensor, TensorData};
 
 fn check_dtypes(op: &str, a: &Tensor, b: &Tensor) -> Result<DType> {
     check_dtype_pair(op, a.dtype(), b.dtype())
@@ -49,25 +49,27 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// mm, with `op` naming the caller in dtype errors. The operands are read once, in place, and
 /// multiplied as they are laid out (small products are mostly this overhead).
 fn mm_as(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let out = {
-        let (da, db) = (a.read(), b.read());
-        crate::ensure!(da.layout.ndim() == 2, "self must be a matrix");
-        crate::ensure!(db.layout.ndim() == 2, "mat2 must be a matrix");
-        check_dtype_pair(op, da.dtype, db.dtype)?;
-        let (sa, sb) = (&da.layout.shape, &db.layout.shape);
-        crate::ensure!(
-            sa[1] == sb[0],
-            "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-            sa[0],
-            sa[1],
-            sb[0],
-            sb[1]
-        );
-        matmul::mm(&da, &db)?
-    };
+    let out = mm_values(op, &a.read(), &b.read())?;
     let r = Tensor::from_data(out);
     record_product("MmBackward0", a, b, &r, mm);
     Ok(r)
+}
+
+/// [`mm_as`]'s checks and product on the operands' data.
+fn mm_values(op: &str, da: &TensorData, db: &TensorData) -> Result<TensorData> {
+    crate::ensure!(da.layout.ndim() == 2, "self must be a matrix");
+    crate::ensure!(db.layout.ndim() == 2, "mat2 must be a matrix");
+    check_dtype_pair(op, da.dtype, db.dtype)?;
+    let (sa, sb) = (&da.layout.shape, &db.layout.shape);
+    crate::ensure!(
+        sa[1] == sb[0],
+        "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+        sa[0],
+        sa[1],
+        sb[0],
+        sb[1]
+    );
+    matmul::mm(da, db)
 }
 
 /// Records `out = a @ b` (mm or bmm): grad_a = g @ b^T, grad_b = a^T @ g.
@@ -105,14 +107,23 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `torch.matmul`: dot, mv, mm, and batched products with broadcast batch dims.
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let (na, nb) = (a.dim(), b.dim());
+    let (na, nb) = {
+        // each read takes the operand's lock: two matrices are read once (the 16x16 product
+        // is mostly this overhead)
+        let (da, db) = (a.read(), b.read());
+        let (na, nb) = (da.layout.ndim(), db.layout.ndim());
+        if na == 2 && nb == 2 {
+            let r = Tensor::from_data(mm_values("matmul", &da, &db)?);
+            drop((da, db));
+            record_product("MmBackward0", a, b, &r, mm);
+            return Ok(r);
+        }
+        (na, nb)
+    };
     crate::ensure!(
         na > 0 && nb > 0,
         "both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
     );
-    if na == 2 && nb == 2 {
-        return mm_as("matmul", a, b);
-    }
     check_dtypes("matmul", a, b)?;
     let (sa, sb) = (a.shape(), b.shape());
     // Promote vectors to matrices, remembering which dims to drop at the end.

@@ -7,6 +7,7 @@ use super::real::Real;
 use super::{elem, sum};
 use crate::autograd::{needs_grad, record, SavedTensor};
 use crate::cpu::copy::contiguous_as;
+use crate::cpu::prefetch::NextRow;
 use crate::cpu::threads::SendPtr;
 use crate::error::Result;
 use crate::ops::arith::{binary, BinOp};
@@ -90,35 +91,31 @@ fn for_blocks<T: Send>(s: Shape3, out: &mut [T], f: impl Fn(std::ops::Range<usiz
 /// dependency chains per accumulator step).
 const W: usize = 32;
 
-/// The maximum of a row over `W` independent lanes, or None when the row holds a NaN or its
-/// maximum is not finite (rows whose exponentials [`FastExp::fexp_nonpos`] cannot take).
+/// The maximum of a row's non-NaN values over `W` independent lanes, or None when it is not
+/// finite (rows whose exponentials [`FastExp::fexp_nonpos`] cannot take). A NaN is not looked
+/// for here: it makes the row's exp sum NaN, which the callers check.
 #[inline(always)]
 fn row_max<T: Real>(x: &[T]) -> Option<T::C> {
     let mut m = [T::C::neg_infinity(); W];
-    // a lane keeps the last NaN it saw (a select, where a flag would not vectorise as well)
-    let mut q = [T::C::zero(); W];
     let mut ch = x.chunks_exact(W);
     for xs in &mut ch {
         for j in 0..W {
             let v = xs[j].load();
             m[j] = if v > m[j] { v } else { m[j] };
-            q[j] = if v != v { v } else { q[j] };
         }
     }
-    let mut nan = ch.remainder().iter().any(|&v| v.load().is_nan()) || q.iter().any(|v| v.is_nan());
     let mm = ch.remainder().iter().fold(T::C::neg_infinity(), |a, &v| {
         let v = v.load();
         if v > a { v } else { a }
     });
     let mm = m.iter().fold(mm, |a, &b| if b > a { b } else { a });
-    nan |= !mm.is_finite();
-    (!nan).then_some(mm)
+    mm.is_finite().then_some(mm)
 }
 
 /// The sum of exp(x - m) over a row (`W` lanes); with `o`, each exp is also stored there. The
 /// last partial chunk runs through the same lanes, padded with -inf (whose terms are dropped).
 #[inline(always)]
-fn row_exp_sum<T: Real, M: Madd>(x: &[T], m: T::C, mut o: Option<&mut [T]>) -> T::C
+fn row_exp_sum<T: Real, M: Madd>(x: &[T], m: T::C, mut o: Option<&mut [T]>, ahead: Option<NextRow>) -> T::C
 where
     T::C: FastExp,
 {
@@ -126,7 +123,10 @@ where
     let n = x.len() / W * W;
     match o.as_deref_mut() {
         Some(o) => {
-            for (xs, os) in x.chunks_exact(W).zip(o.chunks_exact_mut(W)) {
+            for (i, (xs, os)) in x.chunks_exact(W).zip(o.chunks_exact_mut(W)).enumerate() {
+                if let Some(a) = ahead {
+                    a.fetch::<T, W>(i);
+                }
                 for j in 0..W {
                     let e = (xs[j].load() - m).fexp_nonpos::<M>();
                     os[j] = T::store(e);
@@ -135,7 +135,10 @@ where
             }
         }
         None => {
-            for xs in x.chunks_exact(W) {
+            for (i, xs) in x.chunks_exact(W).enumerate() {
+                if let Some(a) = ahead {
+                    a.fetch::<T, W>(i);
+                }
                 for j in 0..W {
                     acc[j] = acc[j] + (xs[j].load() - m).fexp_nonpos::<M>();
                 }
@@ -177,32 +180,35 @@ where
 {
     if inner == 1 {
         // with a finite maximum and no NaN, every term lies in [0, 1] and the sum in [1, n]
-        let Some(m) = row_max(x) else {
-            // a NaN or an infinite maximum: the library exp gives PyTorch's NaNs and zeros
-            let m = x.iter().fold(T::C::neg_infinity(), |a, &v| a.max(v.load()));
-            let mut s = T::C::zero();
-            for &v in x {
-                s = s + (v.load() - m).exp();
+        if let Some(m) = row_max(x) {
+            let next = NextRow::after(x, o);
+            let s = row_exp_sum::<T, M>(x, m, if log { None } else { Some(&mut *o) }, Some(next));
+            if !s.is_nan() {
+                if log {
+                    // (x - max) - ln(sum) as PyTorch: x - (max + ln(sum)) would round max +
+                    // ln(sum) at max's scale (3e4 + ln 2 in f32 loses ln 2's last 9 bits)
+                    let ls = s.ln();
+                    for (oo, &v) in o.iter_mut().zip(x) {
+                        *oo = T::store((v.load() - m) - ls);
+                    }
+                } else {
+                    let inv = <T::C as num_traits::One>::one() / s;
+                    for oo in o.iter_mut() {
+                        *oo = T::store(oo.load() * inv);
+                    }
+                }
+                return;
             }
-            for (oo, &v) in o.iter_mut().zip(x) {
-                let d = v.load() - m;
-                *oo = T::store(if log { d - s.ln() } else { d.exp() / s });
-            }
-            return;
-        };
-        let s = row_exp_sum::<T, M>(x, m, if log { None } else { Some(&mut *o) });
-        if log {
-            // (x - max) - ln(sum) as PyTorch: x - (max + ln(sum)) would round max + ln(sum)
-            // at max's scale (3e4 + ln 2 in f32 loses ln 2's last 9 bits)
-            let ls = s.ln();
-            for (oo, &v) in o.iter_mut().zip(x) {
-                *oo = T::store((v.load() - m) - ls);
-            }
-        } else {
-            let inv = <T::C as num_traits::One>::one() / s;
-            for oo in o.iter_mut() {
-                *oo = T::store(oo.load() * inv);
-            }
+        }
+        // a NaN or an infinite maximum: the library exp gives PyTorch's NaNs and zeros
+        let m = x.iter().fold(T::C::neg_infinity(), |a, &v| a.max(v.load()));
+        let mut s = T::C::zero();
+        for &v in x {
+            s = s + (v.load() - m).exp();
+        }
+        for (oo, &v) in o.iter_mut().zip(x) {
+            let d = v.load() - m;
+            *oo = T::store(if log { d - s.ln() } else { d.exp() / s });
         }
         return;
     }
@@ -316,7 +322,7 @@ where
     T::C: FastExp,
 {
     r[0] = match row_max(x) {
-        Some(m) => T::c_to_f64(m) + T::c_to_f64(row_exp_sum::<T, M>(x, m, None)).ln(),
+        Some(m) => T::c_to_f64(m) + T::c_to_f64(row_exp_sum::<T, M>(x, m, None, None)).ln(),
         None => f64::NAN,
     };
 }
@@ -420,7 +426,9 @@ where
         let mut acc = [T::C::zero(); W];
         let (gc, yc) = (g[..n].chunks_exact(W), y[..n].chunks_exact(W));
         let tail = gc.remainder().iter().zip(yc.remainder()).fold(T::C::zero(), |a, (&gv, &yv)| a + term(gv.load(), yv.load()));
-        for (gs, ys) in gc.zip(yc) {
+        let next = NextRow::after2(&g[..n], &y[..n], &o[..n]);
+        for (i, (gs, ys)) in gc.zip(yc).enumerate() {
+            next.fetch::<T, W>(i);
             for j in 0..W {
                 acc[j] = acc[j] + term(gs[j].load(), ys[j].load());
             }

@@ -73,10 +73,11 @@ pub trait MaddFn: Copy + Sync {
     fn post<M: Madd>(self, _x: f32, r: f32) -> f32 {
         r
     }
-    /// The value beyond [`MaddFn::LIMIT`] (the C library's, where there is one).
+    /// The value beyond [`MaddFn::LIMIT`] (the C library's, where there is one; else steps
+    /// computed by `M`).
     #[inline(always)]
-    fn exact(self, x: f32) -> f32 {
-        self.at::<Split>(x)
+    fn exact<M: Madd>(self, x: f32) -> f32 {
+        self.at::<M>(x)
     }
 }
 
@@ -101,9 +102,16 @@ pub struct Tanh;
 #[derive(Clone, Copy)]
 pub struct Sigmoid;
 
+/// The vector loops take [`exp_within_m`], and blocks holding an |x| above 87 (inf among
+/// them) the two-step scale of [`exp_m`] (overflow to inf, subnormal results below -87.3).
 impl MaddFn for Exp {
+    const LIMIT: f32 = 87.0;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
+        exp_within_m::<M>(x)
+    }
+    #[inline(always)]
+    fn exact<M: Madd>(self, x: f32) -> f32 {
         exp_m::<M>(x)
     }
 }
@@ -184,14 +192,33 @@ pub fn exp(x: f32) -> f32 {
     exp_m::<Split>(x)
 }
 
+/// 1.5 * 2^23: adding it to a float of magnitude below 2^22 rounds that to an integer, which
+/// then sits in the sum's low mantissa bits.
+const ROUND_MAGIC: f32 = 12582912.0;
+
 /// [`exp`] with its polynomial steps computed by `M`.
 #[inline(always)]
 pub fn exp_m<M: Madd>(x: f32) -> f32 {
-    const MAGIC: f32 = 12582912.0; // 1.5 * 2^23: adding it rounds to an integer
-    let x = clamp_nan(x, -104.0, 89.0);
-    let t = M::madd(x, std::f32::consts::LOG2_E, MAGIC);
-    let n = t - MAGIC;
-    let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let (y, t) = exp_split::<M>(clamp_nan(x, -104.0, 89.0));
+    let ni = (t.to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32);
+    let n1 = ni >> 1;
+    y * pow2i(n1) * pow2i(ni - n1)
+}
+
+/// [`exp_m`] for |x| <= 87 or NaN, where `n` lies in [-126, 126]: 2^n is a normal number, so
+/// one scaling by it rounds as `exp_m`'s two halves do (the same bits) in 8 fewer vector steps.
+#[inline(always)]
+pub fn exp_within_m<M: Madd>(x: f32) -> f32 {
+    let (y, t) = exp_split::<M>(x);
+    // t's bits are those of ROUND_MAGIC plus n
+    y * f32::from_bits(t.to_bits().wrapping_sub(ROUND_MAGIC.to_bits() - 127) << 23)
+}
+
+/// Cephes expf's reduction `x = n ln2 + r` and polynomial: `(e^r, ROUND_MAGIC + n)`.
+#[inline(always)]
+fn exp_split<M: Madd>(x: f32) -> (f32, f32) {
+    let t = M::madd(x, std::f32::consts::LOG2_E, ROUND_MAGIC);
+    let n = t - ROUND_MAGIC;
     let r = M::madd(n, 2.121_944_4e-4, M::madd(n, -0.693_359_4, x));
     let z = r * r;
     let mut p = M::madd(1.987_569_1e-4, r, 1.398_199_9e-3);
@@ -199,9 +226,7 @@ pub fn exp_m<M: Madd>(x: f32) -> f32 {
     p = M::madd(p, r, 4.166_579_6e-2);
     p = M::madd(p, r, 1.666_666_5e-1);
     p = M::madd(p, r, 5.000_000_1e-1);
-    let y = M::madd(p, z, r) + 1.0;
-    let n1 = ni >> 1;
-    y * pow2i(n1) * pow2i(ni - n1)
+    (M::madd(p, z, r) + 1.0, t)
 }
 
 /// e^x for results that damp its error (softmax terms, the logistic function): Cody-Waite
@@ -219,8 +244,8 @@ pub fn exp_fast_m<M: Madd>(x: f32) -> f32 {
 #[inline(always)]
 fn exp_fast_clamped<M: Madd>(x: f32) -> f32 {
     // 1.5 * 2^23 + n: the integer n sits in the low mantissa bits (round to nearest)
-    let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
-    let n = j - 12582912.0;
+    let j = M::madd(x, std::f32::consts::LOG2_E, ROUND_MAGIC);
+    let n = j - ROUND_MAGIC;
     let p = exp_reduced_m::<M>(M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x)));
     // 2^n from those bits (n = 128 gives the bits of inf), without a float-to-int conversion
     let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
@@ -248,8 +273,8 @@ pub(super) fn exp_reduced_m<M: Madd>(r: f32) -> f32 {
 /// drowns).
 #[inline(always)]
 pub fn exp_nonpos_m<M: Madd>(x: f32) -> f32 {
-    let j = M::madd(x, std::f32::consts::LOG2_E, 12582912.0);
-    let n = j - 12582912.0;
+    let j = M::madd(x, std::f32::consts::LOG2_E, ROUND_MAGIC);
+    let n = j - ROUND_MAGIC;
     let p = exp_reduced_m::<M>(M::madd(n, -std::f32::consts::LN_2, x));
     // j's bits are those of 1.5 * 2^23 plus n
     f32::from_bits(p.to_bits().wrapping_add(j.to_bits().wrapping_sub(0x4B40_0000) << 23))
@@ -511,7 +536,7 @@ impl<const COS: bool> MaddFn for SinCos<COS> {
     fn at<M: Madd>(self, x: f32) -> f32 {
         sincos_m::<M, COS>(x)
     }
-    fn exact(self, x: f32) -> f32 {
+    fn exact<M: Madd>(self, x: f32) -> f32 {
         if COS {
             x.cos()
         } else {

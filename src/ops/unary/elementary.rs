@@ -58,7 +58,7 @@ impl MaddFn for Tan {
     fn at<M: Madd>(self, x: f32) -> f32 {
         tan_m::<M>(x)
     }
-    fn exact(self, x: f32) -> f32 {
+    fn exact<M: Madd>(self, x: f32) -> f32 {
         x.tan()
     }
 }

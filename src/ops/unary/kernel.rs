@@ -316,6 +316,26 @@ mod wide {
         }
         ch.into_remainder().iter_mut().for_each(|x| *x = 1.0 / *x);
     }
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub unsafe fn within_avx512<K: super::MaddFn>(s: &[f32], d: &mut [f32], k: K) {
+        super::each_within::<K, super::Fused>(s, d, k, |s, d| {
+            if K::RECIP {
+                super::each_via_recip(s, d, k, recip_avx512)
+            } else {
+                super::each_impl(s, d, &|x| k.at::<super::Fused>(x))
+            }
+        })
+    }
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn within_avx2<K: super::MaddFn>(s: &[f32], d: &mut [f32], k: K) {
+        super::each_within::<K, super::Fused>(s, d, k, |s, d| {
+            if K::RECIP {
+                super::each_via_recip(s, d, k, recip_avx2)
+            } else {
+                super::each_blocked::<16, _, _, _>(s, d, &|x| k.at::<super::Fused>(x))
+            }
+        })
+    }
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn each2_avx2<K: super::Inline2>(a: &[f32], b: &[f32], d: &mut [f32], k: K) {
         super::each2_k::<super::Fused>(a, b, d, k)
@@ -443,18 +463,33 @@ pub fn float_map_m(a: &TensorData, k: impl MaddFn, g: impl Fn(f64) -> f64 + Sync
 }
 
 /// [`each_f32_m`] for an approximation valid up to |x| = `K::LIMIT`: blocks holding a larger
-/// |x| (or inf) take [`MaddFn::exact`] instead.
+/// |x| (or inf) take [`MaddFn::exact`] instead. The check is compiled into each vector build
+/// with the kernel (in the baseline build it cost as much as exp itself).
 #[inline]
 fn each_f32_within<K: MaddFn>(s: &[f32], d: &mut [f32], k: K) {
     if K::LIMIT == f32::INFINITY {
         return each_f32_m(s, d, k);
     }
+    #[cfg(target_arch = "x86_64")]
+    match isa() {
+        // SAFETY: the CPU was probed for these features (FMA among them).
+        Isa::Avx512 => return unsafe { wide::within_avx512(s, d, k) },
+        Isa::Avx2 => return unsafe { wide::within_avx2(s, d, k) },
+        Isa::Base => {}
+    }
+    each_within::<K, Split>(s, d, k, |s, d| each_impl(s, d, &|x| k.at::<Split>(x)))
+}
+
+/// Runs `body` on each block of `CHUNK` values whose magnitudes stay within `K::LIMIT`, and
+/// [`MaddFn::exact`] on the others.
+#[inline(always)]
+fn each_within<K: MaddFn, M: Madd>(s: &[f32], d: &mut [f32], k: K, body: impl Fn(&[f32], &mut [f32])) {
     for (s, d) in s.chunks(CHUNK).zip(d.chunks_mut(CHUNK)) {
         // a count (not `all`) so that the check vectorises; NaN counts as in range
         if s.iter().map(|&x| (x.abs() > K::LIMIT) as u32).sum::<u32>() == 0 {
-            each_f32_m(s, d, k);
+            body(s, d);
         } else {
-            each(s, d, |x| k.exact(x));
+            each_impl(s, d, &|x| k.exact::<M>(x));
         }
     }
 }
