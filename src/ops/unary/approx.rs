@@ -192,9 +192,9 @@ pub fn exp(x: f32) -> f32 {
     exp_m::<Split>(x)
 }
 
-/// 1.5 * 2^23: adding it to a float of magnitude below 2^22 rounds that to an integer, which
-/// then sits in the sum's low mantissa bits.
-const ROUND_MAGIC: f32 = 12582912.0;
+/// 1.5 * 2^23: adding it to a float of magnitude below 2^22 rounds that to an integer (to
+/// nearest), which then sits in the sum's low mantissa bits (exp, exp2, the sin/cos octant).
+pub(super) const ROUND_MAGIC: f32 = 12582912.0;
 
 /// [`exp`] with its polynomial steps computed by `M`.
 #[inline(always)]
@@ -248,7 +248,7 @@ fn exp_fast_clamped<M: Madd>(x: f32) -> f32 {
     let n = j - ROUND_MAGIC;
     let p = exp_reduced_m::<M>(M::madd(n, -1.428_606_8e-6, M::madd(n, -0.693_145_75, x)));
     // 2^n from those bits (n = 128 gives the bits of inf), without a float-to-int conversion
-    let scale = f32::from_bits(j.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23);
+    let scale = f32::from_bits(j.to_bits().wrapping_sub(ROUND_MAGIC.to_bits() - 127) << 23);
     p * scale
 }
 
@@ -276,8 +276,8 @@ pub fn exp_nonpos_m<M: Madd>(x: f32) -> f32 {
     let j = M::madd(x, std::f32::consts::LOG2_E, ROUND_MAGIC);
     let n = j - ROUND_MAGIC;
     let p = exp_reduced_m::<M>(M::madd(n, -std::f32::consts::LN_2, x));
-    // j's bits are those of 1.5 * 2^23 plus n
-    f32::from_bits(p.to_bits().wrapping_add(j.to_bits().wrapping_sub(0x4B40_0000) << 23))
+    // j's bits are those of ROUND_MAGIC plus n
+    f32::from_bits(p.to_bits().wrapping_add(j.to_bits().wrapping_sub(ROUND_MAGIC.to_bits()) << 23))
 }
 
 /// e^x - 1: its Taylor polynomial (to x^7) below |x| = 0.35, where `e^x - 1` would cancel, and
@@ -517,11 +517,9 @@ pub fn sincos_m<M: Madd, const COS: bool>(x: f32) -> f32 {
 /// then good to about 1e-16 |x|, which matters for tan near its poles).
 #[inline(always)]
 pub(super) fn reduce_half_pi<M: Madd>(ax: f32) -> (u32, f32) {
-    // adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits
-    const MAGIC: f32 = 12582912.0;
-    let kf = M::madd(ax, std::f32::consts::FRAC_2_PI, MAGIC);
-    let q = kf.to_bits().wrapping_sub(MAGIC.to_bits()) & 3;
-    let y = (kf - MAGIC) * 2.0; // the even octant
+    let kf = M::madd(ax, std::f32::consts::FRAC_2_PI, ROUND_MAGIC);
+    let q = kf.to_bits().wrapping_sub(ROUND_MAGIC.to_bits()) & 3;
+    let y = (kf - ROUND_MAGIC) * 2.0; // the even octant
     let r = M::madd(y, -3.774_766_8e-8, M::madd(y, -2.418_756_5e-4, M::madd(y, -0.785_156_25, ax)));
     (q, M::madd(y, -1.281_672e-12, r))
 }

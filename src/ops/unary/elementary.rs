@@ -5,7 +5,7 @@
 
 use super::approx::{
     clamp_nan, exp_m, expm1_m, ln_1p_m, ln_split, log_specials, pow2i, reduce_half_pi, select, Madd, MaddFn,
-    SINCOS_LIMIT,
+    ROUND_MAGIC, SINCOS_LIMIT,
 };
 use std::f32::consts::{FRAC_PI_2, PI};
 
@@ -194,11 +194,10 @@ fn log1p_m<M: Madd>(x: f32) -> f32 {
 /// then 0). Integer x gives 2^x exactly.
 #[inline(always)]
 fn exp2_m<M: Madd>(x: f32) -> f32 {
-    const MAGIC: f32 = 12582912.0; // 1.5 * 2^23: adding it rounds to an integer
     let x = clamp_nan(x, -151.0, 129.0);
-    let t = x + MAGIC;
-    let n = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    let f = x - (t - MAGIC);
+    let t = x + ROUND_MAGIC;
+    let n = (t.to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32);
+    let f = x - (t - ROUND_MAGIC);
     let mut p = M::madd(1.535_336_2e-4, f, 1.339_887_4e-3);
     p = M::madd(p, f, 9.618_437e-3);
     p = M::madd(p, f, 5.550_332_5e-2);
