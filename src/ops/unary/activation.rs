@@ -91,14 +91,14 @@ impl approx::MaddFn for Silu {
     const RECIP: bool = true;
     #[inline(always)]
     fn at<M: approx::Madd>(self, x: f32) -> f32 {
-        x / self.den::<M>(x)
+        x / self.den::<M>(x).0
     }
     #[inline(always)]
-    fn den<M: approx::Madd>(self, x: f32) -> f32 {
-        1.0 + approx::exp_m::<M>(-x)
+    fn den<M: approx::Madd>(self, x: f32) -> (f32, f32) {
+        (1.0 + approx::exp_m::<M>(-x), 0.0)
     }
     #[inline(always)]
-    fn post<M: approx::Madd>(self, x: f32, r: f32) -> f32 {
+    fn post<M: approx::Madd>(self, x: f32, _carried: f32, r: f32) -> f32 {
         x * r
     }
 }
@@ -274,11 +274,14 @@ pub fn gelu(a: &Tensor, approximate: &str) -> Result<Tensor> {
             return Err(not_for("GeluKernelImpl", d.dtype));
         }
         let g = |x: f64| x * 0.5 * (1.0 + approx::erf_f64(x * std::f64::consts::FRAC_1_SQRT_2));
-        // +inf gives NaN in PyTorch's float and bfloat16 kernels (inf in its half one)
-        Tensor::from_data(if d.dtype == DType::F16 {
-            float_map_m(&d, approx::GeluErf::<false>, g)?
-        } else {
+        // PyTorch hands contiguous float and bfloat16 tensors of more than one element to
+        // oneDNN, whose gelu gives NaN at +inf; its own kernels (every other layout, half,
+        // double) give inf there
+        let onednn = matches!(d.dtype, DType::F32 | DType::BF16) && d.layout.is_contiguous() && d.layout.numel() > 1;
+        Tensor::from_data(if onednn {
             float_map_m(&d, approx::GeluErf::<true>, g)?
+        } else {
+            float_map_m(&d, approx::GeluErf::<false>, g)?
         })
     };
     let ap = approximate.to_string();

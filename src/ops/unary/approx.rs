@@ -63,14 +63,16 @@ pub trait MaddFn: Copy + Sync {
     /// by Newton steps (within about 1 ulp: one step after AVX-512's, two after AVX2's), where
     /// a vector division costs 5-10 cycles.
     const RECIP: bool = false;
-    /// The denominator (only with [`MaddFn::RECIP`]).
+    /// The denominator, and a value (a numerator) that [`MaddFn::post`] needs again, carried
+    /// between the loops rather than computed twice (only with [`MaddFn::RECIP`]).
     #[inline(always)]
-    fn den<M: Madd>(self, x: f32) -> f32 {
-        x
+    fn den<M: Madd>(self, x: f32) -> (f32, f32) {
+        (x, 0.0)
     }
-    /// The value from x and `r = 1 / den(x)` (only with [`MaddFn::RECIP`]).
+    /// The value from x, the value `den` carried and `r = 1 / den(x)` (only with
+    /// [`MaddFn::RECIP`]).
     #[inline(always)]
-    fn post<M: Madd>(self, _x: f32, r: f32) -> f32 {
+    fn post<M: Madd>(self, _x: f32, _carried: f32, r: f32) -> f32 {
         r
     }
     /// The value beyond [`MaddFn::LIMIT`] (the C library's, where there is one; else steps
@@ -124,26 +126,26 @@ impl MaddFn for Tanh {
     const RECIP: bool = true;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
-        self.post::<M>(x, 1.0 / self.den::<M>(x))
+        let (q, cp) = self.den::<M>(x);
+        self.post::<M>(x, cp, 1.0 / q)
     }
+    /// Q(c^2) and the numerator c P(c^2), c the argument clamped to [-9, 9].
     #[inline(always)]
-    fn den<M: Madd>(self, x: f32) -> f32 {
+    fn den<M: Madd>(self, x: f32) -> (f32, f32) {
         let c = clamp_nan(x, -9.0, 9.0);
         let s = c * c;
         let mut q = M::madd(7.776_899_2e-7, s, 3.285_698_8e-4);
         q = M::madd(q, s, 2.587_713_6e-2);
         q = M::madd(q, s, 4.671_437_5e-1);
-        M::madd(q, s, 1.0)
-    }
-    #[inline(always)]
-    fn post<M: Madd>(self, x: f32, r: f32) -> f32 {
-        let c = clamp_nan(x, -9.0, 9.0);
-        let s = c * c;
         let mut p = M::madd(1.335_545_7e-8, s, 2.060_970_7e-5);
         p = M::madd(p, s, 3.495_628e-3);
         p = M::madd(p, s, 1.338_106e-1);
         p = M::madd(p, s, 9.999_999_8e-1);
-        select(x.abs() >= 9.1, 1f32.copysign(x), c * p * r)
+        (M::madd(q, s, 1.0), c * p)
+    }
+    #[inline(always)]
+    fn post<M: Madd>(self, x: f32, cp: f32, r: f32) -> f32 {
+        select(x.abs() >= 9.1, 1f32.copysign(x), cp * r)
     }
 }
 
@@ -151,13 +153,13 @@ impl MaddFn for Sigmoid {
     const RECIP: bool = true;
     #[inline(always)]
     fn at<M: Madd>(self, x: f32) -> f32 {
-        1.0 / self.den::<M>(x)
+        1.0 / self.den::<M>(x).0
     }
     #[inline(always)]
-    fn den<M: Madd>(self, x: f32) -> f32 {
+    fn den<M: Madd>(self, x: f32) -> (f32, f32) {
         // the reciprocal damps the exponential's error; e^-x overflows to inf (a result of 0)
         // from x <= -88.7 and bottoms out at 2^-126 (a result of 1) from x >= 87.5
-        1.0 + exp_fast_m::<M>(-x)
+        (1.0 + exp_fast_m::<M>(-x), 0.0)
     }
 }
 
@@ -406,14 +408,16 @@ impl<const INF_NAN: bool> MaddFn for GeluErf<INF_NAN> {
         let v = x * normal_cdf_m::<M>(x);
         select(INF_NAN && x == f32::INFINITY, f32::NAN, v)
     }
+    /// Q, and the numerator c P of erf's rational function at `x / sqrt 2`.
     #[inline(always)]
-    fn den<M: Madd>(self, x: f32) -> f32 {
-        erf_rational_den::<M>(erf_rational_num::<M>(x * std::f32::consts::FRAC_1_SQRT_2).1)
+    fn den<M: Madd>(self, x: f32) -> (f32, f32) {
+        let (c, s, p) = erf_rational_num::<M>(x * std::f32::consts::FRAC_1_SQRT_2);
+        (erf_rational_den::<M>(s), c * p)
     }
     #[inline(always)]
-    fn post<M: Madd>(self, x: f32, r: f32) -> f32 {
-        let (c, _, p) = erf_rational_num::<M>(x * std::f32::consts::FRAC_1_SQRT_2);
-        let v = x * M::madd(erf_rational_end(c, c * p * r), 0.5, 0.5);
+    fn post<M: Madd>(self, x: f32, cp: f32, r: f32) -> f32 {
+        let c = clamp_nan(x * std::f32::consts::FRAC_1_SQRT_2, -4.0, 4.0);
+        let v = x * M::madd(erf_rational_end(c, cp * r), 0.5, 0.5);
         select(INF_NAN && x == f32::INFINITY, f32::NAN, v)
     }
 }

@@ -368,13 +368,14 @@ pub fn each_f32_m<K: MaddFn>(src: &[f32], dst: &mut [f32], k: K) {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn each_via_recip<K: MaddFn>(src: &[f32], dst: &mut [f32], k: K, recip: unsafe fn(&mut [f32])) {
+    let mut carried = [0f32; 256];
     for (s, d) in src.chunks(256).zip(dst.chunks_mut(256)) {
-        for (o, &x) in d.iter_mut().zip(s) {
-            *o = k.den::<Fused>(x);
+        for ((o, c), &x) in d.iter_mut().zip(carried.iter_mut()).zip(s) {
+            (*o, *c) = k.den::<Fused>(x);
         }
         recip(d);
-        for (o, &x) in d.iter_mut().zip(s) {
-            *o = k.post::<Fused>(x, *o);
+        for ((o, &c), &x) in d.iter_mut().zip(&carried).zip(s) {
+            *o = k.post::<Fused>(x, c, *o);
         }
     }
 }
