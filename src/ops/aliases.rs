@@ -65,6 +65,11 @@ pub fn ldexp(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
     let target = crate::ops::promote::result_type(&[a, b]);
     let target = if target.is_float() { target } else { DType::F32 };
+    // float x with integer exponents has its own kernel in PyTorch; everything else is
+    // x * 2.0^e (where 0 * 2^e is NaN once 2^e overflows)
+    if a.dtype().is_float() && !b.dtype().is_float() && b.dtype() != DType::Bool {
+        return crate::ops::pointwise::ldexp_int(a, b, target);
+    }
     let p = crate::ops::pointwise::pow(
         crate::ops::pointwise::Arg::S(crate::tensor::Scalar::Float(2.0)),
         crate::ops::pointwise::Arg::T(b),

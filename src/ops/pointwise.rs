@@ -21,7 +21,7 @@ pub use blend::{addcdiv, addcmul, lerp};
 pub use clamp::{clamp, clamp_, clamp_tensor};
 pub use compare::{allclose, compare, equal, extremum, isclose, Cmp, Ext};
 pub use divmod::{div_mode, floor_divide, fmod, remainder};
-pub use fmath::{fmath, xlogy, FMath};
+pub use fmath::{fmath, ldexp_int, xlogy, FMath};
 pub use logic::{bitwise, logical, Bit, Logic};
 pub use pow::{float_power, float_power_, float_power_out_msg, pow};
 pub use select::{heaviside, masked_fill, masked_fill_, where_};

@@ -377,3 +377,20 @@ macro_rules! atg_fmath {
     };
 }
 pub(crate) use atg_fmath;
+
+/// `x * 2^e` for integral exponents `e`, as PyTorch's ldexp kernel computes it: x scaled
+/// exactly and rounded once to `dtype` (so 0 stays 0 and a small x stays finite where 2^e
+/// alone overflows). PyTorch's gradient `g * 2^e` takes the power in the exponent's integer
+/// dtype (0 for negative exponents); kept as it is.
+pub fn ldexp_int(a: &Tensor, e: &Tensor, dtype: DType) -> Result<Tensor> {
+    let scaled = map2(&src::<f64>(Arg::T(a))?, &src::<f64>(Arg::T(e))?, |x: f64, n: f64| {
+        // beyond +-1e5 every finite nonzero x has over- or underflowed
+        libm::ldexp(x, n.clamp(-1e5, 1e5) as i32)
+    })?;
+    let out = crate::ops::reduce::elem::cast(&Tensor::from_data(scaled), dtype)?;
+    record_op("LdexpBackward0", &[Arg::T(a), Arg::T(e)], &out, 0b10, false, move |c| {
+        let ga = if c.need[0] { Some(binary(BinOp::Mul, c.g, &pow(Arg::S(Scalar::Int(2)), Arg::T(c.t(1)?))?)?) } else { None };
+        Ok(vec![ga, None])
+    });
+    Ok(out)
+}

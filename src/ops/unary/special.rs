@@ -19,8 +19,22 @@ const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
 /// `f` over a float tensor's elements in f64 (f32, f16 and bf16 round the f64 value);
 /// integer and bool inputs give float32.
 fn map_f64(a: &Tensor, f: fn(f64) -> f64) -> Result<Tensor> {
-    let f32_of = move |x: f32| f(x as f64) as f32;
+    map_f64_or(a, f, move |x: f32| f(x as f64) as f32)
+}
+
+/// [`map_f64`] with its own f32 function (also for f16, bf16, integers and bool).
+fn map_f64_or(a: &Tensor, f: fn(f64) -> f64, f32_of: impl Fn(f32) -> f32 + Sync + Copy) -> Result<Tensor> {
     Ok(Tensor::from_data(float_map(&a.read(), f32_of, f)?))
+}
+
+/// The f32 function of a special function: `f` in f64, rounded, unless one is named.
+macro_rules! f32_of {
+    ($f:expr) => {
+        |x: f32| ($f)(x as f64) as f32
+    };
+    ($f:expr, $g:path) => {
+        $g
+    };
 }
 
 /// `x == 0` as a bool tensor.
@@ -30,10 +44,10 @@ fn is_zero(x: &Tensor) -> Result<Tensor> {
 
 /// A differentiable special function: `$f` elementwise, `$rule` its gradient.
 macro_rules! special_unary {
-    ($(#[$doc:meta])* $name:ident, $node:literal, $f:path, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
+    ($(#[$doc:meta])* $name:ident, $node:literal, $f:path $([f32: $f32:path])?, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
         $(#[$doc])*
         pub fn $name(a: &Tensor) -> Result<Tensor> {
-            let out = map_f64(a, $f)?;
+            let out = map_f64_or(a, $f, f32_of!($f $(, $f32)?))?;
             record1($node, a, &out, Keep::$keep, |$g: &Tensor, $k: &Tensor| $rule);
             Ok(out)
         }
@@ -42,10 +56,10 @@ macro_rules! special_unary {
 
 /// A special function PyTorch gives no derivative: its result refuses backward.
 macro_rules! special_unary_nd {
-    ($(#[$doc:meta])* $name:ident, $aten:literal, $f:expr) => {
+    ($(#[$doc:meta])* $name:ident, $aten:literal, $f:expr $(, f32 = $f32:path)?) => {
         $(#[$doc])*
         pub fn $name(a: &Tensor) -> Result<Tensor> {
-            let out = map_f64(a, $f)?;
+            let out = map_f64_or(a, $f, f32_of!($f $(, $f32)?))?;
             record_not_differentiable($aten, &[Arg::T(a)], &out);
             Ok(out)
         }
@@ -60,12 +74,12 @@ special_unary!(/// The inverse error function.
     erfinv, "ErfinvBackward0", sf::erfinv, Output,
     |g, y| mul(g, &mul_c(&exp(&mul(y, y)?)?, 0.5 * PI.sqrt())?));
 special_unary!(/// I_0(x), the modified Bessel function of the first kind of order 0.
-    i0, "I0Backward0", sf::i0, Input, |g, x| mul(g, &i1(x)?));
+    i0, "I0Backward0", sf::i0 [f32: sf::i0_f32], Input, |g, x| mul(g, &i1(x)?));
 special_unary!(/// I_0(x) e^{-|x|}.
     i0e, "SpecialI0EBackward0", sf::i0e, Input,
     |g, x| mul(g, &binary(BinOp::Sub, &i1e(x)?, &mul(&super::sgn(x)?, &i0e(x)?)?)?));
 special_unary!(/// I_1(x).
-    i1, "SpecialI1Backward0", sf::i1, Input, |g, x| {
+    i1, "SpecialI1Backward0", sf::i1 [f32: sf::i1_f32], Input, |g, x| {
         // I_1'(x) = I_0(x) - I_1(x) / x, 1/2 at 0
         let d = binary(BinOp::Sub, &i0(x)?, &binary(BinOp::Div, &i1(x)?, x)?)?;
         mul(g, &where_(&is_zero(x)?, Arg::S(Scalar::Float(0.5)), Arg::T(&d))?)
@@ -121,9 +135,9 @@ special_unary_nd!(/// Y_0(x), the Bessel function of the second kind of order 0 
 special_unary_nd!(/// Y_1(x) (NaN below 0).
     bessel_y1, "special_bessel_y1", |x| if x < 0.0 { f64::NAN } else { finite_only(x, libm::y1) });
 special_unary_nd!(/// I_0(x).
-    modified_bessel_i0, "special_modified_bessel_i0", sf::i0);
+    modified_bessel_i0, "special_modified_bessel_i0", sf::i0, f32 = sf::i0_f32);
 special_unary_nd!(/// I_1(x).
-    modified_bessel_i1, "special_modified_bessel_i1", sf::i1);
+    modified_bessel_i1, "special_modified_bessel_i1", sf::i1, f32 = sf::i1_f32);
 special_unary_nd!(/// K_0(x), the modified Bessel function of the second kind of order 0.
     modified_bessel_k0, "special_modified_bessel_k0", |x| sf::bessel_k(0, x));
 special_unary_nd!(/// K_1(x).

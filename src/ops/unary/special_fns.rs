@@ -351,10 +351,31 @@ pub fn i0(x: f64) -> f64 {
         return f64::NAN; // as PyTorch
     }
     if ax > BESSEL_I_ASYMPTOTIC {
-        // e^x overflows before the product does not
-        return bessel_i_scaled(0, ax) * (ax / 2.0).exp() * (ax / 2.0).exp();
+        // PyTorch's e^|x| times a series: inf where e^|x| overflows (|x| > 709.78), though
+        // the value itself would fit up to 713.98
+        return bessel_i_scaled(0, ax) * ax.exp();
     }
     bessel_i_series(0, ax)
+}
+
+/// [`i0`] for f32 (and the half types), inf where PyTorch's e^|x| overflows in f32
+/// (|x| > 88.72, where the value would fit up to 91.9).
+pub fn i0_f32(x: f32) -> f32 {
+    exp_overflows_f32(x, i0(x as f64))
+}
+
+/// [`i1`] for f32 (and the half types), +-inf where PyTorch's e^|x| overflows in f32.
+pub fn i1_f32(x: f32) -> f32 {
+    exp_overflows_f32(x, i1(x as f64))
+}
+
+/// `v` rounded to f32, or inf with its sign where e^|x| overflows in f32.
+fn exp_overflows_f32(x: f32, v: f64) -> f32 {
+    if x.is_finite() && x.abs().exp() == f32::INFINITY {
+        f32::INFINITY.copysign(v as f32)
+    } else {
+        v as f32
+    }
 }
 
 /// I_0(x) e^{-|x|}.
@@ -378,7 +399,7 @@ pub fn i1(x: f64) -> f64 {
         return f64::NAN; // as PyTorch
     }
     let v = if ax > BESSEL_I_ASYMPTOTIC {
-        bessel_i_scaled(1, ax) * (ax / 2.0).exp() * (ax / 2.0).exp()
+        bessel_i_scaled(1, ax) * ax.exp() // inf where e^|x| overflows, as PyTorch
     } else {
         bessel_i_series(1, ax) * ax / 2.0
     };
