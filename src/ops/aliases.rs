@@ -70,9 +70,11 @@ pub fn ldexp(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.dtype().is_float() && !b.dtype().is_float() && b.dtype() != DType::Bool {
         return crate::ops::pointwise::ldexp_int(a, b, target);
     }
+    // PyTorch takes 2^e in the exponent's dtype, or in the result's when the exponent is 0-d
+    let b = if b.dim() == 0 && b.dtype().is_float() { crate::ops::reduce::elem::cast(b, target)? } else { b.clone() };
     let p = crate::ops::pointwise::pow(
         crate::ops::pointwise::Arg::S(crate::tensor::Scalar::Float(2.0)),
-        crate::ops::pointwise::Arg::T(b),
+        crate::ops::pointwise::Arg::T(&b),
     )?;
     crate::ops::reduce::elem::cast(&binary(BinOp::Mul, a, &p)?, target)
 }

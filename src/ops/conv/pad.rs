@@ -209,6 +209,15 @@ fn grad_name(mode: Mode) -> &'static str {
 /// reflection_pad{1,2,3}d / replication_pad{1,2,3}d / _pad_circular.
 pub fn pad_mode(mode: Mode, nsp: usize, x: &Tensor, pad: &[i64]) -> Result<Tensor> {
     let maps = pad_maps(mode, nsp, x, pad)?;
+    let kernel = match mode {
+        Mode::Reflect => "reflection",
+        Mode::Replicate => "replication",
+        Mode::Circular => "",
+    };
+    if !kernel.is_empty() && x.dtype() == crate::tensor::DType::Bool {
+        // PyTorch's reflect and replicate kernels have no bool build (circular padding copies)
+        return Err(crate::ops::unary::kernel::not_for(&format!("{kernel}_pad{nsp}d"), x.dtype()));
+    }
     taps::apply(grad_name(mode), x, &maps)
 }
 
