@@ -67,9 +67,9 @@ pub fn sqrt(a: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
-/// The sign (-1, 0, 1; NaN stays NaN); a constant for autograd.
+/// The sign (-1, 0, 1; 0 at NaN and -0, as `torch.sgn`); a constant for autograd.
 pub fn sgn(a: &Tensor) -> Result<Tensor> {
-    float_map!(a, "sgn", |x| if x.is_nan() || x == Zero::zero() { x } else { x.signum() })
+    float_map!(a, "sgn", |x| if x.is_nan() || x == Zero::zero() { Zero::zero() } else { x.signum() })
 }
 
 pub fn abs(a: &Tensor) -> Result<Tensor> {
