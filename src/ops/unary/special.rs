@@ -44,7 +44,7 @@ fn is_zero(x: &Tensor) -> Result<Tensor> {
 
 /// A differentiable special function: `$f` elementwise, `$rule` its gradient.
 macro_rules! special_unary {
-    ($(#[$doc:meta])* $name:ident, $node:literal, $f:path $([f32: $f32:path])?, $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
+    ($(#[$doc:meta])* $name:ident, $node:literal, $f:path, $([f32: $f32:path],)? $keep:ident, |$g:ident, $k:ident| $rule:expr) => {
         $(#[$doc])*
         pub fn $name(a: &Tensor) -> Result<Tensor> {
             let out = map_f64_or(a, $f, f32_of!($f $(, $f32)?))?;
@@ -56,7 +56,7 @@ macro_rules! special_unary {
 
 /// A special function PyTorch gives no derivative: its result refuses backward.
 macro_rules! special_unary_nd {
-    ($(#[$doc:meta])* $name:ident, $aten:literal, $f:expr $(, f32 = $f32:path)?) => {
+    ($(#[$doc:meta])* $name:ident, $aten:literal, $f:expr $(, [f32: $f32:path])?) => {
         $(#[$doc])*
         pub fn $name(a: &Tensor) -> Result<Tensor> {
             let out = map_f64_or(a, $f, f32_of!($f $(, $f32)?))?;
@@ -74,12 +74,12 @@ special_unary!(/// The inverse error function.
     erfinv, "ErfinvBackward0", sf::erfinv, Output,
     |g, y| mul(g, &mul_c(&exp(&mul(y, y)?)?, 0.5 * PI.sqrt())?));
 special_unary!(/// I_0(x), the modified Bessel function of the first kind of order 0.
-    i0, "I0Backward0", sf::i0 [f32: sf::i0_f32], Input, |g, x| mul(g, &i1(x)?));
+    i0, "I0Backward0", sf::i0, [f32: sf::i0_f32], Input, |g, x| mul(g, &i1(x)?));
 special_unary!(/// I_0(x) e^{-|x|}.
     i0e, "SpecialI0EBackward0", sf::i0e, Input,
     |g, x| mul(g, &binary(BinOp::Sub, &i1e(x)?, &mul(&super::sgn(x)?, &i0e(x)?)?)?));
 special_unary!(/// I_1(x).
-    i1, "SpecialI1Backward0", sf::i1 [f32: sf::i1_f32], Input, |g, x| {
+    i1, "SpecialI1Backward0", sf::i1, [f32: sf::i1_f32], Input, |g, x| {
         // I_1'(x) = I_0(x) - I_1(x) / x, 1/2 at 0
         let d = binary(BinOp::Sub, &i0(x)?, &binary(BinOp::Div, &i1(x)?, x)?)?;
         mul(g, &where_(&is_zero(x)?, Arg::S(Scalar::Float(0.5)), Arg::T(&d))?)
@@ -135,9 +135,9 @@ special_unary_nd!(/// Y_0(x), the Bessel function of the second kind of order 0 
 special_unary_nd!(/// Y_1(x) (NaN below 0).
     bessel_y1, "special_bessel_y1", |x| if x < 0.0 { f64::NAN } else { finite_only(x, libm::y1) });
 special_unary_nd!(/// I_0(x).
-    modified_bessel_i0, "special_modified_bessel_i0", sf::i0, f32 = sf::i0_f32);
+    modified_bessel_i0, "special_modified_bessel_i0", sf::i0, [f32: sf::i0_f32]);
 special_unary_nd!(/// I_1(x).
-    modified_bessel_i1, "special_modified_bessel_i1", sf::i1, f32 = sf::i1_f32);
+    modified_bessel_i1, "special_modified_bessel_i1", sf::i1, [f32: sf::i1_f32]);
 special_unary_nd!(/// K_0(x), the modified Bessel function of the second kind of order 0.
     modified_bessel_k0, "special_modified_bessel_k0", |x| sf::bessel_k(0, x));
 special_unary_nd!(/// K_1(x).
