@@ -112,8 +112,8 @@ fn product(a: &TensorData, c: &TensorData, bsz: i64, (m, k, n): (usize, usize, u
 
 /// One product dst (m x n, row-major contiguous) = a (m x k) @ c (k x n) with element strides.
 /// With `threads` > 1 the output is cut into that many bands (of columns when it is wider than
-/// tall, else of rows), each a single-threaded gemm on our worker team: no rayon wake-ups, and
-/// each band's operands stay in its core's cache.
+/// tall and the bands go to the gemm crate, else of rows), each a single-threaded product on
+/// our worker team: no rayon wake-ups, and each band's operands stay in its core's cache.
 unsafe fn gemm_one<T: Element>(
     dst: *mut T,
     a: *const T,
@@ -127,7 +127,9 @@ unsafe fn gemm_one<T: Element>(
         return gemm_band(dst, n, a, c, (m, n, k), (a_rs, a_cs), (c_rs, c_cs));
     }
     let (dp, ap, cp) = (SendPtr(dst), SendPtr(a as *mut T), SendPtr(c as *mut T));
-    if n >= m {
+    // the small kernel's blocks are 6 rows by a full vector width of columns: cut its rows
+    let small = T::DTYPE == crate::tensor::DType::F32 && super::small_gemm::fits(m.div_ceil(threads), n, k, c_cs);
+    if n >= m && !small {
         let step = n.div_ceil(threads).next_multiple_of(16);
         super::threads::parallel_for(n.div_ceil(step), |i| {
             let (lo, w) = (i * step, step.min(n - i * step));
@@ -135,7 +137,7 @@ unsafe fn gemm_one<T: Element>(
             gemm_band(dp.get().add(lo), n, ap.get(), c, (m, w, k), (a_rs, a_cs), (c_rs, c_cs));
         });
     } else {
-        let step = m.div_ceil(threads).next_multiple_of(8);
+        let step = m.div_ceil(threads).next_multiple_of(if small { 6 } else { 8 });
         super::threads::parallel_for(m.div_ceil(step), |i| {
             let (lo, h) = (i * step, step.min(m - i * step));
             let a = ap.get().offset(lo as isize * a_rs);
