@@ -146,7 +146,12 @@ fn forward_values_match_pytorch_in_every_dtype_and_layout() {
             x = view(&x, v);
         }
         let what = format!("{op}({kind}{})", e["view"].as_str().map(|v| format!(", {v}")).unwrap_or_default());
-        fails.check(&what.clone(), || match (&e["expected"], call(op, &x)) {
+        // PyTorch's answer where oneDNN takes this half dtype on one CPU and not on another
+        let expected = match e["onednn"].as_str() {
+            Some(half) if !torchrs::cpu::isa::onednn_takes_half(half == "bf16") => &e["own_kernel"],
+            _ => &e["expected"],
+        };
+        fails.check(&what.clone(), || match (expected, call(op, &x)) {
             (Value::Null, Ok(t)) => panic!("{what}: expected error {:?}, got {t:?}", e["error"]),
             (Value::Null, Err(err)) => {
                 let want = e["error"].as_str().unwrap();

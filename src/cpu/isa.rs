@@ -55,6 +55,48 @@ pub fn isa() -> Isa {
     Isa::Base
 }
 
+/// Whether PyTorch's oneDNN primitives take bfloat16 (`bf16`) or float16 tensors on this CPU,
+/// as ideep's `has_bf16_type_support` / `has_fp16_type_support` decide: oneDNN's `avx512_core`
+/// (AVX-512 F, BW, VL, DQ) for bfloat16 and its `avx512_core_fp16` (that with VNNI, BF16, FP16
+/// and AVX-VNNI) for float16, or `avx2_vnni_2` (AVX2 with AVX-VNNI, VNNI-INT8 and NE-CONVERT)
+/// for both. PyTorch hands some ops to oneDNN only then, and their answers differ at the edges
+/// (gelu at +inf), so ours follow. The hardware decides, not `TORCHRS_CPU_CAPABILITY`.
+pub fn onednn_takes_half(bf16: bool) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static SUPPORT: once_cell::sync::OnceCell<(bool, bool)> = once_cell::sync::OnceCell::new();
+        let (b, h) = *SUPPORT.get_or_init(|| {
+            let avx2_vnni = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("avxvnni");
+            let avx2_vnni_2 = avx2_vnni && is_x86_feature_detected!("avxvnniint8") && is_x86_feature_detected!("avxneconvert");
+            let core = is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512bw")
+                && is_x86_feature_detected!("avx512vl")
+                && is_x86_feature_detected!("avx512dq");
+            let core_fp16 = core
+                && avx2_vnni
+                && is_x86_feature_detected!("avx512vnni")
+                && is_x86_feature_detected!("avx512bf16")
+                && is_x86_feature_detected!("avx512fp16");
+            (core || avx2_vnni_2, core_fp16 || avx2_vnni_2)
+        });
+        if bf16 {
+            b
+        } else {
+            h
+        }
+    }
+    // oneDNN on ARM takes bfloat16 on CPUs with BF16 instructions, never float16
+    #[cfg(target_arch = "aarch64")]
+    {
+        bf16 && std::arch::is_aarch64_feature_detected!("bf16")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let _ = bf16;
+        false
+    }
+}
+
 /// Declares `fn $name(args)` that runs `$kernel::<M>(args)` built for the widest instruction set
 /// this CPU runs: AVX-512 or AVX2 with fused multiply-add steps (`Fused`), else the baseline
 /// build with separate steps (`Split`). The kernel should be `#[inline(always)]`, so that it is

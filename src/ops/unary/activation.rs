@@ -274,10 +274,16 @@ pub fn gelu(a: &Tensor, approximate: &str) -> Result<Tensor> {
             return Err(not_for("GeluKernelImpl", d.dtype));
         }
         let g = |x: f64| x * 0.5 * (1.0 + approx::erf_f64(x * std::f64::consts::FRAC_1_SQRT_2));
-        // PyTorch hands contiguous float and bfloat16 tensors of more than one element to
-        // oneDNN, whose gelu gives NaN at +inf; its own kernels (every other layout, half,
-        // double) give inf there
-        let onednn = matches!(d.dtype, DType::F32 | DType::BF16) && d.layout.is_contiguous() && d.layout.numel() > 1;
+        // PyTorch hands contiguous tensors of more than one element to oneDNN (float always,
+        // bfloat16 and half where oneDNN has kernels for them on this CPU), whose gelu gives
+        // NaN at +inf; its own kernels (every other layout, double) give inf there
+        let onednn = match d.dtype {
+            DType::F32 => true,
+            DType::BF16 => crate::cpu::isa::onednn_takes_half(true),
+            DType::F16 => crate::cpu::isa::onednn_takes_half(false),
+            _ => false,
+        } && d.layout.is_contiguous()
+            && d.layout.numel() > 1;
         Tensor::from_data(if onednn {
             float_map_m(&d, approx::GeluErf::<true>, g)?
         } else {
