@@ -95,7 +95,9 @@ fn dim_taps<F: Float>(mode: Mode, input: usize, output: usize, scale: Option<f64
             let ratio: F = area_scale(input, output, align_corners, scale);
             Taps::build(input, output, |o| {
                 if output == input {
-                    return vec![(o, 1.0)];
+                    // PyTorch still reads a second tap, at the same index with weight 0: an
+                    // inf there gives NaN at its own place (and nowhere else)
+                    return vec![(o, 1.0), (o, 0.0)];
                 }
                 let real = source_index(ratio, o, align_corners, false);
                 let (i0, l1) = guard(real, input);
