@@ -128,7 +128,8 @@ unsafe fn gemm_one<T: Element>(
     }
     let (dp, ap, cp) = (SendPtr(dst), SendPtr(a as *mut T), SendPtr(c as *mut T));
     // the small kernel's blocks are 6 rows by a full vector width of columns: cut its rows
-    let small = T::DTYPE == crate::tensor::DType::F32 && super::small_gemm::fits(m.div_ceil(threads), n, k, c_cs);
+    // when each band gets whole blocks (a product of a few rows is cut by columns)
+    let small = T::DTYPE == crate::tensor::DType::F32 && m >= 6 * threads && super::small_gemm::fits(m.div_ceil(threads), n, k, c_cs);
     if n >= m && !small {
         let step = n.div_ceil(threads).next_multiple_of(16);
         super::threads::parallel_for(n.div_ceil(step), |i| {
