@@ -4,6 +4,7 @@ mod activation;
 pub(crate) mod approx;
 mod backward_ops;
 mod elementary;
+mod gelu_simd;
 mod grad;
 pub(crate) mod kernel;
 mod math;

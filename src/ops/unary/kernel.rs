@@ -299,14 +299,21 @@ mod wide {
         ch.into_remainder().iter_mut().for_each(|x| *x = 1.0 / *x);
     }
     /// [`recip_avx512`] with AVX2's `rcpps` (relative error below 1.5 * 2^-12) and two Newton
-    /// steps (one leaves about 3 ulp, which gelu's tail `1 + erf` would magnify).
+    /// steps (one leaves about 3 ulp, which gelu's tail `1 + erf` would magnify). `rcpps`
+    /// flushes reciprocals below f32's normal range to 0 (silu(-87.4) is -1e-36, not -0): a
+    /// vector holding a finite value from 2^125 on is divided instead.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn recip_avx2(d: &mut [f32]) {
         use std::arch::x86_64::*;
         let one = _mm256_set1_ps(1.0);
+        let (abs, huge) = (_mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff)), _mm256_set1_ps(2f32.powi(125)));
         let mut ch = d.chunks_exact_mut(8);
         for c in &mut ch {
             let v = _mm256_loadu_ps(c.as_ptr());
+            if _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(_mm256_and_ps(v, abs), huge)) != 0 {
+                _mm256_storeu_ps(c.as_mut_ptr(), _mm256_div_ps(one, v));
+                continue;
+            }
             let r = _mm256_rcp_ps(v);
             let e = _mm256_fnmadd_ps(v, r, one);
             let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(e, e);
@@ -351,6 +358,11 @@ mod wide {
 /// as [`Plain`]).
 #[inline]
 pub fn each_f32_m<K: MaddFn>(src: &[f32], dst: &mut [f32], k: K) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(f) = k.slice_loop(isa()) {
+        // SAFETY: the loop is the one for this CPU's instruction set
+        return unsafe { f(src, dst) };
+    }
     #[cfg(target_arch = "x86_64")]
     match isa() {
         // SAFETY: the CPU was probed for these features (FMA among them).
