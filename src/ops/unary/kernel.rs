@@ -301,7 +301,7 @@ mod wide {
     /// [`recip_avx512`] with AVX2's `rcpps` (relative error below 1.5 * 2^-12) and two Newton
     /// steps (one leaves about 3 ulp, which gelu's tail `1 + erf` would magnify). `rcpps`
     /// flushes reciprocals below f32's normal range to 0 (silu(-87.4) is -1e-36, not -0): a
-    /// vector holding a finite value from 2^125 on is divided instead.
+    /// vector holding a value of magnitude 2^125 or more (inf too) is divided instead.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn recip_avx2(d: &mut [f32]) {
         use std::arch::x86_64::*;
